@@ -1,0 +1,3 @@
+from dfsplit.cli import main
+
+main()

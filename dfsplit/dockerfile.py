@@ -1,0 +1,438 @@
+"""Parse a Dockerfile into instructions that still point at its exact original lines.
+
+The rules mirror BuildKit's own parser (frontend/dockerfile/parser), because that is what
+`docker build` runs: where a simpler reading would differ from BuildKit we either copy
+BuildKit's behaviour or refuse the file. dockerfile-parse only tokenises the keyword of
+each logical instruction, and is fed a normalised, one-instruction-per-line document,
+because it mishandles continuations, heredocs and the escape directive on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+
+from dockerfile_parse import DockerfileParser
+
+from dfsplit.model import Dockerfile, Heredoc, Instruction, Refuse
+
+MAX_BYTES = 1 << 20
+KEYWORDS = frozenset(
+    {
+        "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
+        "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL",
+        "HEALTHCHECK", "SHELL",
+    }
+)  # fmt: skip
+FLAG_KEYWORDS = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
+HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+# Instructions whose arguments BuildKit reads as a JSON array when they start with "[".
+JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
+DIRECTIVES = frozenset({"syntax", "escape", "check"})
+
+# Go's unicode.IsSpace, which BuildKit uses to trim lines; str.isspace() differs (e.g. \x1c).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)
+)
+# BuildKit splits the keyword off with [\t\v\f\r ]+, not with unicode spaces.
+_KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
+# Go's regexp \s is [\t\n\f\r ].
+_DIRECTIVE = re.compile(
+    r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
+)
+_HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
+
+
+@dataclass(frozen=True)
+class _Logical:
+    """One instruction as BuildKit sees it, before keyword and flags are split off."""
+
+    start: int
+    end: int
+    joined: str  # first line plus continuations, escapes removed, without heredoc bodies
+    heredocs: tuple[Heredoc, ...]
+
+
+def parse(raw: bytes, path: str = "Dockerfile") -> Dockerfile:
+    """Parse `raw` or raise Refuse; `path` is accepted for callers but reasons never repeat it."""
+    text, bom = _decode(raw)
+    lines = _split_lines(text)
+    directives, escape = _directives(lines)
+    logicals = _scan(lines, escape)
+    if not logicals:
+        raise Refuse("no instructions")
+    keywords = _tokenize(logicals)
+    instructions = tuple(_instruction(lg, kw) for lg, kw in zip(logicals, keywords, strict=True))
+    return Dockerfile(
+        lines=tuple(lines),
+        instructions=instructions,
+        directives=directives,
+        bom=bom,
+        newline=_dominant_newline(lines),
+        escape=escape,
+    )
+
+
+def to_bytes(text: str, df: Dockerfile) -> bytes:
+    """Encode "\\n"-separated `text` with the line ending and BOM of the original file."""
+    if df.newline == "\r\n":
+        # Normalise first so text that already holds CRLF is not doubled to CR CR LF.
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    data = text.encode("utf-8")
+    return b"\xef\xbb\xbf" + data if df.bom else data
+
+
+def is_exec_form(value: str) -> list[str] | None:
+    """The list if `value` is exactly a JSON array of strings (exec form), else None."""
+    try:
+        parsed = json.loads(value, parse_constant=_reject_constant)
+    except ValueError:
+        return None
+    if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
+        return parsed
+    return None
+
+
+def _reject_constant(name: str) -> object:
+    # Go's encoding/json (BuildKit) rejects NaN/Infinity, so they are not exec form.
+    raise ValueError(name)
+
+
+# --- bytes and lines -----------------------------------------------------------------------
+
+
+def _decode(raw: bytes) -> tuple[str, bool]:
+    if len(raw) > MAX_BYTES:
+        raise Refuse(f"file too large ({len(raw)} bytes; the limit is {MAX_BYTES})")
+    if b"\x00" in raw:
+        raise Refuse("binary file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refuse(f"not valid UTF-8 (byte offset {exc.start})") from None
+    bom = text.startswith("\ufeff")
+    if bom:
+        text = text[1:]
+    if not text.strip(_GO_SPACE):
+        raise Refuse("empty Dockerfile")
+    return text, bom
+
+
+def _split_lines(text: str) -> list[str]:
+    # Split on "\n" only: str.splitlines() would also break on \x0c, \x85, \u2028, ...
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _dominant_newline(lines: list[str]) -> str:
+    crlf = sum(1 for line in lines if line.endswith("\r\n"))
+    lf = sum(1 for line in lines if line.endswith("\n")) - crlf
+    return "\r\n" if crlf > lf else "\n"
+
+
+def _content(line: str) -> str:
+    """The line without its ending; like BuildKit's trimNewline, strips every trailing CR/LF."""
+    return line.rstrip("\r\n")
+
+
+def _bare(line: str) -> str:
+    """Content with leading whitespace removed: what decides blank and comment lines."""
+    return _content(line).lstrip(_GO_SPACE)
+
+
+# --- directives ----------------------------------------------------------------------------
+
+
+def _directives(lines: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Leading parser directives; scanning stops at the first line that is not one."""
+    found: list[tuple[str, str]] = []
+    escape = "\\"
+    for line in lines:
+        match = _DIRECTIVE.match(_bare(line))
+        # An unknown name is an ordinary comment and ends the directive block (as in BuildKit).
+        if match is None or match[1].lower() not in DIRECTIVES:
+            break
+        name, value = match[1].lower(), match[2]
+        if any(seen == name for seen, _ in found):
+            raise Refuse(f"more than one {name} parser directive")
+        if name == "escape":
+            if value not in ("\\", "`"):
+                raise Refuse(f"invalid escape directive {value!r}: use \\ or `")
+            escape = value
+        found.append((name, value))
+    return tuple(found), escape
+
+
+# --- logical instructions ------------------------------------------------------------------
+
+
+def _scan(lines: list[str], escape: str) -> list[_Logical]:
+    out: list[_Logical] = []
+    i = 0
+    while i < len(lines):
+        bare = _bare(lines[i])
+        if not bare or bare.startswith("#"):
+            i += 1
+            continue
+        start = i
+        joined, i = _join(lines, i, escape)
+        heredocs: tuple[Heredoc, ...] = ()
+        specs = _heredoc_specs(joined, start)
+        if specs:
+            heredocs, i = _read_heredocs(lines, i, specs, start)
+        out.append(_Logical(start, i, joined, heredocs))
+    return out
+
+
+def _join(lines: list[str], start: int, escape: str) -> tuple[str, int]:
+    """Join a line with its continuations; returns the text and the next line index."""
+    text, more = _cut_escape(_bare(lines[start]), escape)
+    i = start + 1
+    while more and i < len(lines):
+        line = lines[i]
+        i += 1
+        bare = _bare(line)
+        # BuildKit skips blank and comment lines inside a continuation without ending it.
+        if not bare or bare.startswith("#"):
+            continue
+        piece, more = _cut_escape(_content(line), escape)
+        text += piece
+    # A trailing escape on the last line simply ends the instruction (BuildKit does the same).
+    return text, i
+
+
+def _cut_escape(text: str, escape: str) -> tuple[str, bool]:
+    """Remove a continuation escape. A doubled escape (`\\\\`) is not one, as in BuildKit."""
+    body = text.rstrip(" \t")
+    if body.endswith(escape) and not body.endswith(escape * 2):
+        return body[:-1], True
+    return text, False
+
+
+# --- heredocs ------------------------------------------------------------------------------
+
+
+def _heredoc_specs(joined: str, start: int) -> list[tuple[str, bool]]:
+    """(name, strip-tabs) for each heredoc the instruction opens, in order."""
+    if "<<" not in joined:
+        return []
+    keyword, value = _split_keyword(joined)
+    if keyword.upper() == "ONBUILD":  # ONBUILD RUN <<EOF carries a heredoc too
+        keyword, value = _split_keyword(value)
+    keyword = keyword.upper()
+    if keyword not in HEREDOC_KEYWORDS or _json_args(keyword, value, start) is not None:
+        return []
+    words = _shell_words(joined)
+    specs: list[tuple[str, bool]] = []
+    for word in words or ():
+        match = _HEREDOC_WORD.match(word)
+        if match is None or not match[3]:
+            continue
+        name = _unquote(match[3])
+        if name is None:  # the word after << is really several words: not a heredoc
+            continue
+        if not name or "$" in name:
+            raise Refuse(f"unsupported heredoc delimiter <<{match[3]} at line {start + 1}")
+        specs.append((name, match[2] == "-"))
+    return specs
+
+
+def _read_heredocs(
+    lines: list[str], i: int, specs: list[tuple[str, bool]], start: int
+) -> tuple[tuple[Heredoc, ...], int]:
+    """Consume each heredoc body up to its delimiter line; bodies keep their line endings."""
+    docs: list[Heredoc] = []
+    for name, chomp in specs:
+        body: list[str] = []
+        while True:
+            if i >= len(lines):
+                raise Refuse(f"unterminated heredoc <<{name} at line {start + 1}")
+            line = lines[i]
+            i += 1
+            candidate = _content(line)
+            if (candidate.lstrip("\t") if chomp else candidate) == name:
+                break
+            body.append(line)
+        docs.append(Heredoc(name, "".join(body)))
+    return tuple(docs), i
+
+
+def _shell_words(text: str) -> list[str] | None:
+    """Split like BuildKit's shell lexer in raw mode (quotes and escapes kept).
+
+    Returns None on an unterminated quote: BuildKit then finds no heredoc at all.
+    """
+    words: list[str] = []
+    word: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _GO_SPACE:
+            if word:
+                words.append("".join(word))
+                word = []
+            i += 1
+            continue
+        end = _token_end(text, i)
+        if end < 0:
+            return None
+        word.append(text[i:end])
+        i = end
+    if word:
+        words.append("".join(word))
+    return words
+
+
+def _token_end(text: str, i: int) -> int:
+    """End of the quoted string, escape pair, ${...} or single char at i; -1 if unclosed."""
+    ch = text[i]
+    if ch == "\\":
+        return min(i + 2, len(text))
+    if ch == "'":
+        close = text.find("'", i + 1)
+        return close + 1 if close >= 0 else -1
+    if ch == '"':
+        j = i + 1
+        while j < len(text) and text[j] != '"':
+            j += 2 if text[j] == "\\" else 1
+        return j + 1 if j < len(text) else -1
+    if text.startswith("${", i):
+        close = text.find("}", i)
+        return close + 1 if close >= 0 else -1
+    return i + 1
+
+
+def _unquote(word: str) -> str | None:
+    """Remove shell quoting from a heredoc delimiter; None if it is more than one word."""
+    words = _shell_words(word)
+    if words is None or len(words) != 1:
+        return None
+    out: list[str] = []
+    i = 0
+    raw = words[0]
+    while i < len(raw):
+        end = _token_end(raw, i)
+        token = raw[i:end]
+        if token[0] == "\\":
+            out.append(token[1:])
+        elif token[0] == "'":
+            out.append(token[1:-1])
+        elif token[0] == '"':
+            # Inside double quotes only \" \$ and \\ are escapes; other backslashes stay.
+            out.append(re.sub(r'\\([\\"$])', r"\1", token[1:-1]))
+        else:
+            out.append(token)
+        i = end
+    return "".join(out)
+
+
+# --- keywords, flags, JSON -----------------------------------------------------------------
+
+
+def _split_keyword(joined: str) -> tuple[str, str]:
+    """(keyword as written, value) split the way BuildKit's splitCommand does."""
+    parts = _KEYWORD_SPLIT.split(joined.strip(_GO_SPACE), maxsplit=1)
+    value = parts[1].strip(_GO_SPACE) if len(parts) > 1 else ""
+    return parts[0], value
+
+
+def _split_flags(keyword: str, value: str) -> tuple[tuple[str, ...], str]:
+    """Leading --flags and the remaining arguments (only for keywords that take flags)."""
+    if keyword not in FLAG_KEYWORDS:
+        return (), value
+    flags: list[str] = []
+    rest = value
+    while rest.startswith("--"):
+        token, _, after = _partition_space(rest)
+        if token == "--":  # "--" ends the flags, as in BuildKit
+            rest = after
+            break
+        if any(ch in token for ch in "'\"\\"):
+            # BuildKit unquotes flag values; refuse rather than keep a half-quoted value.
+            raise Refuse(f"quoted {keyword} flag {token.split('=')[0]} is not supported")
+        flags.append(token)
+        rest = after
+    return tuple(flags), rest
+
+
+def _partition_space(text: str) -> tuple[str, str, str]:
+    for i, ch in enumerate(text):
+        if ch in _GO_SPACE:
+            return text[:i], ch, text[i:].lstrip(_GO_SPACE)
+    return text, "", ""
+
+
+def _json_args(keyword: str, value: str, start: int) -> list[object] | None:
+    """The JSON array BuildKit would read from the arguments, or None for shell form.
+
+    BuildKit decodes only the first JSON value and silently drops what follows it, and it
+    errors on non-string items; both would make our reading differ from docker's, so refuse.
+    """
+    _, args = _split_flags(keyword, value)
+    if keyword == "HEALTHCHECK":
+        first, rest = _split_keyword(args)
+        keyword, args = first.upper(), rest
+        if keyword != "CMD":
+            return None
+    if keyword not in JSON_KEYWORDS or not args.startswith("["):
+        return None
+    try:
+        parsed, end = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(args)
+    except ValueError:
+        return None
+    if not isinstance(parsed, list):
+        return None
+    if args[end:].strip(_GO_SPACE):
+        raise Refuse(f"text after the JSON array of {keyword} at line {start + 1}")
+    if not all(isinstance(item, str) for item in parsed):
+        raise Refuse(f"JSON array of {keyword} at line {start + 1} holds non-strings")
+    return parsed
+
+
+# --- instructions --------------------------------------------------------------------------
+
+
+def _tokenize(logicals: list[_Logical]) -> list[str]:
+    """Keywords from dockerfile-parse, fed one normalised instruction per line."""
+    # A line ending in a backslash would look like a continuation to dockerfile-parse.
+    normal = [re.sub(r"[\\\s]+\Z", "", lg.joined) + "\n" for lg in logicals]
+    parser = DockerfileParser(fileobj=io.BytesIO("".join(normal).encode("utf-8")))
+    found = [item for item in parser.structure if item["instruction"] != "COMMENT"]
+    if len(found) != len(logicals):
+        raise Refuse(
+            f"tokenizer found {len(found)} instructions where {len(logicals)} were expected"
+        )
+    keywords: list[str] = []
+    for logical, item in zip(logicals, found, strict=True):
+        written, _ = _split_keyword(logical.joined)
+        keyword = str(item["instruction"]).upper()
+        if written.upper() not in KEYWORDS:
+            raise Refuse(f"unknown instruction {written[:40]} at line {logical.start + 1}")
+        if keyword != written.upper():
+            raise Refuse(f"cannot tokenize the instruction at line {logical.start + 1}")
+        keywords.append(keyword)
+    return keywords
+
+
+def _instruction(logical: _Logical, keyword: str) -> Instruction:
+    written, value = _split_keyword(logical.joined)
+    flags, args = _split_flags(keyword, value)
+    _json_args(keyword, value, logical.start)  # refuses arrays BuildKit would misread
+    if keyword == "ONBUILD":
+        inner, inner_value = _split_keyword(value)
+        _json_args(inner.upper(), inner_value, logical.start)
+    return Instruction(
+        keyword=keyword,
+        value=value,
+        flags=flags,
+        args=args,
+        start=logical.start,
+        end=logical.end,
+        heredocs=logical.heredocs,
+        lowercase=written.islower(),
+    )

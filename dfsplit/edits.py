@@ -1,0 +1,94 @@
+"""Minimal line edits on the original text, so the builder stays exactly as the user wrote it."""
+
+from __future__ import annotations
+
+import re
+
+from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
+
+_ALIAS = re.compile(r"\s+(as|AS|As|aS)\s+\S+\s*$")
+
+
+def _body(line: str) -> tuple[str, str]:
+    """Split a physical line into its text and its line ending."""
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith("\n"):
+        return line[:-1], "\n"
+    return line, ""
+
+
+def name_stage(df: Dockerfile, ins: Instruction, name: str) -> Edit:
+    """`FROM image` -> `FROM image AS name` (replacing an existing alias)."""
+    if ins.end - ins.start != 1:
+        raise Refuse(f"the FROM at line {ins.start + 1} spans several lines")
+    text, _ = _body(df.lines[ins.start])
+    text = _ALIAS.sub("", text.rstrip())
+    keyword = "as" if ins.lowercase else "AS"
+    return Edit(ins.start, ins.end, f"{text} {keyword} {name}")
+
+
+def attached_comments(df: Dockerfile, ins: Instruction) -> int:
+    """First line of the comment block directly above ins (no blank line between)."""
+    start = ins.start
+    floor = max((i.end for i in df.instructions if i.end <= ins.start), default=0)
+    floor = max(floor, len(df.directives))
+    while start > floor and df.lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    return start
+
+
+def remove(df: Dockerfile, ins: Instruction) -> Edit:
+    """Drop an instruction together with the comment lines directly above it."""
+    return Edit(attached_comments(df, ins), ins.end, "")
+
+
+def comment_text(df: Dockerfile, ins: Instruction) -> str:
+    """The comment block directly above ins, without line endings."""
+    lines = df.lines[attached_comments(df, ins) : ins.start]
+    return "\n".join(_body(line)[0] for line in lines)
+
+
+def source_text(df: Dockerfile, ins: Instruction) -> str:
+    """The instruction exactly as written (continuations included), "\\n" line endings."""
+    return "\n".join(_body(line)[0] for line in df.lines[ins.start : ins.end])
+
+
+def insert_before(ins: Instruction, text: str) -> Edit:
+    return Edit(ins.start, ins.start, text)
+
+
+def insert_after(ins: Instruction, text: str) -> Edit:
+    return Edit(ins.end, ins.end, text)
+
+
+def add_run_flags(df: Dockerfile, ins: Instruction, flags: str) -> Edit:
+    """`RUN cmd` -> `RUN <flags> cmd` on the instruction's first line."""
+    text, _ = _body(df.lines[ins.start])
+    m = re.match(r"^(\s*RUN\s+)", text, re.IGNORECASE)
+    if not m:
+        raise Refuse(f"cannot add flags to the RUN at line {ins.start + 1}")
+    return Edit(ins.start, ins.start + 1, m.group(1) + flags + " " + text[m.end() :])
+
+
+def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> list[str]:
+    """Lines [0, upto) with edits applied; inserted lines use the file's newline."""
+    ordered = sorted(enumerate(edits), key=lambda pair: (pair[1].start, pair[0]))
+    out: list[str] = []
+    pos = 0
+    for _, edit in ordered:
+        if edit.start < pos:
+            raise Refuse("internal error: overlapping edits")
+        out.extend(df.lines[pos : edit.start])
+        if edit.text:
+            ending = _body(df.lines[edit.end - 1])[1] if edit.end > edit.start else df.newline
+            ending = ending or df.newline
+            out.extend(line + ending for line in edit.text.split("\n"))
+        pos = max(pos, edit.end)
+    out.extend(df.lines[pos:upto])
+    return out
+
+
+def keyword(df: Dockerfile, word: str) -> str:
+    """An instruction keyword in the file's own casing (all lower case files stay so)."""
+    return word.lower() if df.instructions and all(i.lowercase for i in df.instructions) else word

@@ -1,0 +1,318 @@
+"""The IO edge: read Dockerfiles and their build context safely, write results atomically.
+
+Everything else in dfsplit works on bytes and strings; only this module touches the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import stat
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_DOCKERFILE_BYTES = 1024 * 1024
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
+_TEMP_SUFFIX = ".dfsplit-tmp"
+_UMASK_LOCK = threading.Lock()
+
+
+class FileError(Exception):
+    """A file cannot be read or written; str() is a one-line message naming file and reason."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def resolve_within(path: Path, root: Path) -> Path:
+    """Resolve symlinks in `path`; refuse a result outside `root` (itself resolved)."""
+    resolved = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(root))
+    if resolved != base and not resolved.is_relative_to(base):
+        raise FileError(path, f"resolves to {resolved}, outside {root}")
+    return resolved
+
+
+def read_dockerfile(
+    path: Path, *, root: Path | None = None, limit: int = MAX_DOCKERFILE_BYTES
+) -> bytes:
+    """Return the raw bytes of a regular file inside `root` (default: the file's directory)."""
+    resolved = resolve_within(path, path.parent if root is None else root)
+    try:
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        raise FileError(path, "no such file") from None
+    except OSError as exc:
+        raise FileError(path, _reason(exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileError(path, "is a directory, not a Dockerfile")
+    # Opening a FIFO or device could block forever or read without end.
+    if not stat.S_ISREG(info.st_mode):
+        raise FileError(path, "is not a regular file")
+    try:
+        with open(resolved, "rb") as handle:
+            data = handle.read(limit + 1)  # one byte more than allowed tells "too large"
+    except OSError as exc:
+        raise FileError(path, _reason(exc)) from None
+    if len(data) > limit:
+        size = max(info.st_size, len(data))
+        raise FileError(path, f"is {size} bytes, over the {limit}-byte limit")
+    return data
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+# --- build context ---------------------------------------------------------------------------
+
+
+def snapshot_context(
+    context_dir: Path,
+    patterns: Sequence[str],
+    *,
+    max_files: int = 20000,
+    max_bytes: int = 262144,
+) -> tuple[frozenset[str], dict[str, bytes]]:
+    """List the build context and read the small files that match `patterns`.
+
+    Returns every file's posix path relative to `context_dir` (symlinks included, symlinked
+    directories not entered, SKIP_DIRS skipped at any depth) and the contents of the regular,
+    non-symlink files of at most `max_bytes` whose path matches a pattern (see `glob_match`).
+    Listing stops silently after `max_files` paths, in sorted breadth-first order, so a
+    huge context yields a partial but deterministic snapshot.
+    """
+    if not context_dir.is_dir():
+        raise FileError(context_dir, "build context is not a directory")
+    names: list[str] = []
+    contents: dict[str, bytes] = {}
+    pending = [""]
+    while pending and len(names) < max_files:
+        rel_dir = pending.pop(0)
+        for entry in _sorted_entries(context_dir / rel_dir):
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIP_DIRS:
+                    pending.append(rel)
+                continue
+            names.append(rel)
+            if any(glob_match(p, rel) for p in patterns):
+                data = _read_small(entry, max_bytes)
+                if data is not None:
+                    contents[rel] = data
+            if len(names) >= max_files:
+                break
+    return frozenset(names), contents
+
+
+def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
+    """Directory entries sorted by name; an unreadable directory counts as empty."""
+    try:
+        with os.scandir(directory) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
+    """Contents of a regular file no larger than max_bytes; None for anything else."""
+    try:
+        if not entry.is_file(follow_symlinks=False):
+            return None  # a symlink could point outside the context
+        if entry.stat(follow_symlinks=False).st_size > max_bytes:
+            return None
+        with open(entry.path, "rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since stat()
+    except OSError:
+        return None
+    return data if len(data) <= max_bytes else None
+
+
+def glob_match(pattern: str, rel_path: str) -> bool:
+    """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
+
+    "go.mod" and "*.go" match only at the context root; "**/*.go" matches at any depth.
+    """
+    pat = pattern.removeprefix("./").split("/")
+    return _match_parts(pat, rel_path.split("/"))
+
+
+def _match_parts(pat: list[str], parts: list[str]) -> bool:
+    if not pat:
+        return not parts
+    if pat[0] == "**":
+        # "**" absorbs zero or more leading directories, never the final file name.
+        return any(_match_parts(pat[1:], parts[i:]) for i in range(len(parts)))
+    if not parts or not fnmatch.fnmatchcase(parts[0], pat[0]):
+        return False
+    return _match_parts(pat[1:], parts[1:])
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """A filled temp file waiting to replace (or create) its target."""
+
+    target: Path
+    temp: Path
+    expected_old: bytes | None
+
+
+def write_atomic(path: Path, data: bytes, *, expected_old: bytes | None) -> None:
+    """Replace `path` with `data` atomically, only if it still holds `expected_old`.
+
+    `expected_old=None` creates a new file and refuses an existing one. A symlink is written
+    through to its target (the caller has checked that the target stays inside the root).
+    """
+    write_all([(path, data, expected_old)])
+
+
+def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]]) -> None:
+    """Write several files so that none is half-written.
+
+    All temp files are created and filled first, then every target is re-checked against its
+    expected old bytes, and only then is each one replaced. Any failure before the replace
+    step removes every temp file and leaves all targets untouched. Each replace is atomic on
+    its own; an OS error between two of them (rare: same directory, space already used) can
+    leave the earlier targets written, and is raised as FileError naming the failed one.
+    """
+    prepared: list[_Prepared] = []
+    try:
+        for path, data, expected_old in changes:
+            prepared.append(_prepare(path, data, expected_old, prepared))
+        for item in prepared:
+            _check_unchanged(item)
+        for item in prepared:
+            _commit(item)
+            _fsync_dir(item.target.parent)
+    finally:
+        for item in prepared:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(item.temp)
+
+
+def _prepare(
+    path: Path, data: bytes, expected_old: bytes | None, earlier: list[_Prepared]
+) -> _Prepared:
+    """Check the target, then write `data` to a temp file beside it with the target's mode."""
+    target = Path(os.path.realpath(path))
+    if any(item.target == target for item in earlier):
+        raise FileError(path, "listed twice in one write")
+    info = _target_stat(path, target, expected_old)
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=_parent(path, target), prefix=".", suffix=_TEMP_SUFFIX)
+    except OSError as exc:
+        raise FileError(path, f"cannot create a temp file: {_reason(exc)}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            _copy_owner_and_mode(handle.fileno(), info)
+    except BaseException as exc:
+        os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise FileError(path, _reason(exc)) from None
+        raise
+    return _Prepared(target, Path(temp_name), expected_old)
+
+
+def _parent(path: Path, target: Path) -> Path:
+    if not target.parent.is_dir():
+        raise FileError(path, f"directory {target.parent} does not exist")
+    return target.parent
+
+
+def _target_stat(path: Path, target: Path, expected_old: bytes | None) -> os.stat_result | None:
+    """stat() of the file to be replaced; None when creating. Refuses read-only targets."""
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        if expected_old is not None:
+            raise FileError(path, "was removed since it was read; not written") from None
+        return None
+    if expected_old is None:
+        raise FileError(path, "already exists; not overwritten")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileError(path, "is not a regular file; not overwritten")
+    # root ignores permission bits, so honour the user's "read-only" intent explicitly.
+    if info.st_mode & 0o222 == 0:
+        raise FileError(path, "is read-only")
+    return info
+
+
+def _copy_owner_and_mode(fd: int, info: os.stat_result | None) -> None:
+    """Give the temp file the mode (and, if allowed, owner) that the replaced file had."""
+    if info is None:
+        os.fchmod(fd, 0o666 & ~_current_umask())  # what open(path, "w") would have given
+        return
+    if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, info.st_uid, info.st_gid)
+    os.fchmod(fd, stat.S_IMODE(info.st_mode))
+
+
+def _current_umask() -> int:
+    # The only portable way to read the umask is to set it; the lock keeps our threads from
+    # seeing the temporary 0 value.
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _check_unchanged(item: _Prepared) -> None:
+    """Refuse to overwrite a file that someone else changed after we read it."""
+    if item.expected_old is None:
+        if os.path.lexists(item.target):
+            raise FileError(item.target, "appeared on disk since it was checked; not overwritten")
+        return
+    try:
+        with open(item.target, "rb") as handle:
+            current = handle.read(len(item.expected_old) + 1)
+    except OSError as exc:
+        raise FileError(item.target, _reason(exc)) from None
+    if current != item.expected_old:
+        raise FileError(item.target, "changed on disk since it was read; not overwritten")
+
+
+def _commit(item: _Prepared) -> None:
+    """Move the temp file into place; an OSError here leaves earlier targets already written."""
+    try:
+        _move_into_place(item)
+    except OSError as exc:
+        raise FileError(item.target, _reason(exc)) from None
+
+
+def _move_into_place(item: _Prepared) -> None:
+    if item.expected_old is not None:
+        os.replace(item.temp, item.target)
+        return
+    # A hard link fails if the name exists, so a new file never clobbers one made meanwhile.
+    try:
+        os.link(item.temp, item.target)
+    except FileExistsError:
+        raise FileError(item.target, "appeared on disk meanwhile; not overwritten") from None
+    except OSError:
+        os.replace(item.temp, item.target)  # filesystem without hard links
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist the rename itself; best effort, some filesystems refuse fsync on directories."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

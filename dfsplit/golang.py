@@ -1,0 +1,283 @@
+"""Reading Go projects: go.mod, `go build`/`go install` command lines, and the source."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from dfsplit import shell
+from dfsplit.model import Instruction, Project, Refuse
+from dfsplit.stage import StageModel, run_script
+
+# Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
+VALUE_FLAGS = {
+    "o", "p", "C", "asmflags", "buildmode", "compiler", "gccgoflags", "gcflags",
+    "installsuffix", "ldflags", "mod", "modfile", "overlay", "pgo", "pkgdir", "tags",
+    "toolexec", "coverpkg", "covermode", "exec",
+}  # fmt: skip
+BOOL_FLAGS = {
+    "a", "n", "race", "msan", "asan", "v", "work", "x", "trimpath", "linkshared",
+    "modcacherw", "cover", "json", "buildvcs", "i",
+}  # fmt: skip
+# Modules that only work with cgo: a static build compiles but fails at run time.
+CGO_MODULES = (
+    "github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8", "github.com/godror/godror",
+    "github.com/confluentinc/confluent-kafka-go", "gopkg.in/confluentinc/confluent-kafka-go",
+    "github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb", "github.com/DataDog/zstd",
+    "github.com/valyala/gozstd", "github.com/h2non/bimg", "github.com/davidbyttow/govips",
+    "github.com/go-gl/glfw", "github.com/go-gl/gl", "github.com/miekg/pkcs11",
+    "github.com/ceph/go-ceph", "github.com/ibmdb/go_ibm_db", "github.com/gen2brain/go-fitz",
+)  # fmt: skip
+# Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
+KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
+DEFAULT_GO_ENV = {"GOPATH": "/go", "HOME": "/root", "PATH": "/go/bin:/usr/local/go/bin:" +
+                  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str  # module path from go.mod ("" in GOPATH mode)
+    root: str  # absolute directory in the builder
+    context_dir: str  # the same directory relative to the build context
+    requires: tuple[str, ...]
+    go_version: str | None
+
+
+@dataclass(frozen=True)
+class Build:
+    """One binary produced by `go build` or `go install` in a RUN."""
+
+    ins: Instruction
+    output: str  # absolute path in the builder
+    package: str
+    cgo: str | None  # CGO_ENABLED as set for this command, None when left to the default
+    cwd: str
+    tags: str = ""
+
+
+def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
+    """Module path, required module paths, and the `go` directive."""
+    module = re.search(r"^\s*module\s+\"?([^\s\"]+)", text, re.MULTILINE)
+    version = re.search(r"^\s*go\s+([0-9.]+)", text, re.MULTILINE)
+    requires: list[str] = []
+    for block in re.findall(r"^\s*require\s*\((.*?)\)", text, re.MULTILINE | re.DOTALL):
+        requires += [ln.split()[0] for ln in block.splitlines() if ln.strip() and not ln.strip().startswith("//")]
+    requires += re.findall(r"^\s*require\s+([^\s(]+)\s", text, re.MULTILINE)
+    return (module.group(1) if module else "", tuple(requires), version.group(1) if version else None)
+
+
+def find_module(model: StageModel, project: Project, cwd: str) -> Module | None:
+    """The module whose go.mod is at or above cwd in the builder."""
+    directory = cwd
+    while True:
+        ctx = model.context_path(posixpath.join(directory, "go.mod"))
+        if ctx is not None and project.text(ctx) is not None:
+            path, requires, version = parse_go_mod(project.text(ctx) or "")
+            return Module(path, directory, posixpath.dirname(ctx) or ".", requires, version)
+        if directory == "/":
+            return None
+        directory = posixpath.dirname(directory)
+
+
+def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
+    """Every binary the stage builds, in order."""
+    builds: list[Build] = []
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        state = model.state_at(ins)
+        env, cwd = dict(state.env), state.workdir
+        for cmd in shell.split_commands(run_script(ins)) or []:
+            if cmd.program == "cd" and len(cmd.argv) == 2:
+                target = shell.expand(cmd.argv[1], env)
+                if target is None:
+                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif cmd.program == "export":
+                env.update(_assignments(cmd.argv[1:]))
+            elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
+                builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
+    return builds
+
+
+class ModuleLookup:
+    """Caches `find_module` per directory."""
+
+    def __init__(self, model: StageModel, project: Project) -> None:
+        self.model, self.project = model, project
+        self.cache: dict[str, Module | None] = {}
+
+    def __call__(self, cwd: str) -> Module | None:
+        if cwd not in self.cache:
+            self.cache[cwd] = find_module(self.model, self.project, cwd)
+        return self.cache[cwd]
+
+
+def _is_go(program: str) -> bool:
+    return program == "go" or program.endswith("/go")
+
+
+def _assignments(words: tuple[str, ...]) -> dict[str, str]:
+    return dict(w.split("=", 1) for w in words if "=" in w)
+
+
+def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list[str]]:
+    """Go-style flags (`-o x`, `-o=x`, `--o x`) and the remaining positional words."""
+    flags: dict[str, str] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if not word.startswith("-") or rest or word in {"-", "--"}:
+            rest.append(word)
+            i += 1
+            continue
+        name, eq, value = word.lstrip("-").partition("=")
+        if name in VALUE_FLAGS and not eq:
+            if i + 1 >= len(argv):
+                raise Refuse(f"{where}: flag -{name} has no value")
+            value, i = argv[i + 1], i + 1
+        elif name not in VALUE_FLAGS and name not in BOOL_FLAGS:
+            raise Refuse(f"{where}: unknown go flag -{name}")
+        flags[name] = value if (eq or name in VALUE_FLAGS) else "true"
+        i += 1
+    return flags, rest
+
+
+def _build(
+    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, module_of: ModuleLookup
+) -> list[Build]:
+    where = f"line {ins.start + 1}"
+    flags, packages = parse_flags(cmd.argv[2:], where)
+    if flags.get("buildmode", "exe") not in {"exe", "default", "pie"}:
+        raise Refuse(f"{where}: -buildmode={flags['buildmode']} does not produce a program")
+    if "C" in flags:
+        cwd = posixpath.normpath(posixpath.join(cwd, _expand(flags["C"], env, where)))
+    packages = packages or ["."]
+    cgo = env.get("CGO_ENABLED")
+    tags = flags.get("tags", "")
+    if cmd.argv[1] == "install":
+        return [Build(ins, _install_path(p, env, cwd, module_of, where), p, cgo, cwd, tags)
+                for p in packages]  # fmt: skip
+    output = flags.get("o")
+    files = [p for p in packages if p.endswith(".go")]
+    if output is None:
+        if len(packages) > 1 and not files or "..." in packages[0]:
+            return []  # several packages and no -o: go build discards the results
+        name = binary_name(packages[0], cwd, module_of(cwd))
+        return [Build(ins, posixpath.join(cwd, name), packages[0], cgo, cwd, tags)]
+    target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
+    if output.endswith("/") or target in KNOWN_DIRS:
+        if len(packages) > 1 and not files:
+            raise Refuse(f"{where}: several packages into {output}; dfsplit needs one binary")
+        target = posixpath.join(target, binary_name(packages[0], cwd, module_of(cwd)))
+    return [Build(ins, target, packages[0], cgo, cwd, tags)]
+
+
+def _expand(word: str, env: dict[str, str], where: str) -> str:
+    value = shell.expand(word, env)
+    if value is None:
+        raise Refuse(f"{where}: {word} uses a variable dfsplit cannot resolve")
+    return value
+
+
+def _install_path(
+    package: str, env: dict[str, str], cwd: str, module_of: ModuleLookup, where: str
+) -> str:
+    if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
+        raise Refuse(f"{where}: go install for another platform puts the binary in a subdirectory")
+    gobin = env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
+    return posixpath.join(gobin, binary_name(package, cwd, module_of(cwd)))
+
+
+def binary_name(package: str, cwd: str, module: Module | None) -> str:
+    """The name go gives a main package's binary (cmd/go's DefaultExecName)."""
+    package = package.split("@", 1)[0]
+    if package.endswith(".go"):
+        return posixpath.basename(package)[: -len(".go")]
+    if package.startswith(".") or package.startswith("/"):
+        directory = posixpath.normpath(posixpath.join(cwd, package))
+        if module is None or not module.path:
+            import_path = directory
+        else:
+            rel = posixpath.relpath(directory, module.root)
+            import_path = module.path if rel == "." else f"{module.path}/{rel}"
+    else:
+        import_path = package
+    parts = import_path.rstrip("/").split("/")
+    if len(parts) > 1 and re.fullmatch(r"v[2-9][0-9]*", parts[-1]):
+        return parts[-2]
+    return parts[-1]
+
+
+# --- the source ----------------------------------------------------------------------------
+
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`([^`]*)`')
+_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)^\)", re.MULTILINE | re.DOTALL)
+_IMPORT_LINE = re.compile(r'^import\s+(?:[\w.]+\s+)?"[^"]*"', re.MULTILINE)
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_EMBED = re.compile(r"^//go:embed\s+(.+)$", re.MULTILINE)
+_EXEC = re.compile(r'exec\.(?:Command|CommandContext|LookPath)\(\s*(?:\w+\s*,\s*)?"([^"]+)"')
+_TEMP = re.compile(
+    r"os\.(?:CreateTemp|MkdirTemp|TempDir)\(|ioutil\.(?:TempFile|TempDir)\(|"
+    r"\.ParseMultipartForm\(|\.FormFile\("
+)
+_DYNAMIC_OPEN = re.compile(
+    r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile)|ioutil\.ReadFile|template\.ParseFiles|"
+    r"template\.ParseGlob|http\.Dir|http\.ServeFile)\(\s*(?:w\s*,\s*r\s*,\s*)?([A-Za-z_][\w.]*)"
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Facts about the Go source that decide the runtime image."""
+
+    uses_cgo: bool
+    needs_tz: bool
+    needs_tmp: bool
+    literals: tuple[str, ...]  # string literals outside imports and comments
+    embedded: tuple[str, ...]  # //go:embed patterns
+    executes: tuple[str, ...]  # programs run through os/exec
+    dynamic_opens: tuple[str, ...]  # "file.go: os.ReadFile(path)" with a computed path
+    has_tests: bool
+
+
+def scan_source(project: Project, context_dir: str) -> Source:
+    prefix = "" if context_dir in (".", "") else context_dir.rstrip("/") + "/"
+    go_files = sorted(
+        p for p in project.context_files
+        if p.endswith(".go") and p.startswith(prefix) and not _ignored_dir(p[len(prefix):])
+    )  # fmt: skip
+    literals: list[str] = []
+    embedded: list[str] = []
+    executes: list[str] = []
+    dynamic: list[str] = []
+    cgo = tz = tmp = tzdata = False
+    for path in go_files:
+        if path.endswith("_test.go"):
+            continue
+        text = project.text(path) or ""
+        embedded += [w for line in _EMBED.findall(text) for w in line.split()]
+        code = _COMMENT.sub("", text)
+        imports = " ".join(_IMPORT_BLOCK.findall(code) + _IMPORT_LINE.findall(code))
+        cgo |= bool(re.search(r'"C"', imports))
+        tzdata |= '"time/tzdata"' in imports
+        tz |= "LoadLocation(" in code
+        tmp |= bool(_TEMP.search(code))
+        executes += _EXEC.findall(code)
+        dynamic += [f"{path}: {m}" for m in _DYNAMIC_OPEN.findall(code) if m not in {"nil"}]
+        body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
+        literals += [a or b for a, b in _STRING.findall(body)]
+    has_tests = any(p.endswith("_test.go") for p in go_files)
+    return Source(cgo, tz and not tzdata, tmp, tuple(dict.fromkeys(literals)),
+                  tuple(embedded), tuple(dict.fromkeys(executes)), tuple(dynamic), has_tests)  # fmt: skip
+
+
+def _ignored_dir(rel: str) -> bool:
+    parts = rel.split("/")[:-1]
+    return any(p in {"vendor", "testdata"} or p.startswith((".", "_")) for p in parts)
+
+
+def cgo_modules(requires: tuple[str, ...]) -> list[str]:
+    return [r for r in requires if any(r == m or r.startswith(m + "/v") for m in CGO_MODULES)]

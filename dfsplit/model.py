@@ -1,0 +1,264 @@
+"""Frozen values that flow through the pipeline: read -> parse -> detect -> plan -> render.
+
+Everything here is picklable so that a process pool can map `core.split` over many files.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+
+class Refuse(Exception):
+    """Raised deep in the pipeline when a file is not safe to rewrite; becomes a refused Outcome."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NothingToDo(Exception):
+    """Raised when a file needs no split (no build step); becomes an unchanged Outcome."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    """The body of one `<<NAME` heredoc attached to an instruction."""
+
+    name: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One Dockerfile instruction and the physical lines it spans (end is exclusive)."""
+
+    keyword: str  # upper-case: FROM, RUN, ...
+    value: str  # arguments on one line: continuations joined, inner comments dropped
+    flags: tuple[str, ...]  # leading --flags, e.g. ("--from=builder",)
+    args: str  # value without the leading flags
+    start: int
+    end: int
+    heredocs: tuple[Heredoc, ...] = ()
+    lowercase: bool = False  # the keyword was written in lower case
+
+    def flag(self, name: str) -> str | None:
+        """Value of `--name=value`, or None."""
+        prefix = f"--{name}="
+        for item in self.flags:
+            if item.startswith(prefix):
+                return item[len(prefix) :]
+        return None
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """A parsed Dockerfile that still holds its exact original text."""
+
+    lines: tuple[str, ...]  # physical lines, each with its own line ending (the last may lack one)
+    instructions: tuple[Instruction, ...]
+    directives: tuple[tuple[str, str], ...]  # leading parser directives, (name, value)
+    bom: bool
+    newline: str  # the dominant line ending: "\n" or "\r\n"
+    escape: str = "\\"
+
+    @property
+    def final_newline(self) -> bool:
+        return bool(self.lines) and self.lines[-1].endswith("\n")
+
+    def stages(self) -> tuple[tuple[Instruction, ...], ...]:
+        """Instructions grouped by FROM; instructions before the first FROM are dropped."""
+        groups: list[list[Instruction]] = []
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                groups.append([])
+            if groups:
+                groups[-1].append(ins)
+        return tuple(tuple(g) for g in groups)
+
+    def preamble(self) -> tuple[Instruction, ...]:
+        """Instructions before the first FROM (global ARGs)."""
+        out: list[Instruction] = []
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                break
+            out.append(ins)
+        return tuple(out)
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the IO edge read for one Dockerfile: its bytes and a snapshot of its build context."""
+
+    path: str  # the Dockerfile as shown to the user
+    dockerfile: bytes
+    context_files: frozenset[str]  # posix paths relative to the build context, files only
+    contents: Mapping[str, bytes] = field(default_factory=dict)  # small files recipes asked for
+    dockerfile_name: str = "Dockerfile"  # path of the Dockerfile relative to the context
+
+    def has(self, rel: str) -> bool:
+        return rel in self.context_files
+
+    def has_dir(self, rel: str) -> bool:
+        prefix = rel.rstrip("/") + "/"
+        return any(p.startswith(prefix) for p in self.context_files)
+
+    def text(self, rel: str) -> str | None:
+        """Decoded content of a file the IO edge read, or None."""
+        raw = self.contents.get(rel)
+        if raw is None:
+            return None
+        return raw.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Options:
+    runtime_image: str | None = None
+    tester: bool = True
+    gate_tests: bool = False
+    cache_mounts: bool = False
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace original lines [start, end) with text (lines joined by "\\n", may be empty)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CopyStep:
+    """`COPY --from=<stage> <src> <dest>` in the runtime stage. Paths are absolute."""
+
+    stage: str
+    src: str
+    dest: str
+    chown: str | None = None
+
+    @property
+    def args(self) -> str:
+        """Source and destination as Dockerfile tokens."""
+        from dfsplit.tokens import copy_args
+
+        return copy_args(self.src, self.dest)
+
+
+@dataclass(frozen=True)
+class TesterStage:
+    commands: tuple[str, ...]  # each becomes one RUN (shell form)
+    workdir: str | None = None
+
+
+@dataclass(frozen=True)
+class RuntimeStage:
+    """The final stage. Every string is already a valid Dockerfile token or instruction."""
+
+    image: str
+    args: tuple[str, ...] = ()  # ARG declarations re-declared for this stage
+    env: tuple[str, ...] = ()  # "KEY=value" tokens, one ENV line each
+    run: tuple[str, ...] = ()  # RUN commands (only on images with a shell)
+    copies: tuple[CopyStep, ...] = ()
+    workdir: str | None = None
+    carried: tuple[str, ...] = ()  # instructions carried verbatim (LABEL, EXPOSE, VOLUME, ...)
+    user: str | None = None
+    start_comment: str = ""  # the user's comment above the original CMD/ENTRYPOINT
+    entrypoint: str | None = None  # exec-form JSON array, or shell form on shell images
+    cmd: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What was detected and decided; shown by `detect`, `--json` and reports."""
+
+    recipe: str
+    language: str
+    framework: str | None = None
+    builder_image: str | None = None
+    runtime_image: str | None = None
+    artifact: str | None = None
+    test_command: str | None = None
+    runtime_files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # why each decision was made
+    warnings: tuple[str, ...] = ()  # what a reviewer must check
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file the rewrite adds next to the Dockerfile (e.g. an nginx config)."""
+
+    rel: str  # relative to the build context
+    text: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    report: Report
+    template: str
+    edits: tuple[Edit, ...]  # minimal edits to the original text (builder stage)
+    runtime: RuntimeStage
+    tester: TesterStage | None = None
+    artifact_stage: str = "builder"  # "tester" with --gate-tests
+    required_paths: tuple[str, ...] = ()  # runtime paths the start command needs
+    extra: Mapping[str, object] = field(default_factory=dict)  # recipe-specific template values
+    new_files: tuple[NewFile, ...] = ()
+
+
+# --- recipes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A recipe's claim on a project, with why."""
+
+    recipe: str
+    framework: str | None = None
+    why: tuple[str, ...] = ()
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One language or framework: how to recognise it and how to plan its split."""
+
+    name: str
+    language: str
+    wants: tuple[str, ...]  # glob patterns of context files whose contents plan/detect read
+    detect: Callable[[Project], Detection | None]
+    plan: Callable[[Dockerfile, Project, Detection, Options], Plan]
+
+
+# --- outcome -------------------------------------------------------------------------------
+
+
+class Status(str, enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    status: Status
+    old: bytes = b""
+    new: bytes = b""
+    reason: str = ""
+    report: Report | None = None
+    new_files: tuple[NewFile, ...] = ()

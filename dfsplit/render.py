@@ -1,0 +1,77 @@
+"""Plan -> Dockerfile text through the recipe's jinja2 template."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dfsplit import edits
+from dfsplit.model import Dockerfile, Plan
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+def template_dir() -> Path:
+    """Templates ship inside the wheel; a source checkout keeps them at the top level."""
+    packaged = Path(str(resources.files("dfsplit"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=4)
+def environment(directory: str | None = None) -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory or str(template_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(df: Dockerfile, plan: Plan) -> str:
+    """The whole new Dockerfile as text with "\\n" line endings (no BOM)."""
+    head = "".join(edits.apply(df, plan.edits, len(df.lines)))
+    head = _terminate(head.replace("\r\n", "\n"), df.escape)
+    tail = environment().get_template(plan.template).render(
+        plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra
+    )
+    tail = re.sub(r"\n{3,}", "\n\n", tail).strip("\n") + "\n"
+    if all(i.lowercase for i in df.instructions):
+        tail = _lowercase_keywords(tail)
+    return head + "\n" + tail
+
+
+def _terminate(head: str, escape: str) -> str:
+    """Drop trailing blank lines, and a dangling escape that would swallow the next stage."""
+    lines = head.rstrip("\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines and not lines[-1].lstrip().startswith("#") and lines[-1].rstrip().endswith(escape):
+        lines[-1] = lines[-1].rstrip()[:-1].rstrip()
+    return "\n".join(lines) + "\n"
+
+
+_KEYWORD = re.compile(r"^([A-Z]+)(?=\s)", re.MULTILINE)
+_AS = re.compile(r"^(from\s+\S+\s+)AS(\s)", re.MULTILINE)
+
+
+def _lowercase_keywords(text: str) -> str:
+    """Match a file written in lower case (BuildKit's ConsistentInstructionCasing)."""
+    continued = False
+    out = []
+    for line in text.split("\n"):
+        if not continued and not line.lstrip().startswith("#"):
+            line = _KEYWORD.sub(lambda m: m.group(1).lower(), line, count=1)
+            line = _AS.sub(r"\1as\2", line)
+        continued = line.rstrip().endswith("\\")
+        out.append(line)
+    return "\n".join(out)

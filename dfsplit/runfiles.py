@@ -1,0 +1,97 @@
+"""Files the app reads by relative path at run time, found in its start command and source."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from dfsplit.golang import Source
+from dfsplit.model import Project
+from dfsplit.stage import StageModel
+
+# Never runtime files: sources, manifests and build files.
+_SOURCE_FILE = re.compile(
+    r"(\.go|\.mod|\.sum|\.work)$|(^|/)(Dockerfile[^/]*|\.dockerignore|\.git[^/]*|Makefile)$"
+)
+_ASSET_DIRS = {"templates", "static", "public", "assets", "config", "configs", "migrations",
+               "web", "views", "locales", "i18n"}  # fmt: skip
+_GLOB = re.compile(r"[*?\[{]")
+
+
+@dataclass
+class Found:
+    paths: list[str] = field(default_factory=list)  # absolute builder paths to copy as they are
+    required: list[str] = field(default_factory=list)  # those the start command names
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def runtime_files(
+    model: StageModel, source: Source, start_args: list[str], project: Project
+) -> Found:
+    found = Found()
+    workdir = model.final.workdir
+    embedded = {_first(p) for p in source.embedded}
+    for arg in start_args:
+        value = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
+        path = _resolve(model, workdir, value)
+        if path and path not in found.paths:
+            found.paths.append(path)
+            found.required.append(path)
+            found.notes.append(f"runtime file {path}: named by the start command")
+    for literal in source.literals:
+        if _first(literal) in embedded:
+            continue
+        path = _resolve(model, workdir, literal)
+        if path and path not in found.paths:
+            found.paths.append(path)
+            found.notes.append(f"runtime file {path}: the source reads {literal!r}")
+    _warn_unresolved(model, source, found, workdir)
+    return found
+
+
+def _first(path: str) -> str:
+    return path.lstrip("./").split("/", 1)[0]
+
+
+def _resolve(model: StageModel, workdir: str, literal: str) -> str | None:
+    """The builder path a relative (or absolute) file literal names, if the build copied it."""
+    if not literal or "\n" in literal or "://" in literal or literal.startswith(("-", "$")):
+        return None
+    stem = _GLOB.split(literal, maxsplit=1)[0].rstrip("/")
+    if not stem or stem in {".", "./"} or len(stem) > 200:
+        return None
+    absolute = posixpath.normpath(posixpath.join(workdir, stem))
+    top = _top_dir(model, workdir, absolute)
+    candidate = top or absolute
+    rel = model.context_path(candidate)
+    if rel is None or rel == "." or _SOURCE_FILE.search(rel) or candidate in {"/", workdir}:
+        return None
+    return candidate
+
+
+def _top_dir(model: StageModel, workdir: str, absolute: str) -> str | None:
+    """For `templates/x.html`, copy all of `templates/`: the app may read its siblings."""
+    if not absolute.startswith(workdir.rstrip("/") + "/"):
+        return None
+    first = posixpath.relpath(absolute, workdir).split("/", 1)[0]
+    top = posixpath.join(workdir, first)
+    rel = model.context_path(top)
+    return top if rel is not None and model.project.has_dir(rel) else None
+
+
+def _warn_unresolved(model: StageModel, source: Source, found: Found, workdir: str) -> None:
+    if source.dynamic_opens:
+        found.warnings.append(
+            "the app opens files by computed path (" + "; ".join(source.dynamic_opens[:3])
+            + "); check that the runtime stage has them"
+        )
+    for name in sorted(_ASSET_DIRS):
+        path = posixpath.join(workdir, name)
+        rel = model.context_path(path)
+        if rel and model.project.has_dir(rel) and path not in found.paths:
+            found.warnings.append(
+                f"{rel}/ is not copied to the runtime: nothing in the source names it "
+                "(it may be embedded or unused); copy it if the app reads it"
+            )

@@ -1,0 +1,222 @@
+"""A static model of the builder stage: where each instruction runs, with which env, and which
+context paths it copied where. Recipes use it to turn what a Dockerfile says into absolute
+paths in the builder's filesystem.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass
+
+from dfsplit import shell
+from dfsplit.dockerignore import Dockerignore
+from dfsplit.model import Dockerfile, Instruction, Project, Refuse
+
+# dockerfile-parse's own splitter understands ENV/LABEL quoting.
+from dockerfile_parse.util import WordSplitter
+
+
+@dataclass(frozen=True)
+class State:
+    """What is in force before an instruction runs."""
+
+    workdir: str
+    env: dict[str, str]  # ENV and ARG values known statically
+    args: frozenset[str]  # names declared with ARG in this stage (or global)
+    user: str | None
+
+
+@dataclass(frozen=True)
+class Copied:
+    """One source of a COPY/ADD from the build context."""
+
+    source: str  # context-relative, normalised; "." is the context root
+    dest: str  # absolute destination
+    into_dir: bool  # the source's contents (or file) land inside dest
+    index: int  # position of the instruction in the stage
+
+
+def parse_pairs(value: str) -> list[tuple[str, str, str]]:
+    """ENV/LABEL/ARG pairs as (key, value, raw `key=value` token)."""
+    words = list(WordSplitter(value).split(dequote=False))
+    if not words:
+        return []
+    if "=" not in words[0]:  # legacy `ENV KEY value words`
+        key, _, rest = value.strip().partition(" ")
+        raw_val = rest.strip()
+        return [(key, WordSplitter(raw_val).dequote(), f"{key}={raw_val}")]
+    pairs = []
+    for word in words:
+        key, _, raw_val = word.partition("=")
+        pairs.append((WordSplitter(key).dequote(), WordSplitter(raw_val).dequote(), word))
+    return pairs
+
+
+class StageModel:
+    """The single stage of a naive Dockerfile, walked once."""
+
+    def __init__(
+        self,
+        df: Dockerfile,
+        stage: tuple[Instruction, ...],
+        project: Project,
+        image_env: dict[str, str],
+    ) -> None:
+        self.df = df
+        self.stage = stage
+        self.project = project
+        self.ignore = Dockerignore(project.text(".dockerignore") or "")
+        self.states: list[State] = []
+        self.copies: list[Copied] = []
+        self._walk(image_env)
+
+    # -- walking -----------------------------------------------------------------------------
+
+    def _walk(self, image_env: dict[str, str]) -> None:
+        global_args = self._global_args()
+        env = dict(image_env)
+        state = State("/", env, frozenset(), None)
+        for index, ins in enumerate(self.stage):
+            self.states.append(state)
+            state = self._step(state, ins, index, global_args)
+        self.final = state
+
+    def _global_args(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for ins in self.df.preamble():
+            if ins.keyword == "ARG":
+                for key, val, raw in parse_pairs(ins.args):
+                    out[key] = val if "=" in raw else ""
+        return out
+
+    def _step(self, state: State, ins: Instruction, index: int, globals_: dict[str, str]) -> State:
+        env, args = dict(state.env), set(state.args)
+        workdir, user = state.workdir, state.user
+        if ins.keyword == "WORKDIR":
+            target = shell.expand(ins.args.strip().strip('"'), env)
+            if target is None:
+                raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
+            workdir = posixpath.normpath(posixpath.join(workdir, target))
+        elif ins.keyword == "ENV":
+            for key, val, _ in parse_pairs(ins.args):
+                expanded = shell.expand(val, env)
+                env[key] = expanded if expanded is not None else val
+        elif ins.keyword == "ARG":
+            for key, val, raw in parse_pairs(ins.args):
+                args.add(key)
+                if "=" in raw:
+                    env.setdefault(key, val)
+                elif key in globals_:
+                    env.setdefault(key, globals_[key])
+        elif ins.keyword == "USER":
+            user = ins.args.strip()
+        elif ins.keyword in {"COPY", "ADD"} and ins.flag("from") is None:
+            self._record_copy(ins, index, workdir, env)
+        return State(workdir, env, frozenset(args), user)
+
+    def _record_copy(self, ins: Instruction, index: int, workdir: str, env: dict[str, str]) -> None:
+        if ins.heredocs:
+            return
+        words = copy_words(ins.args)
+        if words is None or len(words) < 2:
+            raise Refuse(f"cannot read {ins.keyword} {ins.args} (line {ins.start + 1})")
+        *sources, dest = words
+        dest_exp = shell.expand(dest, env)
+        if dest_exp is None:
+            raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
+        into_dir = dest_exp.endswith("/") or len(sources) > 1
+        dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
+        for src in sources:
+            if "://" in src:  # ADD <url>: nothing from the context
+                continue
+            norm = posixpath.normpath(src.lstrip("/")) if src not in (".", "./") else "."
+            is_dir = norm == "." or self.project.has_dir(norm) or _is_glob(norm)
+            self.copies.append(Copied(norm, dest_abs, into_dir or is_dir, index))
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def state_at(self, ins: Instruction) -> State:
+        return self.states[self.stage.index(ins)]
+
+    def context_path(self, abs_path: str) -> str | None:
+        """The context path that the builder has at abs_path (file or dir), if any."""
+        abs_path = posixpath.normpath(abs_path)
+        for copied in reversed(self.copies):
+            rel = self._lookup(copied, abs_path)
+            if rel is not None and not self.ignore.excludes(rel):
+                return rel
+        return None
+
+    def _lookup(self, copied: Copied, abs_path: str) -> str | None:
+        src, dest = copied.source, copied.dest
+        if _is_glob(src):
+            if posixpath.dirname(abs_path) != dest:
+                return None
+            name = posixpath.basename(abs_path)
+            base = posixpath.dirname(src)
+            candidate = posixpath.join(base, name) if base else name
+            return candidate if fnmatch.fnmatch(candidate, src) and self._exists(candidate) else None
+        if self.project.has_dir(src) or src == ".":
+            if abs_path == dest:
+                return src
+            if not abs_path.startswith(dest.rstrip("/") + "/"):
+                return None
+            rel = posixpath.relpath(abs_path, dest)
+            candidate = rel if src == "." else posixpath.join(src, rel)
+            return candidate if self._exists(candidate) else None
+        target = posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest
+        return src if abs_path == target and self.project.has(src) else None
+
+    def _exists(self, rel: str) -> bool:
+        return self.project.has(rel) or self.project.has_dir(rel)
+
+    def builder_path(self, rel: str) -> str | None:
+        """Where the context path rel ended up in the builder (the last copy wins)."""
+        rel = posixpath.normpath(rel)
+        for copied in reversed(self.copies):
+            path = self._forward(copied, rel)
+            if path is not None and self.context_path(path) == rel:
+                return path
+        return None
+
+    def _forward(self, copied: Copied, rel: str) -> str | None:
+        src, dest = copied.source, copied.dest
+        if src == ".":
+            return posixpath.join(dest, rel)
+        if self.project.has_dir(src):
+            if rel == src:
+                return dest
+            if rel.startswith(src + "/"):
+                return posixpath.join(dest, posixpath.relpath(rel, src))
+            return None
+        if _is_glob(src):
+            ok = fnmatch.fnmatch(rel, src)
+            return posixpath.join(dest, posixpath.basename(rel)) if ok else None
+        if rel == src:
+            return posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest
+        return None
+
+    def root_copy(self) -> Copied | None:
+        """The first `COPY . <dest>` of the whole context, if any."""
+        return next((c for c in self.copies if c.source == "."), None)
+
+
+def copy_words(args: str) -> list[str] | None:
+    stripped = args.strip()
+    if stripped.startswith("["):
+        from dfsplit.dockerfile import is_exec_form
+
+        return is_exec_form(stripped)
+    return list(WordSplitter(stripped).split())
+
+
+def _is_glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
+
+
+def run_script(ins: Instruction) -> str:
+    """The shell text a RUN executes (the heredoc body for `RUN <<EOF`)."""
+    if ins.heredocs and ins.args.lstrip().startswith("<<"):
+        return "\n".join(h.body for h in ins.heredocs)
+    return ins.args

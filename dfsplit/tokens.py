@@ -1,0 +1,73 @@
+"""Turn values into Dockerfile tokens that cannot inject instructions.
+
+Every string a template receives passes through one of these functions first.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+from dfsplit.model import Refuse
+
+_PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./@+=:,-]+$")
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
+
+
+def single_line(value: str, what: str) -> str:
+    """Reject a value that would break out of its instruction."""
+    if "\n" in value or "\r" in value:
+        raise Refuse(f"{what} contains a line break: {value!r}")
+    return value
+
+
+def exec_form(argv: list[str] | tuple[str, ...]) -> str:
+    """`["a", "b"]` as BuildKit parses it: a JSON array of strings."""
+    if not argv:
+        raise Refuse("empty command")
+    return json.dumps([single_line(a, "command argument") for a in argv])
+
+
+def abs_path(path: str) -> str:
+    """A normalised absolute path; refuses anything that is not one."""
+    single_line(path, "path")
+    if not path.startswith("/"):
+        raise Refuse(f"expected an absolute path, got {path!r}")
+    norm = posixpath.normpath(path)
+    return "/" if norm == "//" else norm
+
+
+def copy_args(src: str, dest: str) -> str:
+    """Source and destination of a COPY; JSON form when a path needs quoting."""
+    src, dest = abs_path(src), abs_path(dest)
+    if _PLAIN_PATH.match(src) and _PLAIN_PATH.match(dest):
+        return f"{src} {dest}"
+    return json.dumps([src, dest])
+
+
+def image(name: str) -> str:
+    """An image reference: lower-case repository, tag or digest, no spaces."""
+    single_line(name, "image")
+    if name != "scratch" and not _IMAGE.match(name.lower()):
+        raise Refuse(f"not a valid image reference: {name!r}")
+    return name
+
+
+def env_pair(key: str, value: str) -> str:
+    """`KEY=value` with the value double-quoted when needed; `$` is kept literal."""
+    single_line(value, f"value of {key}")
+    if not _ENV_KEY.match(key):
+        raise Refuse(f"not a valid variable name: {key!r}")
+    if value and re.match(r"^[A-Za-z0-9_./:,@+=-]+$", value):
+        return f"{key}={value}"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'{key}="{escaped}"'
+
+
+def user(spec: str) -> str:
+    """A numeric `uid[:gid]` USER value."""
+    if not re.match(r"^[0-9]+(:[0-9]+)?$", spec):
+        raise Refuse(f"not a numeric user: {spec!r}")
+    return spec
