@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dfsplit import detect, dockerfile, render, verify
 from dfsplit.model import (
     Dockerfile,
@@ -29,13 +31,16 @@ def split(project: Project, options: Options) -> Outcome:
         recipe, detection = detect.detect(project)
         report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
         plan = recipe.plan(df, project, detection, options)
-        report = plan.report
+        report = replace(plan.report, notes=detection.why + plan.report.notes)
         text = render.render(df, plan)
         verify.verify(text, plan)
     except NothingToDo as exc:
         return Outcome(project.path, Status.UNCHANGED, old, old, reason=exc.reason, report=report)
     except Refuse as exc:
         return Outcome(project.path, Status.REFUSED, old, old, reason=exc.reason, report=report)
+    except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
+        reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
+        return Outcome(project.path, Status.FAILED, old, old, reason=reason, report=report)
     new = encode(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
     return Outcome(project.path, status, old, new, report=report, new_files=plan.new_files)

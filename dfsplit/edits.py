@@ -75,6 +75,7 @@ def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> li
     """Lines [0, upto) with edits applied; inserted lines use the file's newline."""
     ordered = sorted(enumerate(edits), key=lambda pair: (pair[1].start, pair[0]))
     out: list[str] = []
+    removals: list[int] = []  # output positions where lines were taken out
     pos = 0
     for _, edit in ordered:
         if edit.start < pos:
@@ -84,8 +85,14 @@ def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> li
             ending = _body(df.lines[edit.end - 1])[1] if edit.end > edit.start else df.newline
             ending = ending or df.newline
             out.extend(line + ending for line in edit.text.split("\n"))
+        elif edit.end > edit.start:
+            removals.append(len(out))
         pos = max(pos, edit.end)
     out.extend(df.lines[pos:upto])
+    # A removal between two blank lines would leave a double blank line behind.
+    for mark in sorted(set(removals), reverse=True):
+        if 0 < mark < len(out) and not out[mark - 1].strip() and not out[mark].strip():
+            del out[mark]
     return out
 
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dfsplit.model import Project
+
 MAX_DOCKERFILE_BYTES = 1024 * 1024
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 _TEMP_SUFFIX = ".dfsplit-tmp"
@@ -316,3 +318,39 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# --- projects ------------------------------------------------------------------------------
+
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile", "dockerfile", "containerfile")
+
+
+def find_dockerfile(target: Path) -> Path:
+    """The Dockerfile a PATH argument names: the file itself, or one inside the directory."""
+    if target.is_dir():
+        for name in DOCKERFILE_NAMES:
+            if (target / name).is_file() or (target / name).is_symlink():
+                return target / name
+        raise FileError(target, "no Dockerfile or Containerfile in this directory")
+    if not target.exists() and not target.is_symlink():
+        raise FileError(target, "no such file or directory")
+    return target
+
+
+def load_project(
+    dockerfile: Path, *, context: Path | None = None, root: Path | None = None, shown: str = ""
+) -> tuple[Project, Path]:
+    """Read one Dockerfile and a snapshot of its build context (the IO half of the pipeline)."""
+    from dfsplit.recipes import wanted_patterns
+
+    context = context or dockerfile.parent
+    raw = read_dockerfile(dockerfile, root=root or dockerfile.parent)
+    names, contents = snapshot_context(context, wanted_patterns())
+    project = Project(
+        path=shown or str(dockerfile),
+        dockerfile=raw,
+        context_files=names,
+        contents=contents,
+        dockerfile_name=os.path.relpath(dockerfile, context).replace(os.sep, "/"),
+    )
+    return project, resolve_within(dockerfile, root or dockerfile.parent)

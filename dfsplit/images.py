@@ -81,4 +81,4 @@ def slim_image(kind: ImageKind) -> str | None:
 def distroless(flavour: str, kind: ImageKind) -> str | None:
     """`gcr.io/distroless/<flavour>-debianNN` matching the builder's release."""
     suffix = DISTROLESS_SUFFIX.get(kind.release or "bookworm")
-    return f"gcr.io/distroless/{flavour}-{suffix}" if suffix else None
+    return f"gcr.io/distroless/{flavour}-{suffix}:nonroot" if suffix else None

@@ -1,0 +1,196 @@
+"""The command line: flags -> Options, the core on each file, diffs and messages, exit code.
+
+This module and report.py are the only ones that print; files.py is the only one that writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dfsplit import __version__
+
+if TYPE_CHECKING:
+    from dfsplit.model import Options, Outcome
+
+EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
+2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=f"Split naive single-stage Dockerfiles into builder, tester and runtime stages.\n\n"
+    f"{EXIT_CODES}",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+Paths = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Build-context directories or Dockerfiles (default: .).", show_default=False),
+]
+Runtime = Annotated[
+    str | None, typer.Option("--runtime", metavar="IMAGE", help="Force the runtime image.")
+]
+NoTester = Annotated[bool, typer.Option("--no-tester", help="Leave out the tester stage.")]
+GateTests = Annotated[
+    bool,
+    typer.Option("--gate-tests", help="Make the runtime depend on the tester, so that a plain "
+                 "`docker build` fails when the tests fail."),
+]  # fmt: skip
+CacheMounts = Annotated[
+    bool,
+    typer.Option("--cache-mounts", help="Add BuildKit cache mounts (RUN --mount); Kaniko and "
+                 "the legacy builder reject them."),
+]  # fmt: skip
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dfsplit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """dfsplit: naive Dockerfile in, lean multi-stage Dockerfile out."""
+
+
+def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> Options:
+    from dfsplit.model import Options
+
+    if gate and no_tester:
+        raise typer.BadParameter("--gate-tests needs the tester stage; drop --no-tester")
+    return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _process(target: Path, options: Options) -> tuple[Outcome, Path | None]:
+    """Read, split: never raises for a bad file, it becomes a failed Outcome."""
+    from dfsplit import core, files
+    from dfsplit.model import Outcome, Status
+
+    shown = _shown(target)
+    try:
+        dockerfile = files.find_dockerfile(target)
+        shown = _shown(dockerfile)
+        root = target if target.is_dir() else target.parent
+        project, real = files.load_project(dockerfile, root=root, shown=shown)
+    except files.FileError as exc:
+        return Outcome(shown, Status.FAILED, reason=exc.reason), None
+    return core.split(project, options), real
+
+
+def _diff(outcome: Outcome) -> str:
+    from dfsplit.diff import unified_diff
+
+    path = outcome.path.lstrip("/")  # a/<path> must stay relative for git apply
+    text = unified_diff(outcome.old, outcome.new, path)
+    base = os.path.dirname(path)
+    for new in outcome.new_files:
+        text += unified_diff(None, new.text.encode("utf-8"), os.path.join(base, new.rel))
+    return text
+
+
+def _apply(outcome: Outcome, real: Path) -> Outcome:
+    from dfsplit import files
+    from dfsplit.model import Outcome, Status
+
+    changes: list[tuple[Path, bytes, bytes | None]] = [(real, outcome.new, outcome.old)]
+    changes += [(real.parent / f.rel, f.text.encode("utf-8"), None) for f in outcome.new_files]
+    try:
+        files.write_all(changes)
+    except files.FileError as exc:
+        return Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, str(exc))
+    return outcome
+
+
+@app.command()
+def rewrite(
+    paths: Paths = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the rewritten files.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when a file would change.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report instead of diffs.")] = False,
+    runtime: Runtime = None,
+    no_tester: NoTester = False,
+    gate_tests: GateTests = False,
+    cache_mounts: CacheMounts = False,
+    color: Annotated[
+        bool | None, typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
+    from dfsplit.diff import colorize
+    from dfsplit.model import Status
+    from dfsplit.report import RunReport, dump_json
+
+    if apply and check:
+        raise typer.BadParameter("--apply and --check exclude each other")
+    options = _options(runtime, no_tester, gate_tests, cache_mounts)
+    run = RunReport(check=check, apply=apply)
+    outcomes = []
+    use_color = sys.stdout.isatty() if color is None else color
+    for target in paths or [Path(".")]:
+        outcome, real = _process(target, options)
+        if outcome.status is Status.CHANGED and apply and real is not None:
+            outcome = _apply(outcome, real)
+        outcomes.append(outcome)
+        run.outcome(outcome, applied=apply)
+        if outcome.status is Status.CHANGED and not (check or as_json or apply):
+            text = _diff(outcome)
+            sys.stdout.write(colorize(text) if use_color else text)
+    if as_json:
+        dump_json(outcomes, run, sys.stdout)
+    print(run.summary(), file=sys.stderr)
+    raise typer.Exit(run.exit_code)
+
+
+@app.command()
+def detect(
+    path: Annotated[Path, typer.Argument(help="A build-context directory or a Dockerfile.")] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    runtime: Runtime = None,
+    no_tester: NoTester = False,
+    gate_tests: GateTests = False,
+) -> None:
+    """Explain what was detected and the plan, without rewriting anything."""
+    import json
+
+    from dfsplit.report import RunReport, explain, outcome_json
+
+    options = _options(runtime, no_tester, gate_tests, False)
+    outcome, _ = _process(path, options)
+    if as_json:
+        typer.echo(json.dumps(outcome_json(outcome), indent=2))
+    else:
+        typer.echo(explain(outcome))
+    run = RunReport(silent=True)
+    run.outcome(outcome)
+    raise typer.Exit(run.exit_code)
+
+
+def main() -> None:
+    """Console-script entry point; usage errors exit 2, nothing else raises to the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,452 @@
+"""Reading Java projects: pom.xml, Gradle build files, jar names, JRE images, start commands.
+
+Pure functions over text; the recipes in dfsplit/recipes/{maven,gradle}.py put them together.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from dfsplit import images, shell
+from dfsplit.dockerfile import is_exec_form
+from dfsplit.model import Refuse
+
+# Environment that configures the build tools or the JDK they run on, never the app.
+BUILD_ENV = {
+    "MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_HOME", "M2_HOME", "MAVEN_ARGS", "GRADLE_OPTS",
+    "GRADLE_HOME", "GRADLE_USER_HOME", "JAVA_HOME", "JDK_HOME", "GRADLE_VERSION", "MAVEN_VERSION",
+}  # fmt: skip
+# Jars that sit next to the application jar and must never be picked by a glob.
+SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
+DEFAULT_JAVA = "17"
+_PROPERTY = re.compile(r"\$\{([^}]+)\}")
+
+
+# --- pom.xml --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pom:
+    """What dfsplit needs from one pom.xml, with ${...} references still unresolved."""
+
+    group_id: str | None
+    artifact_id: str | None
+    version: str | None
+    packaging: str
+    final_name: str | None
+    properties: Mapping[str, str]
+    parent: Mapping[str, str]  # groupId, artifactId, version, relativePath
+    plugins: Mapping[str, Mapping[str, str]]  # artifactId -> version and flat configuration
+    modules: tuple[str, ...] = ()
+    dependencies: tuple[tuple[str, str], ...] = ()  # (artifactId, scope)
+    managed_boot: str | None = None  # spring-boot-dependencies version in dependencyManagement
+
+
+def _local(tag: Any) -> str:
+    """`{namespace}name` -> `name`: poms come with and without the POM namespace."""
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _child(node: Any, *path: str) -> Any:
+    for name in path:
+        if node is None:
+            return None
+        node = next((c for c in node if _local(c.tag) == name), None)
+    return node
+
+
+def _children(node: Any, *path: str) -> list[Any]:
+    """Child elements at path (an Element with no children is falsy, so never `or []` it)."""
+    found = _child(node, *path)
+    return [] if found is None else list(found)
+
+
+def _text(node: Any, *path: str) -> str | None:
+    found = _child(node, *path)
+    if found is None or found.text is None:
+        return None
+    return str(found.text).strip() or None
+
+
+def parse_pom(text: str) -> Pom:
+    """Parse pom.xml safely (no entities, no external DTDs); refuse what is not a pom."""
+    try:
+        root = ElementTree.fromstring(text)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise Refuse(f"pom.xml is not valid or safe XML: {exc}") from None
+    if _local(root.tag) != "project":
+        raise Refuse("pom.xml has no <project> root element")
+    return Pom(
+        group_id=_text(root, "groupId"),
+        artifact_id=_text(root, "artifactId"),
+        version=_text(root, "version"),
+        packaging=_text(root, "packaging") or "jar",
+        final_name=_text(root, "build", "finalName"),
+        properties={_local(p.tag): (p.text or "").strip() for p in _children(root, "properties")},
+        parent={_local(c.tag): (c.text or "").strip() for c in _children(root, "parent")},
+        plugins=_plugins(root),
+        modules=tuple((m.text or "").strip() for m in _children(root, "modules")),
+        dependencies=_dependencies(root),
+        managed_boot=_managed_boot(root),
+    )
+
+
+def _plugins(root: Any) -> dict[str, dict[str, str]]:
+    """Build plugins: their version and every configuration leaf, flattened by local name."""
+    out: dict[str, dict[str, str]] = {}
+    for plugin in _children(root, "build", "plugins"):
+        name = _text(plugin, "artifactId")
+        if not name:
+            continue
+        values = {"version": _text(plugin, "version") or ""}
+        for holder in (plugin, *_children(plugin, "executions")):
+            for item in _children(holder, "configuration"):
+                for leaf in item.iter():
+                    if len(leaf) == 0 and leaf.text and leaf.text.strip():
+                        values.setdefault(_local(leaf.tag), leaf.text.strip())
+        out[name] = values
+    return out
+
+
+def _dependencies(root: Any) -> tuple[tuple[str, str], ...]:
+    deps = _children(root, "dependencies")
+    return tuple((_text(d, "artifactId") or "", _text(d, "scope") or "compile") for d in deps)
+
+
+def _managed_boot(root: Any) -> str | None:
+    for dep in _children(root, "dependencyManagement", "dependencies"):
+        if _text(dep, "artifactId") == "spring-boot-dependencies":
+            return _text(dep, "version")
+    return None
+
+
+def parent_pom_path(pom: Pom, pom_rel: str) -> str | None:
+    """Context path of the parent pom that <relativePath> (default ../pom.xml) points at."""
+    if not pom.parent:
+        return None
+    rel = pom.parent.get("relativePath", "../pom.xml")
+    if not rel:  # an empty <relativePath/> means: look the parent up in a repository only
+        return None
+    base = posixpath.dirname(pom_rel)
+    path = posixpath.normpath(posixpath.join(base, rel))
+    if not path.endswith(".xml"):
+        path = posixpath.join(path, "pom.xml")
+    return None if path.startswith("..") else path
+
+
+def pom_properties(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> dict[str, str]:
+    """Every property Maven would know statically, command-line -D values winning."""
+    props: dict[str, str] = {}
+    if parent is not None:
+        props.update(parent.properties)
+        props["project.parent.version"] = parent.version or ""
+    props.update(pom.properties)
+    version = pom.version or pom.parent.get("version") or (parent.version if parent else None)
+    if pom.parent.get("version"):
+        props["project.parent.version"] = pom.parent["version"]
+    for key, value in (("artifactId", pom.artifact_id), ("version", version),
+                       ("groupId", pom.group_id or pom.parent.get("groupId"))):  # fmt: skip
+        if value is not None:
+            props[f"project.{key}"] = value
+            props[f"pom.{key}"] = value
+    props.update(cli)
+    return props
+
+
+def resolve(value: str | None, props: Mapping[str, str]) -> str | None:
+    """Substitute ${...} repeatedly; None when a reference stays unknown."""
+    if value is None:
+        return None
+    for _ in range(10):
+        if "${" not in value:
+            return value
+        value = _PROPERTY.sub(lambda m: props.get(m.group(1), m.group(0)), value)
+        if all(m not in props for m in _PROPERTY.findall(value)):
+            break
+    return None if "${" in value else value
+
+
+@dataclass(frozen=True)
+class MavenFacts:
+    """The resolved facts that decide the jar and the runtime."""
+
+    jar: str | None  # file name in target/, None when it cannot be known statically
+    java: str | None
+    boot: str | None  # Spring Boot version, "" when Boot is used with an unknown version
+    shade: bool
+    why: tuple[str, ...] = ()
+
+
+def maven_facts(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> MavenFacts:
+    props = pom_properties(pom, parent, cli)
+    boot = _boot_version(pom, props)
+    shade = "maven-shade-plugin" in pom.plugins
+    jar, why = _maven_jar(pom, props, shade, boot is not None)
+    return MavenFacts(jar, _java_version(pom, props), boot, shade, why)
+
+
+def _maven_jar(pom: Pom, props: Mapping[str, str], shade: bool, boot: bool) -> tuple[str | None, tuple[str, ...]]:
+    base = resolve(pom.final_name, props) if pom.final_name else None
+    if base is None:
+        artifact, version = resolve(pom.artifact_id, props), resolve(props.get("project.version"), props)
+        if not artifact or not version:
+            return None, ("the artifactId or version of pom.xml cannot be resolved statically",)
+        base = f"{artifact}-{version}"
+    if shade:
+        cfg = pom.plugins["maven-shade-plugin"]
+        if cfg.get("finalName"):
+            named = resolve(cfg["finalName"], props)
+            return (f"{named}.jar" if named else None), ("maven-shade-plugin <finalName>",)
+        if cfg.get("shadedArtifactAttached") == "true":
+            return f"{base}-{cfg.get('shadedClassifierName', 'shaded')}.jar", ("shaded jar attached",)
+    if boot and pom.plugins.get("spring-boot-maven-plugin", {}).get("classifier"):
+        classifier = pom.plugins["spring-boot-maven-plugin"]["classifier"]
+        return f"{base}-{classifier}.jar", ("spring-boot repackage <classifier>",)
+    return f"{base}.jar", ()
+
+
+def _boot_version(pom: Pom, props: Mapping[str, str]) -> str | None:
+    if "spring-boot-maven-plugin" not in pom.plugins and pom.parent.get("artifactId") != (
+        "spring-boot-starter-parent"
+    ):
+        return None
+    for raw in (
+        pom.parent.get("version") if pom.parent.get("artifactId") == "spring-boot-starter-parent" else None,
+        pom.managed_boot,
+        pom.plugins.get("spring-boot-maven-plugin", {}).get("version"),
+    ):
+        value = resolve(raw, props) if raw else None
+        if value:
+            return value
+    return ""
+
+
+def _java_version(pom: Pom, props: Mapping[str, str]) -> str | None:
+    compiler = pom.plugins.get("maven-compiler-plugin", {})
+    for raw in (props.get("maven.compiler.release"), compiler.get("release"),
+                props.get("maven.compiler.target"), compiler.get("target"),
+                props.get("maven.compiler.source"), compiler.get("source"),
+                props.get("java.version")):  # fmt: skip
+        value = resolve(raw, props) if raw else None
+        if value:
+            return java_major(value)
+    return None
+
+
+def java_major(value: str) -> str | None:
+    """`1.8` -> `8`, `17` -> `17`, `VERSION_21` -> `21`."""
+    m = re.search(r"(?:^|_|\b)(1[._])?(\d+)", value.strip())
+    if not m:
+        return None
+    return m.group(2)
+
+
+# --- Gradle ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradleFacts:
+    plugins: frozenset[str]  # "java", "application", "spring-boot", ...
+    version: str | None  # project version, None when unspecified
+    base_name: str | None  # archiveBaseName / archivesBaseName
+    archive_file: str | None  # bootJar/jar archiveFileName
+    app_name: str | None  # application { applicationName }
+    java: str | None
+    boot: str | None
+    dynamic: tuple[str, ...] = ()  # settings dfsplit saw but cannot evaluate
+
+
+_G_STR = r"""["']([^"'$]*)["']"""
+_GRADLE_PATTERNS = {
+    "version": re.compile(r"^\s*version\s*=?\s*" + _G_STR, re.MULTILINE),
+    "base_name": re.compile(r"archive(?:s)?BaseName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
+    "archive_file": re.compile(r"archiveFileName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
+    "app_name": re.compile(r"applicationName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
+    "boot": re.compile(r"""org\.springframework\.boot["')]*\s*(?:version\s*\(?\s*)?["']([\d.A-Za-z-]+)"""),
+}
+_GRADLE_JAVA = re.compile(
+    r"(?:JavaLanguageVersion\.of\(\s*|JavaVersion\.VERSION_|(?:source|target)Compatibility\s*=\s*['\"]?)"
+    r"(1[._]\d+|\d+)"
+)
+
+
+def gradle_facts(build: str, properties: str = "") -> GradleFacts:
+    """Read the settings that name the jar from build.gradle(.kts) and gradle.properties."""
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", build, flags=re.DOTALL)
+    found = {key: (m.group(1) if (m := p.search(code)) else None) for key, p in _GRADLE_PATTERNS.items()}
+    version = found["version"] or _properties(properties).get("version")
+    java = _GRADLE_JAVA.search(code)
+    dynamic = tuple(
+        name for name in ("archiveBaseName", "archiveFileName", "archiveClassifier", "archiveVersion")
+        if name in code and not _GRADLE_PATTERNS.get(_snake(name), re.compile("^$")).search(code)
+    )  # fmt: skip
+    return GradleFacts(
+        plugins=_gradle_plugins(code),
+        version=version if version and version != "unspecified" else None,
+        base_name=found["base_name"],
+        archive_file=found["archive_file"],
+        app_name=found["app_name"],
+        java=java_major(java.group(1)) if java else None,
+        boot=found["boot"] if "org.springframework.boot" in code else None,
+        dynamic=dynamic,
+    )
+
+
+def _snake(name: str) -> str:
+    return {"archiveBaseName": "base_name", "archiveFileName": "archive_file"}.get(name, "")
+
+
+def _gradle_plugins(code: str) -> frozenset[str]:
+    plugins: set[str] = set()
+    block = re.search(r"plugins\s*\{(.*?)\}", code, re.DOTALL)
+    text = (block.group(1) if block else "") + " " + " ".join(
+        re.findall(r"apply\s*\(?\s*plugin\s*[:=]\s*['\"]([^'\"]+)", code)
+    )
+    for word in ("application", "java", "java-library", "war"):
+        if re.search(rf"(?:^|[\s'\"`(]){re.escape(word)}(?:$|[\s'\"`)])", text):
+            plugins.add(word)
+    if "org.springframework.boot" in text:
+        plugins.add("spring-boot")
+    return frozenset(plugins)
+
+
+def _properties(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.strip().startswith("#"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def root_project_name(settings: str | None) -> str | None:
+    if not settings:
+        return None
+    m = re.search(r"rootProject\.name\s*=\s*" + _G_STR, settings)
+    return m.group(1) if m else None
+
+
+def gradle_jar(facts: GradleFacts, project_name: str | None) -> str | None:
+    """The file name of the runnable jar in build/libs (bootJar for Boot, never -plain)."""
+    if facts.dynamic:
+        return None
+    if facts.archive_file:
+        return facts.archive_file
+    base = facts.base_name or project_name
+    if not base:
+        return None
+    return f"{base}-{facts.version}.jar" if facts.version else f"{base}.jar"
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+def builder_java(image: str) -> str | None:
+    """The JDK major version a builder image name states (maven:3.9-eclipse-temurin-17 -> 17)."""
+    tag = images.tag(image)
+    repo = images.repository(image).rsplit("/", 1)[-1]
+    m = re.search(r"(?:temurin|openjdk|jdk|corretto|java|zulu|graalvm)-?(\d+)", tag)
+    if m:
+        return m.group(1)
+    if repo in {"eclipse-temurin", "openjdk", "amazoncorretto"}:
+        m = re.match(r"(\d+)", tag)
+        return m.group(1) if m else None
+    return None
+
+
+def jre_image(builder_image: str, project_java: str | None) -> tuple[str, str]:
+    """An eclipse-temurin JRE tag for the project's Java version, in the builder's family."""
+    version = project_java or builder_java(builder_image)
+    why = ("the project's Java version" if project_java else
+           "the builder image's JDK version" if version else "no Java version found: the default")
+    version = version or DEFAULT_JAVA
+    alpine = images.classify(builder_image).family == "alpine"
+    return f"eclipse-temurin:{version}-jre{'-alpine' if alpine else ''}", why
+
+
+# --- start commands -------------------------------------------------------------------------
+
+
+@dataclass
+class Start:
+    """How the original starts the app, with the jar word found in it."""
+
+    form: list[str] | str  # exec form as a list, shell form as text
+    jar_word: str | None  # the word after -jar
+    tool: str | None = None  # "mvn spring-boot:run" style starts through the build tool
+    shell_text: bool = False  # the jar word is inside shell text (shell form or sh -c)
+    args: list[str] = field(default_factory=list)  # the app's arguments after the jar
+
+
+_TOOL_STARTS = {
+    ("spring-boot:run",), ("exec:java",), ("bootRun",), ("run",),
+}  # fmt: skip
+
+
+def read_start(form: list[str] | str) -> Start:
+    """Find `java ... -jar X` or a build-tool start in exec form, shell form or `sh -c`."""
+    if isinstance(form, list):
+        if len(form) >= 3 and posixpath.basename(form[0]) in {"sh", "bash", "ash"} and form[1] == "-c":
+            found = read_start(form[2])
+            return Start(form, found.jar_word, found.tool, True, found.args)
+        return _from_words(form, form, shell_text=False)
+    words = shell.split_commands(form)
+    if words is None:
+        raise Refuse(f"cannot read the start command {form}")
+    for cmd in words:
+        start = _from_words(list(cmd.argv), form, shell_text=True)
+        if start.jar_word or start.tool:
+            return start
+    return Start(form, None, None, True)
+
+
+def _from_words(words: list[str], form: list[str] | str, shell_text: bool) -> Start:
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    program = posixpath.basename(words[0]) if words else ""
+    if program == "java" and "-jar" in words:
+        i = words.index("-jar")
+        if i + 1 < len(words):
+            return Start(form, words[i + 1], None, shell_text, words[i + 2 :])
+    if program in {"mvn", "mvnw", "gradle", "gradlew"}:
+        goals = [w for w in words[1:] if not w.startswith("-")]
+        tool = next((g for g in goals if (g,) in _TOOL_STARTS or g.endswith(":run")), None)
+        if tool:
+            return Start(form, None, f"{program} {tool}", shell_text)
+    return Start(form, None, None, shell_text)
+
+
+def is_glob(word: str) -> bool:
+    return any(ch in word for ch in "*?[")
+
+
+def glob_matches(pattern: str, jar: str) -> bool:
+    """Whether an absolute glob names the jar, and which side jars it would also catch."""
+    return fnmatch.fnmatchcase(jar, pattern)
+
+
+def replace_jar(start: Start, jar: str) -> list[str] | str:
+    """The start command with its jar word replaced by the exact jar path."""
+    word = start.jar_word
+    assert word is not None
+    if isinstance(start.form, list) and not start.shell_text:
+        i = start.form.index("-jar")
+        return [*start.form[: i + 1], jar, *start.form[i + 2 :]]
+    text = start.form[2] if isinstance(start.form, list) else start.form
+    new = re.sub(r"(-jar\s+)" + re.escape(word) + r"(?=\s|$|[;&|)\"'])", lambda m: m.group(1) + jar, text, count=1)
+    if new == text:
+        raise Refuse(f"cannot rewrite the jar path {word} in {text}")
+    return [*start.form[:2], new, *start.form[3:]] if isinstance(start.form, list) else new
+
+
+def start_form(args: str) -> list[str] | str:
+    argv = is_exec_form(args)
+    return argv if argv is not None else args.strip()

@@ -1,0 +1,199 @@
+"""The command line: exit codes, the stdout/stderr split, --apply, --check, --json, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from fixture_cases import FIXTURES
+from typer.testing import CliRunner
+from unidiff import PatchSet
+
+from dfsplit.cli import app
+
+runner = CliRunner()
+
+
+def _project(tmp_path: Path, case: str = "go-article") -> Path:
+    target = tmp_path / case
+    shutil.copytree(FIXTURES / case, target)
+    for name in ("expected.Dockerfile", "expected.refusal", "expected.unchanged"):
+        (target / name).unlink(missing_ok=True)
+    return target
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_rewrite_prints_a_diff_on_stdout_and_messages_on_stderr(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    before = (project / "Dockerfile").read_bytes()
+    code, out, err = _run("rewrite", str(project))
+    assert code == 0
+    patch = PatchSet(out)
+    assert len(patch.modified_files) == 1
+    assert "+FROM scratch AS runtime" in out
+    assert "would rewrite" not in out and "rewrite" in err
+    assert (project / "Dockerfile").read_bytes() == before
+
+
+def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    before = (project / "Dockerfile").read_bytes()
+    code, out, err = _run("rewrite", "--check", str(project))
+    assert code == 1
+    assert out == ""
+    assert "would rewrite" in err
+    assert (project / "Dockerfile").read_bytes() == before
+
+
+def test_apply_writes_and_is_idempotent(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    os.chmod(project / "Dockerfile", 0o640)
+    code, _, err = _run("rewrite", "--apply", str(project))
+    assert code == 0, err
+    expected = (FIXTURES / "go-article" / "expected.Dockerfile").read_bytes()
+    assert (project / "Dockerfile").read_bytes() == expected
+    assert stat.S_IMODE(os.stat(project / "Dockerfile").st_mode) == 0o640
+    code, out, err = _run("rewrite", "--check", str(project))
+    assert (code, out) == (0, "")
+    assert "already multi-stage" in err
+
+
+def test_apply_and_check_together_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, _ = _run("rewrite", "--apply", "--check", str(_project(tmp_path)))
+    assert code == 2
+
+
+def test_json_report_fields(tmp_path: Path) -> None:
+    code, out, _ = _run("rewrite", "--json", str(_project(tmp_path)))
+    assert code == 0
+    doc = json.loads(out)
+    entry = doc["files"][0]
+    assert entry["status"] == "changed"
+    assert entry["language"] == "go"
+    assert entry["images"] == {"builder": "golang:1.21", "tester": "builder", "runtime": "scratch"}
+    assert entry["artifact"] == "/main"
+    assert doc["exit_code"] == 0
+
+
+def test_runtime_and_no_tester_options(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    code, out, _ = _run(
+        "rewrite", "--runtime", "gcr.io/distroless/static-debian12", "--no-tester", str(project)
+    )
+    assert code == 0
+    assert "+FROM gcr.io/distroless/static-debian12 AS runtime" in out
+    assert "AS tester" not in out
+
+
+def test_gate_tests_copies_the_artifact_from_the_tester(tmp_path: Path) -> None:
+    code, out, _ = _run("rewrite", "--gate-tests", str(_project(tmp_path)))
+    assert code == 0
+    assert "+COPY --from=tester /main /main" in out
+
+
+def test_cache_mounts_option(tmp_path: Path) -> None:
+    code, out, _ = _run("rewrite", "--cache-mounts", str(_project(tmp_path)))
+    assert code == 0
+    assert "--mount=type=cache,target=/go/pkg/mod" in out
+
+
+def test_detect_explains_the_plan(tmp_path: Path) -> None:
+    code, out, _ = _run("detect", str(_project(tmp_path)))
+    assert code == 0
+    for needle in ("language:      go", "artifact:      /main", "runtime image: scratch", "why:"):
+        assert needle in out
+
+
+def test_version_and_help() -> None:
+    code, out, _ = _run("--version")
+    assert code == 0 and out.startswith("dfsplit ")
+    code, out, _ = _run("--help")
+    assert code == 0 and "123" in out
+
+
+def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+    before = (project / "Dockerfile").read_bytes()
+    code, out, err = _run("rewrite", "--apply", str(project))
+    assert code == 123
+    assert out == ""
+    assert err.startswith(f"error: cannot split {project}/Dockerfile: no recipe")
+    assert (project / "Dockerfile").read_bytes() == before
+
+
+BAD_INPUTS = {
+    "binary": b"FROM golang:1.21\x00\x01\x02",
+    "latin-1": "FROM golang:1.21\nLABEL who=\"Jos\xe9\"\n".encode("latin-1"),
+    "empty": b"",
+    "huge": b"FROM golang:1.21\n" + b"# padding\n" * 1_100_000,
+    "unterminated-heredoc": b"FROM golang:1.21\nRUN <<EOF\necho hi\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_is_one_line_with_the_file_and_nothing_is_written(
+    name: str, tmp_path: Path
+) -> None:
+    project = _project(tmp_path)
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_bytes(BAD_INPUTS[name])
+    code, out, err = _run("rewrite", "--apply", str(project))
+    assert code == 123
+    assert out == ""
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(dockerfile) in errors[0]
+    assert "Traceback" not in err
+    assert dockerfile.read_bytes() == BAD_INPUTS[name]
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        p.name for p in (FIXTURES / "go-article").iterdir() if not p.name.startswith("expected.")
+    )
+
+
+def test_symlink_out_of_the_tree_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_bytes((FIXTURES / "go-article" / "Dockerfile").read_bytes())
+    project = _project(tmp_path)
+    (project / "Dockerfile").unlink()
+    (project / "Dockerfile").symlink_to(outside / "Dockerfile")
+    code, _, err = _run("rewrite", "--apply", str(project))
+    assert code == 123
+    assert "outside" in err and "Traceback" not in err
+    assert (outside / "Dockerfile").read_bytes() == (
+        FIXTURES / "go-article" / "Dockerfile"
+    ).read_bytes()
+
+
+def test_read_only_file_is_refused_by_apply(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    dockerfile = project / "Dockerfile"
+    before = dockerfile.read_bytes()
+    os.chmod(dockerfile, 0o444)
+    code, _, err = _run("rewrite", "--apply", str(project))
+    assert code == 123
+    assert "read-only" in err and str(dockerfile) in err
+    assert dockerfile.read_bytes() == before
+
+
+def test_missing_path_fails_with_exit_123(tmp_path: Path) -> None:
+    code, _, err = _run("rewrite", str(tmp_path / "nope"))
+    assert code == 123
+    assert "no such file" in err
+
+
+def test_several_paths_keep_going_after_a_failure(tmp_path: Path) -> None:
+    good = _project(tmp_path)
+    code, out, err = _run("rewrite", str(tmp_path / "nope"), str(good))
+    assert code == 123
+    assert "+FROM scratch AS runtime" in out
+    assert "1 file would be rewritten, 1 file failed." in err

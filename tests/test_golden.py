@@ -1,0 +1,94 @@
+"""Golden tests over fixtures/: expected output, stability, BuildKit's parser, git apply."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import dockerfile as buildkit
+import pytest
+from fixture_cases import Case, case_ids, cases
+from unidiff import PatchSet
+
+from dfsplit import core
+from dfsplit.diff import unified_diff
+from dfsplit.model import Status
+
+CASES = cases()
+CHANGED = [c for c in CASES if c.expected("Dockerfile").exists()]
+
+
+def _has_expectation(case: Case) -> bool:
+    return any(case.expected(s).exists() for s in ("Dockerfile", "refusal", "unchanged"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_fixture_has_an_expectation(case: Case) -> None:
+    assert _has_expectation(case), f"run scripts/regen_golden.py {case.name} and review it"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_golden(case: Case) -> None:
+    outcome = core.split(case.project(), case.options)
+    if case.expected("Dockerfile").exists():
+        assert outcome.status is Status.CHANGED, outcome.reason
+        assert outcome.new.decode("utf-8") == case.expected("Dockerfile").read_bytes().decode()
+        expected_new = case.dir / "expected.new"
+        got = {f.rel: f.text for f in outcome.new_files}
+        want = {
+            str(p.relative_to(expected_new)): p.read_text()
+            for p in sorted(expected_new.rglob("*"))
+            if p.is_file()
+        }
+        assert got == want
+    elif case.expected("refusal").exists():
+        assert outcome.status is Status.REFUSED
+        assert outcome.reason == case.expected("refusal").read_text().strip()
+        assert outcome.new == outcome.old
+    else:
+        assert outcome.status is Status.UNCHANGED
+        assert outcome.reason == case.expected("unchanged").read_text().strip()
+
+
+@pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
+def test_rewrite_is_stable(case: Case) -> None:
+    """dfsplit on its own output changes nothing."""
+    again = core.split(case.project(case.expected("Dockerfile").read_bytes()), case.options)
+    assert again.status is Status.UNCHANGED
+    assert again.new == again.old
+
+
+@pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
+def test_buildkit_parser_accepts_output(case: Case) -> None:
+    text = case.expected("Dockerfile").read_bytes().decode("utf-8-sig")
+    commands = buildkit.parse_string(text)
+    froms = [c for c in commands if c.cmd.upper() == "FROM"]
+    assert len(froms) >= 2
+    names = [c.value[2].lower() for c in froms if len(c.value) == 3]
+    assert len(names) == len(set(names)), "stage names must be unique"
+    assert names[0] == "builder"
+    for c in commands:
+        for flag in c.flags:
+            if flag.startswith("--from="):
+                assert flag.split("=", 1)[1] in names
+
+
+@pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
+def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
+    outcome = core.split(case.project(), case.options)
+    rel = f"fixtures/{case.name}/{case.dockerfile.name}"
+    patch = unified_diff(outcome.old, outcome.new, rel)
+    for new in outcome.new_files:
+        patch += unified_diff(None, new.text.encode(), f"fixtures/{case.name}/{new.rel}")
+    parsed = PatchSet(patch)
+    assert parsed.modified_files or parsed.added_files
+    target = tmp_path / "fixtures" / case.name
+    shutil.copytree(case.dir, target)
+    for new in outcome.new_files:
+        (target / new.rel).unlink(missing_ok=True)
+    (tmp_path / "change.patch").write_bytes(patch.encode("utf-8", "surrogateescape"))
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "apply", "--check", "change.patch"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "apply", "change.patch"], cwd=tmp_path, check=True)
+    assert (target / case.dockerfile.name).read_bytes() == outcome.new
