@@ -16,7 +16,13 @@ from dfsplit.stage import StageModel, parse_pairs
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
 BUILD_STEPS = {"RUN", "COPY", "ADD", "WORKDIR"}
-GENERIC_BUILD_ENV = {"DEBIAN_FRONTEND", "PATH", "HOME", "TERM", "APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE"}
+GENERIC_BUILD_ENV = {
+    "DEBIAN_FRONTEND",
+    "PATH",
+    "HOME",
+    "TERM",
+    "APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE",
+}
 DEFAULT_UID = "65532:65532"
 
 
@@ -40,7 +46,9 @@ def carry(
 ) -> Carried:
     """Split the stage's instructions into builder-only and runtime parts."""
     out = Carried(user=default_uid)
-    last_build = max((i for i, ins in enumerate(model.stage) if ins.keyword in BUILD_STEPS), default=-1)
+    last_build = max(
+        (i for i, ins in enumerate(model.stage) if ins.keyword in BUILD_STEPS), default=-1
+    )
     for index, ins in enumerate(model.stage):
         moved = ins.keyword in ALWAYS_MOVED or (
             ins.keyword in MOVED_WHEN_TRAILING and index > last_build
@@ -85,7 +93,8 @@ def runtime_env(model: StageModel, build_env: set[str], out: Carried) -> list[st
             pairs.pop(key, None)
             pairs[key] = _env_token(key, value, raw, state.env, state.args, out)
     dropped = sorted(
-        {k for i in model.stage if i.keyword == "ENV" for k, _, _ in parse_pairs(i.args)} & build_env
+        {k for i in model.stage if i.keyword == "ENV" for k, _, _ in parse_pairs(i.args)}
+        & build_env
     )
     if dropped:
         out.notes.append(f"build-only ENV kept in the builder only: {', '.join(dropped)}")
@@ -100,7 +109,9 @@ def _env_token(
         return raw  # keeps build-arg overrides working; the ARG is re-declared below
     expanded = shell.expand(value, env) if refs else value
     if expanded is None:
-        out.warnings.append(f"ENV {key} refers to a variable dfsplit cannot resolve; kept as written")
+        out.warnings.append(
+            f"ENV {key} refers to a variable dfsplit cannot resolve; kept as written"
+        )
         return raw
     return tokens.env_pair(key, expanded)
 

@@ -31,7 +31,9 @@ app = typer.Typer(
 
 Paths = Annotated[
     list[Path] | None,
-    typer.Argument(help="Build-context directories or Dockerfiles (default: .).", show_default=False),
+    typer.Argument(
+        help="Build-context directories or Dockerfiles (default: .).", show_default=False
+    ),
 ]
 Runtime = Annotated[
     str | None, typer.Option("--runtime", metavar="IMAGE", help="Force the runtime image.")
@@ -128,13 +130,16 @@ def rewrite(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when a file would change.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report instead of diffs.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON report instead of diffs.")
+    ] = False,
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
     cache_mounts: CacheMounts = False,
     color: Annotated[
-        bool | None, typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal).")
+        bool | None,
+        typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
     ] = None,
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
@@ -165,7 +170,9 @@ def rewrite(
 
 @app.command()
 def detect(
-    path: Annotated[Path, typer.Argument(help="A build-context directory or a Dockerfile.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="A build-context directory or a Dockerfile.")] = Path(
+        "."
+    ),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     runtime: Runtime = None,
     no_tester: NoTester = False,

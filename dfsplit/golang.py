@@ -62,9 +62,17 @@ def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
     version = re.search(r"^\s*go\s+([0-9.]+)", text, re.MULTILINE)
     requires: list[str] = []
     for block in re.findall(r"^\s*require\s*\((.*?)\)", text, re.MULTILINE | re.DOTALL):
-        requires += [ln.split()[0] for ln in block.splitlines() if ln.strip() and not ln.strip().startswith("//")]
+        requires += [
+            ln.split()[0]
+            for ln in block.splitlines()
+            if ln.strip() and not ln.strip().startswith("//")
+        ]
     requires += re.findall(r"^\s*require\s+([^\s(]+)\s", text, re.MULTILINE)
-    return (module.group(1) if module else "", tuple(requires), version.group(1) if version else None)
+    return (
+        module.group(1) if module else "",
+        tuple(requires),
+        version.group(1) if version else None,
+    )
 
 
 def find_module(model: StageModel, project: Project, cwd: str) -> Module | None:
@@ -163,7 +171,7 @@ def _build(
     output = flags.get("o")
     files = [p for p in packages if p.endswith(".go")]
     if output is None:
-        if len(packages) > 1 and not files or "..." in packages[0]:
+        if (len(packages) > 1 and not files) or "..." in packages[0]:
             return []  # several packages and no -o: go build discards the results
         name = binary_name(packages[0], cwd, module_of(cwd))
         return [Build(ins, posixpath.join(cwd, name), packages[0], cgo, cwd, tags)]
@@ -270,8 +278,16 @@ def scan_source(project: Project, context_dir: str) -> Source:
         body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
         literals += [a or b for a, b in _STRING.findall(body)]
     has_tests = any(p.endswith("_test.go") for p in go_files)
-    return Source(cgo, tz and not tzdata, tmp, tuple(dict.fromkeys(literals)),
-                  tuple(embedded), tuple(dict.fromkeys(executes)), tuple(dynamic), has_tests)  # fmt: skip
+    return Source(
+        uses_cgo=cgo,
+        needs_tz=tz and not tzdata,
+        needs_tmp=tmp,
+        literals=tuple(dict.fromkeys(literals)),
+        embedded=tuple(embedded),
+        executes=tuple(dict.fromkeys(executes)),
+        dynamic_opens=tuple(dynamic),
+        has_tests=has_tests,
+    )
 
 
 def _ignored_dir(rel: str) -> bool:

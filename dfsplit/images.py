@@ -39,8 +39,8 @@ def classify(ref: str) -> ImageKind:
     if repo == "scratch" or "distroless/static" in repo:
         return ImageKind("static", "bookworm" if "distroless" in repo else None, False, None)
     if "distroless" in repo:
-        release = next((r for r, s in DISTROLESS_SUFFIX.items() if s in repo), "bookworm")
-        return ImageKind("debian", release, "debug" in version, "glibc")
+        codename = next((r for r, s in DISTROLESS_SUFFIX.items() if s in repo), "bookworm")
+        return ImageKind("debian", codename, "debug" in version, "glibc")
     if name == "alpine" or "alpine" in version:
         m = re.search(r"(\d+\.\d+)", version if name == "alpine" else version.split("alpine")[1])
         return ImageKind("alpine", m.group(1) if m else None, True, "musl")

@@ -8,16 +8,17 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from dfsplit import images, shell
+from dfsplit import carry, edits, images, shell, tokens
 from dfsplit.dockerfile import is_exec_form
-from dfsplit.model import Refuse
+from dfsplit.model import CopyStep, Dockerfile, Edit, Instruction, Refuse, RuntimeStage
+from dfsplit.stage import StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -450,3 +451,221 @@ def replace_jar(start: Start, jar: str) -> list[str] | str:
 def start_form(args: str) -> list[str] | str:
     argv = is_exec_form(args)
     return argv if argv is not None else args.strip()
+
+
+# --- shared planning: build steps, the artifact, the start command -------------------------
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One `mvn`/`gradle` command inside a RUN, with the directory it runs in."""
+
+    ins: Instruction
+    cwd: str
+    program: str  # as written: mvn, ./mvnw, gradle, ./gradlew
+    words: tuple[str, ...]  # the arguments after the program
+
+    @property
+    def goals(self) -> list[str]:
+        return [w for w in self.words if not w.startswith("-")]
+
+    def option_words(self, drop: frozenset[str]) -> list[str]:
+        """Options to repeat in the tester, minus test-skipping and offline switches."""
+        out: list[str] = []
+        skip = False
+        for word in self.words:
+            if skip:
+                skip = False
+                continue
+            if word in {"-x", "--exclude-task"}:
+                skip = True  # `gradle build -x test`: the tester must not exclude tests
+                continue
+            if word.startswith("-") and word.split("=", 1)[0] not in drop:
+                out.append(word)
+        return out
+
+
+def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
+    """Every build-tool command of the stage, following `cd` inside each RUN."""
+    runs: list[ToolRun] = []
+    for ins in model.stage:
+        if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
+            continue
+        cwd = model.state_at(ins).workdir
+        for cmd in shell.split_commands(run_script(ins)) or []:
+            if cmd.program == "cd" and len(cmd.argv) == 2:
+                target = shell.expand(cmd.argv[1], model.state_at(ins).env)
+                if target is None:
+                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif posixpath.basename(cmd.program) in programs:
+                runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
+    return runs
+
+
+def produced_files(model: StageModel) -> set[str]:
+    """Absolute destinations of `cp`/`mv` commands in RUNs (a jar renamed by the user)."""
+    out: set[str] = set()
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        cwd = model.state_at(ins).workdir
+        for cmd in shell.split_commands(run_script(ins)) or []:
+            if cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3 and not cmd.argv[-1].endswith("/"):
+                out.add(posixpath.normpath(posixpath.join(cwd, cmd.argv[-1])))
+    return out
+
+
+def rename_command(directory: str, target: str) -> str:
+    """Copy the one application jar in directory to a fixed path, as docker init does.
+
+    Side jars are filtered out; when several jars still match, `cp` receives one argument
+    with a line break in it and fails the build instead of picking one at random.
+    """
+    excluded = " ".join(f"-e {p}" for p in ("'/original-'", "'-plain\\.jar$'", "'-sources\\.jar$'",
+                                            "'-javadoc\\.jar$'", "'-tests\\.jar$'"))  # fmt: skip
+    return f'cp "$(ls {directory}/*.jar | grep -v {excluded})" {target}'
+
+
+def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
+    """`RUN a` -> `RUN a && command`, on the instruction's last physical line."""
+    last = df.lines[ins.end - 1]
+    body = last.rstrip("\r\n")
+    if ins.heredocs or body.lstrip().startswith("#") or body.rstrip().endswith(df.escape):
+        raise Refuse(f"cannot append to the RUN at line {ins.start + 1}")
+    return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
+
+
+@dataclass
+class StartPlan:
+    """The runtime's start command and the file it runs."""
+
+    entrypoint: str | None
+    cmd: str | None
+    artifact: str
+    args: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_start(
+    kept: carry.Carried, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str],
+    tool_start: Callable[[Start], list[str]],
+) -> StartPlan:  # fmt: skip
+    """Point the start command at the exact jar; a start through the build tool runs the jar."""
+    entry = start_form(kept.entrypoint.args) if kept.entrypoint else None
+    cmd = start_form(kept.cmd.args) if kept.cmd else None
+    if entry is None and cmd is None:
+        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
+    for which, form in (("entrypoint", entry), ("cmd", cmd)):
+        if form is None:
+            continue
+        start = read_start(form)
+        if start.tool:
+            new: list[str] | str = tool_start(start)
+            note = f"`{start.tool}` builds and runs at every start: the runtime runs the jar"
+            return _start_plan(which, new, entry, cmd, jar, [], note)
+        if start.jar_word:
+            artifact, new = _jar_start(start, workdir, env, jar, trusted)
+            return _start_plan(which, new, entry, cmd, artifact, start.args, "")
+    raise Refuse("the start command runs no jar (`java -jar ...`) and no build-tool goal")
+
+
+def _start_plan(
+    which: str, new: list[str] | str, entry: list[str] | str | None, cmd: list[str] | str | None,
+    artifact: str, args: list[str], note: str,
+) -> StartPlan:  # fmt: skip
+    if isinstance(new, str) and shell.plain_words(new) is not None:
+        new = shell.plain_words(new) or []  # no shell syntax left: exec form is equivalent
+    if which == "entrypoint":
+        return StartPlan(_token(new), _token(cmd), artifact, args, [note] if note else [])
+    return StartPlan(_token(entry), _token(new), artifact, args, [note] if note else [])
+
+
+def _token(form: list[str] | str | None) -> str | None:
+    if form is None:
+        return None
+    return tokens.exec_form(form) if isinstance(form, list) else tokens.single_line(form, "command")
+
+
+def _jar_start(
+    start: Start, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str]
+) -> tuple[str, list[str] | str]:
+    word = start.jar_word or ""
+    expanded = shell.expand(word, dict(env))
+    if expanded is None:
+        raise Refuse(f"the start command's jar {word} uses a variable dfsplit cannot resolve")
+    path = posixpath.normpath(posixpath.join(workdir, expanded))
+    if is_glob(expanded):
+        if not fnmatch.fnmatchcase(jar, path):
+            raise Refuse(f"the start command's glob {word} does not match the jar the build makes ({jar})")
+        return jar, replace_jar(start, jar)
+    if path == jar or path in trusted:
+        return path, start.form
+    raise Refuse(f"the start command runs {path}, but the build makes {jar}")
+
+
+def runtime_stage(
+    image: str, kept: carry.Carried, workdir: str, copies: tuple[CopyStep, ...], start: StartPlan
+) -> RuntimeStage:
+    return RuntimeStage(
+        image=tokens.image(image),
+        args=tuple(kept.args),
+        env=tuple(kept.env),
+        workdir=tokens.abs_path(workdir) if workdir != "/" else None,
+        copies=copies,
+        carried=tuple(kept.instructions) + (
+            (f"HEALTHCHECK {kept.healthcheck.value}",) if kept.healthcheck else ()
+        ),
+        user=tokens.user(kept.user),
+        start_comment=kept.start_comment,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+    )
+
+
+def cache_edit(
+    df: Dockerfile, model: StageModel, build: ToolRun, files: list[str], run: str
+) -> Edit | None:
+    """Copy the build files and resolve dependencies before `COPY . .` (the article's order)."""
+    root = model.root_copy()
+    if root is None or model.stage[root.index].start > build.ins.start:
+        return None
+    copy_ins = model.stage[root.index]
+    if root.dest != build.cwd or model.state_at(copy_ins).workdir != root.dest:
+        return None
+    if any(c.index < root.index and c.source in files for c in model.copies):
+        return None  # the user already copies the build files first
+    names = [f for f in files if model.project.has(f) and not model.ignore.excludes(f)]
+    lines = []
+    top = [n for n in names if "/" not in n]
+    if top:
+        lines.append(f"{edits.keyword(df, 'COPY')} {' '.join(top)} ./")
+    for name in (n for n in names if "/" in n):
+        lines.append(f"{edits.keyword(df, 'COPY')} {name} {posixpath.dirname(name)}/")
+    lines.append(f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'RUN')}")
+    anchor = edits.attached_comments(df, copy_ins)
+    return Edit(anchor, anchor, "\n".join(lines))
+
+
+def wrapper_dir_copy(df: Dockerfile, directory: str) -> str:
+    return f"{edits.keyword(df, 'COPY')} {directory} {directory}/"
+
+
+def has_tests(project_files: frozenset[str], context_dir: str) -> bool:
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    return any(p.startswith(prefix + "src/test/") for p in project_files)
+
+
+_JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple[str, ...]:
+    """String literals in the main Java sources: relative files the app may open."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: list[str] = []
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = re.sub(r"//[^\n]*|/\*.*?\*/", "", project_files[path].decode("utf-8", "replace"),
+                          flags=re.DOTALL)  # fmt: skip
+            out += _JAVA_STRING.findall(code)
+    return tuple(dict.fromkeys(out))

@@ -41,8 +41,10 @@ def render(df: Dockerfile, plan: Plan) -> str:
     """The whole new Dockerfile as text with "\\n" line endings (no BOM)."""
     head = "".join(edits.apply(df, plan.edits, len(df.lines)))
     head = _terminate(head.replace("\r\n", "\n"), df.escape)
-    tail = environment().get_template(plan.template).render(
-        plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra
+    tail = (
+        environment()
+        .get_template(plan.template)
+        .render(plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra)
     )
     tail = re.sub(r"\n{3,}", "\n\n", tail).strip("\n") + "\n"
     if all(i.lowercase for i in df.instructions):

@@ -84,7 +84,8 @@ def _top_dir(model: StageModel, workdir: str, absolute: str) -> str | None:
 def _warn_unresolved(model: StageModel, source: Source, found: Found, workdir: str) -> None:
     if source.dynamic_opens:
         found.warnings.append(
-            "the app opens files by computed path (" + "; ".join(source.dynamic_opens[:3])
+            "the app opens files by computed path ("
+            + "; ".join(source.dynamic_opens[:3])
             + "); check that the runtime stage has them"
         )
     for name in sorted(_ASSET_DIRS):

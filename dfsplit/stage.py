@@ -9,12 +9,12 @@ import fnmatch
 import posixpath
 from dataclasses import dataclass
 
+# dockerfile-parse's own splitter understands ENV/LABEL quoting.
+from dockerfile_parse.util import WordSplitter
+
 from dfsplit import shell
 from dfsplit.dockerignore import Dockerignore
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
-
-# dockerfile-parse's own splitter understands ENV/LABEL quoting.
-from dockerfile_parse.util import WordSplitter
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,9 @@ class StageModel:
             name = posixpath.basename(abs_path)
             base = posixpath.dirname(src)
             candidate = posixpath.join(base, name) if base else name
-            return candidate if fnmatch.fnmatch(candidate, src) and self._exists(candidate) else None
+            return (
+                candidate if fnmatch.fnmatch(candidate, src) and self._exists(candidate) else None
+            )
         if self.project.has_dir(src) or src == ".":
             if abs_path == dest:
                 return src

@@ -11,10 +11,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fixture_cases import cases  # noqa: E402
+from fixture_cases import cases
 
-from dfsplit import core  # noqa: E402
-from dfsplit.model import Status  # noqa: E402
+from dfsplit import core
+from dfsplit.model import Status
 
 
 def main() -> None:

@@ -32,8 +32,13 @@ class Case:
         project, _ = files.load_project(self.dockerfile, shown=f"fixtures/{self.name}/Dockerfile")
         if dockerfile is None:
             return project
-        return Project(project.path, dockerfile, project.context_files, project.contents,
-                       project.dockerfile_name)
+        return Project(
+            project.path,
+            dockerfile,
+            project.context_files,
+            project.contents,
+            project.dockerfile_name,
+        )
 
     def expected(self, suffix: str) -> Path:
         return self.dir / f"expected.{suffix}"

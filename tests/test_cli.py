@@ -122,7 +122,9 @@ def test_version_and_help() -> None:
 def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
-    (project / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+    (project / "Dockerfile").write_text(
+        'FROM python:3.11-slim\nCOPY . .\nCMD ["python", "app.py"]\n'
+    )
     before = (project / "Dockerfile").read_bytes()
     code, out, err = _run("rewrite", "--apply", str(project))
     assert code == 123
@@ -133,7 +135,7 @@ def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
 
 BAD_INPUTS = {
     "binary": b"FROM golang:1.21\x00\x01\x02",
-    "latin-1": "FROM golang:1.21\nLABEL who=\"Jos\xe9\"\n".encode("latin-1"),
+    "latin-1": 'FROM golang:1.21\nLABEL who="Jos\xe9"\n'.encode("latin-1"),
     "empty": b"",
     "huge": b"FROM golang:1.21\n" + b"# padding\n" * 1_100_000,
     "unterminated-heredoc": b"FROM golang:1.21\nRUN <<EOF\necho hi\n",

@@ -141,7 +141,11 @@ def _image_env(image: str) -> dict[str, str]:
 
 
 def _start(
-    df: Dockerfile, model: StageModel, kept: carry.Carried, builds: list[Build], modules: ModuleLookup
+    df: Dockerfile,
+    model: StageModel,
+    kept: carry.Carried,
+    builds: list[Build],
+    modules: ModuleLookup,
 ) -> Start:
     if kept.entrypoint is None and kept.cmd is None:
         if not builds:
@@ -234,7 +238,9 @@ def _go_run(
     run = " ".join(["go", "build", *flag_words, "-o", output, *package_words])
     last = max(i for i, ins in enumerate(model.stage) if ins.keyword in carry.BUILD_STEPS)
     anchor = model.stage[last]
-    edit = edits.insert_after(anchor, f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'go run')}")
+    edit = edits.insert_after(
+        anchor, f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'go run')}"
+    )
     fake = Instruction("RUN", run, (), run, anchor.end, anchor.end)
     build = Build(fake, output, package_words[0], model.final.env.get("CGO_ENABLED"), cwd)
     return Start(None, tokens.exec_form([output, *app_args]), build, app_args, go_run=edit)
@@ -244,9 +250,10 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel) -> Module:
     module = modules(build.cwd)
     if module is not None:
         return module
-    if model.final.env.get("GO111MODULE") == "off" or model.state_at(build.ins).env.get(
-        "GO111MODULE"
-    ) == "off":
+    if (
+        model.final.env.get("GO111MODULE") == "off"
+        or model.state_at(build.ins).env.get("GO111MODULE") == "off"
+    ):
         rel = model.context_path(build.cwd) or "."
         return Module("", build.cwd, rel, (), None)
     raise Refuse("no go.mod above the build directory and GO111MODULE is not off: "
@@ -344,7 +351,7 @@ def _runtime_image(
         return options.runtime_image, kind
     if needs.shell or needs.packages:
         image = images.slim_image(builder_kind)
-        why = (needs.shell + [f"OS packages used at run time: {' '.join(needs.packages)}"])[0]
+        why = [*needs.shell, f"OS packages used at run time: {' '.join(needs.packages)}"][0]
         if image is None:
             raise Refuse(f"{why}, and the builder image {builder_image} is not a known Debian or "
                          "Alpine image to pick a slim runtime from; pass --runtime")  # fmt: skip
@@ -354,7 +361,9 @@ def _runtime_image(
         image = (images.slim_image(builder_kind) if builder_kind.family == "alpine"
                  else images.distroless("base", builder_kind))  # fmt: skip
         if image is None or builder_kind.family == "unknown":
-            raise Refuse(f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime")
+            raise Refuse(
+                f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime"
+            )
         notes.append(f"runtime {image}: cgo stays on because {needs.cgo[0]}")
         return image, images.classify(image)
     if needs.static_extras or not _ships_ca_bundle(builder_image):
@@ -366,9 +375,12 @@ def _runtime_image(
     return "scratch", images.classify("scratch")
 
 
-def _check_forced(image: str, kind: images.ImageKind, builder: images.ImageKind, needs: Needs) -> None:
+def _check_forced(
+    image: str, kind: images.ImageKind, builder: images.ImageKind, needs: Needs
+) -> None:
     if (needs.shell or needs.packages) and not kind.shell:
-        raise Refuse(f"--runtime {image} has no shell, but {(needs.shell + ['packages'])[0]}")
+        why = [*needs.shell, "the app needs OS packages"][0]
+        raise Refuse(f"--runtime {image} has no shell, but {why}")
     if needs.cgo and kind.libc != builder.libc:
         raise Refuse(f"--runtime {image} lacks the builder's libc, but {needs.cgo[0]}")
     if needs.packages and kind.family not in {"debian", "alpine"}:
@@ -469,7 +481,12 @@ def _cgo_off(df: Dockerfile, build: Build, start: Start) -> Edit:
 
 
 def _dependency_cache(
-    df: Dockerfile, model: StageModel, module: Module, build: Build, options: Options, notes: list[str]
+    df: Dockerfile,
+    model: StageModel,
+    module: Module,
+    build: Build,
+    options: Options,
+    notes: list[str],
 ) -> list[Edit]:
     """Copy go.mod/go.sum and download modules before `COPY . .`, as the article does."""
     root = model.root_copy()
@@ -495,12 +512,18 @@ def _dependency_cache(
     out = [Edit(anchor, anchor, text)]
     for ins in model.stage[root.index + 1 :]:
         commands = shell.split_commands(ins.args) or []
-        if ins.keyword == "RUN" and commands and all(
-            c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
+        if (
+            ins.keyword == "RUN"
+            and commands
+            and all(
+                c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
+            )
         ):
             out.append(edits.remove(df, ins))
             break
-    notes.append(f"{' and '.join(names)} copied and modules downloaded before `COPY . .` for caching")
+    notes.append(
+        f"{' and '.join(names)} copied and modules downloaded before `COPY . .` for caching"
+    )
     return out
 
 
@@ -531,4 +554,3 @@ RECIPE = Recipe(
     detect=detect,
     plan=plan,
 )
-

@@ -1,0 +1,256 @@
+"""Every call to the Docker CLI (and the HTTP probe of a running container) lives here.
+
+The rest of `dfsplit verify` works on the plain values these functions return, so that the
+comparison logic can be tested without an engine. Builds go through BuildKit
+(`DOCKER_BUILDKIT=1`), which the legacy builder would not honour for `--target` skipping.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+LABEL_KEY = "dfsplit.verify"
+LABEL = f"{LABEL_KEY}=1"  # on everything verify creates, so that a leftover is recognisable
+RUN_LABEL_KEY = "dfsplit.verify.run"  # plus a per-run token, so cleanup never touches others
+LOG_TAIL_LINES = 40
+PROBE_HOST = "127.0.0.1"  # containers run on --network host; never probe any other address
+
+LineSink = Callable[[str], None]
+
+
+class EngineUnavailable(Exception):
+    """`docker info` failed: no engine answers (or no docker CLI at all)."""
+
+
+class EngineError(Exception):
+    """A docker command that must work (inspect, run, create) failed."""
+
+
+@dataclass(frozen=True)
+class Build:
+    ok: bool
+    seconds: float
+    log_tail: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    size: int
+    layers: int
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    running: bool
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int | None  # None when nothing answered
+    body: str
+    error: str = ""
+
+
+def _docker() -> str:
+    return shutil.which("docker") or "docker"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DOCKER_BUILDKIT"] = "1"
+    return env
+
+
+def _run(args: Sequence[str], *, timeout: float = 120, check: bool = True) -> str:
+    """Run `docker ARGS` and return stdout; raise EngineError with stderr when it fails."""
+    try:
+        proc = subprocess.run(
+            [_docker(), *args], capture_output=True, text=True, timeout=timeout, env=_env()
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineError(f"docker {args[0]}: {exc}") from None
+    if check and proc.returncode != 0:
+        raise EngineError(f"docker {' '.join(args[:2])}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+# --- engine --------------------------------------------------------------------------------
+
+
+def check_engine(timeout: float = 20) -> str:
+    """The server version; raise EngineUnavailable with docker's own reason when none answers."""
+    try:
+        out = _run(["info", "--format", "{{.ServerVersion}}"], timeout=timeout)
+    except EngineError as exc:
+        raise EngineUnavailable(str(exc).splitlines()[-1] if str(exc) else "no answer") from None
+    version = out.strip()
+    if not version or version == "<no value>":
+        raise EngineUnavailable("docker info returned no server version")
+    return version
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+def build(
+    context: Path,
+    dockerfile: Path,
+    tag: str,
+    *,
+    labels: Sequence[str],
+    target: str | None = None,
+    build_args: Sequence[str] = (),
+    on_line: LineSink | None = None,
+    timeout: float = 1800,
+) -> Build:
+    """`docker build` with plain progress; streams each log line to `on_line`, keeps the tail."""
+    args = ["build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+    for label in labels:
+        args += ["--label", label]
+    if target:
+        args += ["--target", target]
+    for arg in build_args:
+        args += ["--build-arg", arg]
+    args.append(str(context))
+    tail: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
+    start = time.monotonic()
+    code = _stream([_docker(), *args], tail, on_line, timeout)
+    return Build(code == 0, time.monotonic() - start, tuple(tail))
+
+
+def _stream(
+    cmd: list[str], tail: collections.deque[str], on_line: LineSink | None, timeout: float
+) -> int:
+    """Run cmd with stderr merged into stdout, feeding lines as they come; kill on timeout."""
+    deadline = time.monotonic() + timeout
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(),
+        errors="replace",
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        try:
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                tail.append(line)
+                if on_line is not None:
+                    on_line(line)
+                if time.monotonic() > deadline:
+                    tail.append(f"dfsplit: build killed after {timeout:.0f} s")
+                    proc.kill()
+                    break
+        except BaseException:
+            proc.kill()  # Ctrl-C: stop the client; the daemon cancels the build with it
+            raise
+        return proc.wait()
+
+
+def inspect_image(ref: str) -> ImageInfo:
+    out = _run(["image", "inspect", "-f", "{{.Size}} {{len .RootFS.Layers}}", ref])
+    size, layers = out.split()
+    return ImageInfo(int(size), int(layers))
+
+
+def list_files(image: str, *, labels: Sequence[str], name: str) -> frozenset[str]:
+    """Absolute paths in the image's filesystem, read from `docker export` of a container
+    that is created but never started (so it works for scratch images without a shell)."""
+    args = ["create", "--name", name]
+    for label in labels:
+        args += ["--label", label]
+    # A command is required when the image has no CMD; it is never run.
+    cid = _run([*args, image, "/dfsplit-never-run"]).strip()
+    try:
+        return _export_names(cid)
+    finally:
+        remove_containers([cid])
+
+
+def _export_names(cid: str) -> frozenset[str]:
+    names: set[str] = set()
+    with subprocess.Popen(
+        [_docker(), "export", cid], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env()
+    ) as proc:
+        assert proc.stdout is not None
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                names.add("/" + member.name.lstrip("./").rstrip("/"))
+    if proc.returncode != 0:
+        raise EngineError(f"docker export {cid} failed")
+    return frozenset(names)
+
+
+def remove_images(refs: Iterable[str]) -> None:
+    refs = list(refs)
+    if refs:
+        _run(["rmi", "-f", *refs], check=False)
+
+
+def labelled(kind: str, label: str) -> list[str]:
+    """IDs of containers (kind "container") or images ("image") carrying `label`."""
+    if kind == "container":
+        out = _run(["ps", "-aq", "--filter", f"label={label}"], check=False)
+    else:
+        out = _run(["images", "-q", "--filter", f"label={label}"], check=False)
+    return sorted(set(out.split()))
+
+
+# --- containers ----------------------------------------------------------------------------
+
+
+def start(
+    image: str, *, name: str, labels: Sequence[str], env: Sequence[str], args: Sequence[str]
+) -> str:
+    """`docker run -d --network host`; returns the container ID."""
+    cmd = ["run", "-d", "--network", "host", "--name", name]
+    for label in labels:
+        cmd += ["--label", label]
+    for item in env:
+        cmd += ["-e", item]
+    return _run([*cmd, image, *args]).strip()
+
+
+def state(cid: str) -> ContainerState:
+    out = _run(["inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", cid])
+    running, code = out.split()
+    return ContainerState(running == "true", int(code))
+
+
+def logs(cid: str) -> tuple[str, str]:
+    """(stdout, stderr) of a container, kept apart as the program wrote them."""
+    try:
+        proc = subprocess.run(
+            [_docker(), "logs", cid], capture_output=True, text=True, timeout=60, env=_env(),
+            errors="replace",
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return "", f"dfsplit: cannot read the logs: {exc}"
+    return proc.stdout, proc.stderr
+
+
+def remove_containers(refs: Iterable[str]) -> None:
+    refs = list(refs)
+    if refs:
+        _run(["rm", "-f", "-v", *refs], check=False)
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> HttpAnswer:
+    """GET http://127.0.0.1:PORT/PATH, bypassing any proxy settings of the environment."""
+    url = f"http://{PROBE_HOST}:{port}/{path.lstrip('/')}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            return HttpAnswer(resp.status, resp.read(65536).decode("utf-8", "replace"))
+    except urllib.error.HTTPError as exc:  # an answer all the same: 404, 500, ...
+        return HttpAnswer(exc.code, exc.read(65536).decode("utf-8", "replace"))
+    except (OSError, ValueError) as exc:
+        return HttpAnswer(None, "", str(getattr(exc, "reason", exc)))
