@@ -73,7 +73,8 @@ def add_run_flags(df: Dockerfile, ins: Instruction, flags: str) -> Edit:
 
 def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> list[str]:
     """Lines [0, upto) with edits applied; inserted lines use the file's newline."""
-    ordered = sorted(enumerate(edits), key=lambda pair: (pair[1].start, pair[0]))
+    # Inserts at a line go before a replacement or removal that starts there.
+    ordered = sorted(enumerate(edits), key=lambda p: (p[1].start, p[1].end > p[1].start, p[0]))
     out: list[str] = []
     removals: list[int] = []  # output positions where lines were taken out
     pos = 0

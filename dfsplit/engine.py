@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 import time
@@ -161,9 +162,10 @@ def inspect_image(ref: str) -> ImageInfo:
     return ImageInfo(int(size), int(layers))
 
 
-def list_files(image: str, *, labels: Sequence[str], name: str) -> frozenset[str]:
-    """Absolute paths in the image's filesystem, read from `docker export` of a container
-    that is created but never started (so it works for scratch images without a shell)."""
+def list_files(image: str, *, labels: Sequence[str], name: str) -> dict[str, str | None]:
+    """Absolute path -> symlink target (None for anything else) of every entry in the image,
+    read from `docker export` of a container that is created but never started, so that it
+    works for scratch images without a shell."""
     args = ["create", "--name", name]
     for label in labels:
         args += ["--label", label]
@@ -175,18 +177,19 @@ def list_files(image: str, *, labels: Sequence[str], name: str) -> frozenset[str
         remove_containers([cid])
 
 
-def _export_names(cid: str) -> frozenset[str]:
-    names: set[str] = set()
+def _export_names(cid: str) -> dict[str, str | None]:
+    names: dict[str, str | None] = {}
     with subprocess.Popen(
         [_docker(), "export", cid], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env()
     ) as proc:
         assert proc.stdout is not None
         with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
             for member in tar:
-                names.add("/" + member.name.lstrip("./").rstrip("/"))
+                path = "/" + member.name.removeprefix("./").strip("/")
+                names[path] = member.linkname if member.issym() else None
     if proc.returncode != 0:
         raise EngineError(f"docker export {cid} failed")
-    return frozenset(names)
+    return names
 
 
 def remove_images(refs: Iterable[str]) -> None:
@@ -241,6 +244,13 @@ def remove_containers(refs: Iterable[str]) -> None:
     refs = list(refs)
     if refs:
         _run(["rm", "-f", "-v", *refs], check=False)
+
+
+def port_in_use(port: int) -> bool:
+    """Something already listens on 127.0.0.1:PORT (it would answer the probe instead)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((PROBE_HOST, port)) == 0
 
 
 def http_get(port: int, path: str, timeout: float = 2.0) -> HttpAnswer:

@@ -1,16 +1,290 @@
-"""Placeholder: being written."""
+"""Maven: keep the user's build as the builder, `mvn test` in the tester, and run the exact
+jar (never a glob) on an eclipse-temurin JRE of the project's Java version.
+"""
 
 from __future__ import annotations
 
-from dfsplit.model import Detection, Dockerfile, Options, Plan, Project, Recipe, Refuse
+import posixpath
+from dataclasses import dataclass
+
+from dfsplit import carry, edits, java, tokens
+from dfsplit.golang import Source
+from dfsplit.model import (
+    CopyStep,
+    Detection,
+    Dockerfile,
+    Edit,
+    NothingToDo,
+    Options,
+    Plan,
+    Project,
+    Recipe,
+    Refuse,
+    Report,
+    TesterStage,
+)
+from dfsplit.runfiles import runtime_files
+from dfsplit.stage import StageModel
+
+PROGRAMS = {"mvn", "mvnw"}
+PACKAGE_GOALS = {"package", "install", "verify", "deploy"}
+# Switches that must not reach the tester: they skip the tests or break late plugin resolution.
+NOT_FOR_TESTS = frozenset({"-DskipTests", "-Dmaven.test.skip", "-DskipITs", "-o", "--offline",
+                           "-q", "--quiet"})  # fmt: skip
+IMAGE_ENV = {"HOME": "/root", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
 
 def detect(project: Project) -> Detection | None:
+    uses_gradle = b"gradle" in project.dockerfile and b"mvn" not in project.dockerfile
+    if uses_gradle:
+        return None
+    if project.has("pom.xml"):
+        return Detection("maven", why=("pom.xml at the root of the build context",))
+    poms = sorted(p for p in project.context_files if posixpath.basename(p) == "pom.xml")
+    if poms and b"mvn" in project.dockerfile:
+        return Detection("maven", why=(f"{poms[0]} found and the Dockerfile runs mvn",))
     return None
 
 
+@dataclass(frozen=True)
+class Build:
+    """The packaging command and what it produces."""
+
+    run: java.ToolRun | None  # None: the original never packaged (it started `mvn spring-boot:run`)
+    program: str
+    project_dir: str  # absolute builder directory of pom.xml
+    pom_rel: str  # pom.xml relative to the context
+    facts: java.MavenFacts
+    parent_rel: str | None
+    pom: java.Pom
+
+
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    raise Refuse("not implemented")
+    stage = df.stages()[0]
+    builder_image = stage[0].args.split()[0]
+    model = StageModel(df, stage, project, IMAGE_ENV)
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid="10001:10001")
+    build = _build(model, project, kept)
+    notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
+    target = posixpath.join(build.project_dir, "target")
+    fixed = posixpath.join(target, "app.jar")
+    jar = posixpath.join(target, build.facts.jar) if build.facts.jar else fixed
+    final = model.final
+    trusted = java.produced_files(model) | ({jar} if build.facts.jar else set())
+    start = java.plan_start(kept, final.workdir, final.env, jar, trusted, _tool_start(build, jar))
+    notes += start.notes
+    image, why = _image(builder_image, build.facts, options)
+    notes.append(f"runtime {image}: {why}")
+    found = runtime_files(model, _source(project, build), start.args, project)
+    extra = [p for p in found.paths if not _is_build_input(model, p)]
+    stage_name = "tester" if options.gate_tests and _tests(project, build) else "builder"
+    copies = (CopyStep(stage_name, start.artifact, start.artifact),
+              *(CopyStep("builder", p, p) for p in extra))  # fmt: skip
+    runtime = java.runtime_stage(image, kept, final.workdir, copies, start)
+    tester = _tester(options, project, build, model, notes)
+    plan_edits = _edits(df, model, kept, build, start.artifact == fixed and not build.facts.jar,
+                        fixed, notes)  # fmt: skip
+    if start.artifact == jar and not build.facts.jar:
+        warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
+    report = Report(
+        recipe="maven", language="java", framework="spring-boot" if build.facts.boot is not None else None,
+        builder_image=builder_image, runtime_image=image, artifact=start.artifact,
+        test_command=tester.commands[0] if tester else None, runtime_files=tuple(extra),
+        notes=tuple(notes + found.notes), warnings=tuple(warnings + found.warnings),
+    )  # fmt: skip
+    return Plan(
+        report=report, template="maven.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
+        tester=tester, artifact_stage=stage_name,
+        required_paths=(start.artifact, *[p for p in found.required if p in extra]),
+    )  # fmt: skip
 
 
-RECIPE = Recipe(name="maven", language="", wants=(), detect=detect, plan=plan)
+# --- the build -----------------------------------------------------------------------------
+
+
+def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
+    runs = java.tool_runs(model, PROGRAMS)
+    packaging = [r for r in runs if set(r.goals) & PACKAGE_GOALS]
+    run = packaging[-1] if packaging else None
+    if run is None and not _starts_with_tool(kept):
+        raise NothingToDo("no mvn package step and no start through Maven")
+    program = run.program if run else _start_program(kept, runs)
+    cwd = run.cwd if run else model.final.workdir
+    pom_abs = posixpath.normpath(posixpath.join(cwd, _pom_flag(run) or "pom.xml"))
+    pom_rel = model.context_path(pom_abs)
+    text = project.text(pom_rel) if pom_rel else None
+    if pom_rel is None or text is None:
+        raise Refuse(f"the build reads {pom_abs}, which no COPY puts there from the build context")
+    pom = java.parse_pom(text)
+    if pom.modules:
+        raise Refuse("multi-module Maven build: dfsplit cannot tell which module's jar runs")
+    if pom.packaging != "jar":
+        raise Refuse(f"packaging {pom.packaging}: only executable jars are supported")
+    parent_rel = java.parent_pom_path(pom, pom_rel)
+    parent_text = project.text(parent_rel) if parent_rel else None
+    parent = java.parse_pom(parent_text) if parent_text else None
+    facts = java.maven_facts(pom, parent, _cli_properties(run))
+    return Build(run, program, posixpath.dirname(pom_abs), pom_rel, facts,
+                 parent_rel if parent else None, pom)  # fmt: skip
+
+
+def _pom_flag(run: java.ToolRun | None) -> str | None:
+    if run is None:
+        return None
+    words = list(run.words)
+    for i, word in enumerate(words):
+        if word in {"-f", "--file"} and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith(("-f=", "--file=")):
+            return word.split("=", 1)[1]
+    return None
+
+
+def _cli_properties(run: java.ToolRun | None) -> dict[str, str]:
+    """`-Drevision=1.2.3` on the command line feeds ${revision}."""
+    out: dict[str, str] = {}
+    for word in run.words if run else ():
+        if word.startswith("-D") and "=" in word:
+            key, _, value = word[2:].partition("=")
+            out[key] = value
+    return out
+
+
+def _starts_with_tool(kept: carry.Carried) -> bool:
+    for ins in (kept.entrypoint, kept.cmd):
+        if ins is not None and java.read_start(java.start_form(ins.args)).tool:
+            return True
+    return False
+
+
+def _start_program(kept: carry.Carried, runs: list[java.ToolRun]) -> str:
+    for ins in (kept.entrypoint, kept.cmd):
+        if ins is not None:
+            start = java.read_start(java.start_form(ins.args))
+            if start.tool:
+                return start.tool.split()[0] if "/" not in start.tool.split()[0] else "./mvnw"
+    return runs[-1].program if runs else "mvn"
+
+
+def _tool_start(build: Build, jar: str) -> java.Callable[[java.Start], list[str]]:
+    def start(found: java.Start) -> list[str]:
+        goal = (found.tool or "").split()[-1]
+        if goal == "spring-boot:run" and build.facts.boot is None:
+            raise Refuse("`mvn spring-boot:run` without spring-boot-maven-plugin in pom.xml")
+        if goal == "exec:java":
+            return _exec_java(build, found, jar)
+        if goal != "spring-boot:run":
+            raise Refuse(f"`{found.tool}` as the start command is not supported")
+        return ["java", "-jar", jar]
+
+    return start
+
+
+def _exec_java(build: Build, found: java.Start, jar: str) -> list[str]:
+    """`mvn exec:java` puts only the project's classes on the class path when it has no deps."""
+    runtime_deps = [a for a, scope in build.pom.dependencies if scope in {"compile", "runtime"}]
+    if runtime_deps:
+        raise Refuse(f"`mvn exec:java` with runtime dependencies ({', '.join(runtime_deps)}): "
+                     "the plain jar does not contain them")  # fmt: skip
+    words = found.form if isinstance(found.form, list) else found.form.split()
+    main = next((w.split("=", 1)[1] for w in words if w.startswith("-Dexec.mainClass=")), None)
+    main = main or build.pom.properties.get("exec.mainClass")
+    main = main or build.pom.plugins.get("exec-maven-plugin", {}).get("mainClass")
+    if not main:
+        raise Refuse("`mvn exec:java` without a main class dfsplit can find")
+    return ["java", "-cp", jar, main]
+
+
+# --- runtime -------------------------------------------------------------------------------
+
+
+def _image(builder_image: str, facts: java.MavenFacts, options: Options) -> tuple[str, str]:
+    if options.runtime_image:
+        return options.runtime_image, "chosen with --runtime"
+    return java.jre_image(builder_image, facts.java)
+
+
+def _source(project: Project, build: Build) -> Source:
+    literals = java.java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
+    return Source(False, False, False, literals, (), (), (), False)
+
+
+def _is_build_input(model: StageModel, path: str) -> bool:
+    rel = model.context_path(path) or ""
+    return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
+
+
+def _tests(project: Project, build: Build) -> bool:
+    return java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
+
+
+def _tester(
+    options: Options, project: Project, build: Build, model: StageModel, notes: list[str]
+) -> TesterStage | None:
+    if not options.tester:
+        return None
+    if not _tests(project, build):
+        notes.append("no src/test/ directory: no tester stage")
+        return None
+    words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
+    command = " ".join([build.program, *words, "test"])
+    workdir = build.project_dir if build.project_dir != model.final.workdir else None
+    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir)
+
+
+# --- edits to the builder ------------------------------------------------------------------
+
+
+def _edits(
+    df: Dockerfile, model: StageModel, kept: carry.Carried, build: Build, rename: bool,
+    fixed: str, notes: list[str],
+) -> list[Edit]:  # fmt: skip
+    out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
+    if build.run is None:
+        out.append(_package_step(df, model, build, fixed if rename else None))
+        notes.append("a `package -DskipTests` step was added: the original only built at start")
+    elif rename:
+        target = posixpath.dirname(fixed)
+        out.append(java.append_to_run(df, build.run.ins, java.rename_command(target, fixed)))
+        notes.append(f"the jar is copied to {fixed} in the build RUN: its name is not static")
+    cache = _cache(df, model, build) if build.run else None
+    if cache is not None:
+        out.append(cache)
+        notes.append("pom.xml copied and dependencies resolved before `COPY . .` for caching")
+    return out
+
+
+def _package_step(df: Dockerfile, model: StageModel, build: Build, fixed: str | None) -> Edit:
+    last = max(i for i, ins in enumerate(model.stage) if ins.keyword in carry.BUILD_STEPS)
+    prefix = "chmod +x mvnw && " if build.program.endswith("mvnw") else ""
+    run = f"{edits.keyword(df, 'RUN')} {prefix}{build.program} -B package -DskipTests"
+    if fixed is not None:
+        run += " && " + java.rename_command(posixpath.dirname(fixed), fixed)
+    return edits.insert_after(model.stage[last], run)
+
+
+def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
+    assert build.run is not None
+    wrapper = build.program.endswith("mvnw")
+    files = [build.pom_rel, *([build.parent_rel] if build.parent_rel else [])]
+    if build.pom_rel != "pom.xml":
+        return None
+    if wrapper:
+        files.insert(0, "mvnw")
+    run = ("chmod +x mvnw && ./mvnw" if wrapper else build.program) + " -B dependency:go-offline"
+    edit = java.cache_edit(df, model, build.run, files, run)
+    if edit is None or not wrapper or not model.project.has_dir(".mvn"):
+        return edit
+    # The wrapper reads .mvn/wrapper/maven-wrapper.properties to find its Maven.
+    lines = edit.text.split("\n")
+    lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, ".mvn"))
+    return Edit(edit.start, edit.end, "\n".join(lines))
+
+
+RECIPE = Recipe(
+    name="maven",
+    language="java",
+    wants=("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
+    detect=detect,
+    plan=plan,
+)

@@ -1,0 +1,459 @@
+"""The Go recipe as a spec: pure calls on in-memory projects, no disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from dfsplit import core, dockerfile, golang, shell
+from dfsplit.model import Options, Outcome, Project, Refuse, Status
+from dfsplit.stage import StageModel
+
+GO_MOD = "module example.com/acme/app\n\ngo 1.21\n"
+MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n'
+TEST = 'package main\n\nimport "testing"\n\nfunc TestX(t *testing.T) {}\n'
+BASE_FILES = {"go.mod": GO_MOD, "main.go": MAIN, "main_test.go": TEST}
+
+
+def split(text: str, files: dict[str, str] | None = None, **options: object) -> Outcome:
+    contents = {**BASE_FILES, **(files or {})}
+    project = Project(
+        path="Dockerfile",
+        dockerfile=text.encode(),
+        context_files=frozenset(contents),
+        contents={k: v.encode() for k, v in contents.items()},
+    )
+    return core.split(project, Options(**options))  # type: ignore[arg-type]
+
+
+def new_text(outcome: Outcome) -> str:
+    assert outcome.status is Status.CHANGED, outcome.reason
+    return outcome.new.decode()
+
+
+def runtime_stage(outcome: Outcome) -> str:
+    return new_text(outcome).split(" AS runtime", 1)[1]
+
+
+SIMPLE = 'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build -o app .\nCMD ["./app"]\n'
+
+
+# --- binary names and flags ----------------------------------------------------------------
+
+
+def _module(path: str, root: str = "/app") -> golang.Module:
+    return golang.Module(path, root, ".", (), "1.21")
+
+
+@pytest.mark.parametrize(
+    ("package", "cwd", "module", "name"),
+    [
+        pytest.param(".", "/app", "example.com/acme/widget", "widget", id="module-root"),
+        pytest.param("./cmd/server", "/app", "example.com/x", "server", id="subdir"),
+        pytest.param(".", "/app", "example.com/acme/tool/v2", "tool", id="major-version"),
+        pytest.param("main.go", "/app", "example.com/x", "main", id="single-file"),
+        pytest.param("github.com/a/b/cmd/c@v1.2.0", "/app", "x", "c", id="remote-install"),
+        pytest.param(".", "/app/cmd/api", "example.com/x", "api", id="cwd-below-root"),
+    ],
+)
+def test_binary_name(package: str, cwd: str, module: str, name: str) -> None:
+    assert golang.binary_name(package, cwd, _module(module)) == name
+
+
+@pytest.mark.parametrize(
+    ("argv", "flags", "rest"),
+    [
+        pytest.param(("-o", "/main", "."), {"o": "/main"}, ["."], id="separate"),
+        pytest.param(("-o=/main",), {"o": "/main"}, [], id="equals"),
+        pytest.param(
+            ("--o", "x", "-trimpath", "./cmd/a"),
+            {"o": "x", "trimpath": "true"},
+            ["./cmd/a"],
+            id="double-dash",
+        ),
+        pytest.param(
+            ("-ldflags", "-s -w", "-o", "bin/x"),
+            {"ldflags": "-s -w", "o": "bin/x"},
+            [],
+            id="ldflags",
+        ),
+    ],
+)
+def test_parse_flags(argv: tuple[str, ...], flags: dict[str, str], rest: list[str]) -> None:
+    assert golang.parse_flags(argv, "test") == (flags, rest)
+
+
+def test_unknown_go_flag_is_refused() -> None:
+    with pytest.raises(Refuse, match="unknown go flag -frobnicate"):
+        golang.parse_flags(("-frobnicate", "."), "line 3")
+
+
+def test_shell_splits_commands_and_assignments() -> None:
+    cmds = shell.split_commands("cd cmd/api && CGO_ENABLED=0 go build -o /x . ; echo done > /log")
+    assert cmds is not None
+    assert [c.argv for c in cmds] == [
+        ("cd", "cmd/api"),
+        ("go", "build", "-o", "/x", "."),
+        ("echo", "done"),
+    ]
+    assert cmds[1].env == {"CGO_ENABLED": "0"}
+
+
+def _builds(text: str, files: dict[str, str] | None = None) -> list[golang.Build]:
+    contents = {**BASE_FILES, **(files or {})}
+    project = Project(
+        "Dockerfile",
+        text.encode(),
+        frozenset(contents),
+        {k: v.encode() for k, v in contents.items()},
+    )
+    df = dockerfile.parse(text.encode())
+    model = StageModel(df, df.stages()[0], project, dict(golang.DEFAULT_GO_ENV))
+    return golang.find_builds(model, golang.ModuleLookup(model, project))
+
+
+@pytest.mark.parametrize(
+    ("run", "output"),
+    [
+        pytest.param("go build -o /main .", "/main", id="absolute"),
+        pytest.param("go build -o bin/server ./cmd/server", "/app/bin/server", id="relative"),
+        pytest.param("go build", "/app/app", id="no-output-flag"),
+        pytest.param("cd cmd/api && go build -o ../../api .", "/app/api", id="cd-in-run"),
+        pytest.param("go build -C cmd/api -o api .", "/app/cmd/api/api", id="dash-C"),
+        pytest.param("go install ./cmd/api", "/go/bin/api", id="install"),
+        pytest.param("GOBIN=/usr/local/bin go install .", "/usr/local/bin/app", id="gobin"),
+        pytest.param("go build -o /usr/local/bin ./cmd/api", "/usr/local/bin/api", id="into-dir"),
+        pytest.param("go build -o out/ ./cmd/api", "/app/out/api", id="trailing-slash"),
+    ],
+)
+def test_artifact_path(run: str, output: str) -> None:
+    text = f'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN {run}\nCMD ["x"]\n'
+    builds = _builds(text, {"cmd/api/main.go": MAIN, "cmd/server/main.go": MAIN})
+    assert [b.output for b in builds] == [output]
+
+
+def test_several_packages_without_output_build_nothing() -> None:
+    assert _builds("FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build ./...\n") == []
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+def test_article_case_goes_to_scratch_with_ca_bundle() -> None:
+    runtime = runtime_stage(split(SIMPLE))
+    assert runtime.startswith("\nWORKDIR /app\n")
+    assert "COPY --from=builder /etc/ssl/certs/ca-certificates.crt" in runtime
+    assert 'CMD ["/app/app"]' in runtime
+    assert "USER 65532:65532" in runtime
+
+
+def test_cgo_only_module_keeps_cgo_and_a_glibc_runtime() -> None:
+    mod = GO_MOD + "\nrequire github.com/mattn/go-sqlite3 v1.14.22\n"
+    out = split(SIMPLE, {"go.mod": mod})
+    assert "FROM gcr.io/distroless/base-debian12:nonroot AS runtime" in new_text(out)
+    assert "CGO_ENABLED=0" not in new_text(out)
+    assert out.report is not None and out.report.framework == "cgo"
+
+
+def test_import_c_keeps_cgo() -> None:
+    cgo_main = 'package main\n\n// #include <stdio.h>\nimport "C"\n\nfunc main() {}\n'
+    out = split(SIMPLE, {"main.go": cgo_main})
+    assert "distroless/base" in new_text(out)
+
+
+def test_default_cgo_is_switched_off_for_scratch() -> None:
+    text = new_text(split(SIMPLE))
+    assert "ENV CGO_ENABLED=0\nRUN go build -o app ." in text
+
+
+def test_explicit_cgo_off_is_left_alone() -> None:
+    text = SIMPLE.replace("RUN go build", "RUN CGO_ENABLED=0 go build")
+    assert "ENV CGO_ENABLED=0" not in new_text(split(text))
+
+
+def test_shell_features_keep_a_shell_runtime_and_shell_form() -> None:
+    text = SIMPLE.replace('CMD ["./app"]', "CMD ./app --port $PORT")
+    runtime = runtime_stage(split(text))
+    assert runtime.startswith(" \n") is False
+    assert "FROM debian:bookworm-slim AS runtime" in new_text(split(text))
+    assert "CMD ./app --port $PORT" in runtime
+
+
+def test_plain_shell_form_becomes_exec_form() -> None:
+    text = SIMPLE.replace('CMD ["./app"]', "CMD ./app -v")
+    assert 'CMD ["/app/app", "-v"]' in runtime_stage(split(text))
+
+
+def test_forced_shell_less_runtime_is_refused_when_a_shell_is_needed() -> None:
+    text = SIMPLE.replace('CMD ["./app"]', "CMD ./app && echo done")
+    out = split(text, runtime_image="scratch")
+    assert out.status is Status.REFUSED
+    assert "has no shell" in out.reason
+
+
+def test_runtime_packages_go_to_a_slim_image_build_tools_do_not() -> None:
+    text = SIMPLE.replace(
+        "WORKDIR /app", "RUN apt-get update && apt-get install -y ffmpeg git gcc\nWORKDIR /app"
+    )
+    main = 'package main\n\nimport "os/exec"\n\nfunc main() { exec.Command("ffmpeg").Run() }\n'
+    runtime = runtime_stage(split(text, {"main.go": main}))
+    assert "apt-get install -y --no-install-recommends ffmpeg &&" in runtime
+    assert "git" not in runtime and "gcc" not in runtime
+
+
+def test_alpine_packages_use_apk_on_alpine() -> None:
+    text = SIMPLE.replace("golang:1.21", "golang:1.21-alpine3.19").replace(
+        "WORKDIR /app", "RUN apk add --no-cache imagemagick git\nWORKDIR /app"
+    )
+    main = 'package main\n\nimport "os/exec"\n\nfunc main() { exec.Command("convert").Run() }\n'
+    out = new_text(split(text, {"main.go": main}))
+    assert "FROM alpine:3.19 AS runtime\nRUN apk add --no-cache imagemagick\n" in out
+
+
+def test_healthcheck_with_curl_keeps_curl() -> None:
+    text = SIMPLE.replace("CMD", "HEALTHCHECK CMD curl -f http://localhost:8080/ || exit 1\nCMD")
+    runtime = runtime_stage(split(text))
+    assert "install -y --no-install-recommends curl" in runtime
+    assert "HEALTHCHECK CMD curl -f http://localhost:8080/ || exit 1" in runtime
+
+
+def test_env_expose_label_volume_stopsignal_reach_the_runtime() -> None:
+    text = SIMPLE.replace(
+        "CMD",
+        "ENV APP_MODE=release GOFLAGS=-mod=mod PATH=/go/bin:$PATH\nEXPOSE 8080\n"
+        "LABEL team=core\nVOLUME /data\nSTOPSIGNAL SIGINT\nCMD",
+    )
+    runtime = runtime_stage(split(text))
+    for line in (
+        "ENV APP_MODE=release",
+        "EXPOSE 8080",
+        "LABEL team=core",
+        "VOLUME /data",
+        "STOPSIGNAL SIGINT",
+    ):
+        assert line in runtime
+    assert "GOFLAGS" not in runtime and "PATH" not in runtime
+
+
+def test_env_referring_to_build_env_is_expanded() -> None:
+    text = SIMPLE.replace("CMD", "ENV DATA_DIR=$GOPATH/data\nCMD")
+    assert "ENV DATA_DIR=/go/data" in runtime_stage(split(text))
+
+
+def test_global_arg_used_by_a_label_is_redeclared() -> None:
+    text = "ARG VERSION=1.0\n" + SIMPLE.replace("CMD", "LABEL version=$VERSION\nCMD")
+    runtime = runtime_stage(split(text))
+    assert "ARG VERSION\n" in runtime
+    assert "LABEL version=$VERSION" in runtime
+
+
+@pytest.mark.parametrize(
+    ("create", "user", "expected"),
+    [
+        pytest.param("useradd -u 10001 app", "app", "USER 10001:10001", id="useradd-uid"),
+        pytest.param("adduser -D -u 2000 app", "app", "USER 2000:2000", id="busybox-adduser"),
+        pytest.param("useradd app", "app", "USER 65532:65532", id="no-fixed-uid"),
+        pytest.param("true", "1234:1234", "USER 1234:1234", id="numeric"),
+    ],
+)
+def test_user_becomes_numeric(create: str, user: str, expected: str) -> None:
+    text = SIMPLE.replace("CMD", f"RUN {create}\nUSER {user}\nCMD")
+    assert expected in runtime_stage(split(text))
+
+
+def test_relative_runtime_files_are_copied_and_workdir_kept() -> None:
+    main = (
+        'package main\n\nimport ("html/template"; "net/http"; "os")\n\nfunc main() {\n'
+        '\ttemplate.Must(template.ParseGlob("templates/*.html"))\n'
+        '\thttp.Handle("/static/", http.FileServer(http.Dir("./static")))\n'
+        '\tos.ReadFile("config.yaml")\n}\n'
+    )
+    files = {"main.go": main, "templates/index.html": "", "static/app.css": "", "config.yaml": ""}
+    out = split(SIMPLE, files)
+    runtime = runtime_stage(out)
+    for path in ("/app/templates", "/app/static", "/app/config.yaml"):
+        assert f"COPY --from=builder {path} {path}" in runtime
+    assert "WORKDIR /app" in runtime
+
+
+def test_dockerignored_directory_is_not_copied() -> None:
+    main = 'package main\n\nimport "os"\n\nfunc main() { os.ReadFile("secrets/key") }\n'
+    out = split(SIMPLE, {"main.go": main, "secrets/key": "", ".dockerignore": "secrets\n"})
+    assert "secrets" not in runtime_stage(out)
+
+
+def test_embedded_files_are_not_copied() -> None:
+    main = (
+        'package main\n\nimport "embed"\n\n//go:embed static\nvar fs embed.FS\n\n'
+        'func main() { fs.ReadFile("static/a.css") }\n'
+    )
+    assert "/app/static" not in runtime_stage(split(SIMPLE, {"main.go": main, "static/a.css": ""}))
+
+
+def test_timezones_pick_distroless_static() -> None:
+    main = 'package main\n\nimport "time"\n\nfunc main() { time.LoadLocation("UTC") }\n'
+    text = new_text(split(SIMPLE, {"main.go": main}))
+    assert "FROM gcr.io/distroless/static-debian12:nonroot AS runtime" in text
+
+
+def test_embedded_tzdata_keeps_scratch() -> None:
+    main = (
+        'package main\n\nimport (\n\t"time"\n\t_ "time/tzdata"\n)\n\n'
+        'func main() { time.LoadLocation("UTC") }\n'
+    )
+    assert "FROM scratch AS runtime" in new_text(split(SIMPLE, {"main.go": main}))
+
+
+def test_go_run_becomes_a_build() -> None:
+    text = 'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nCMD ["go", "run", ".", "-v"]\n'
+    out = new_text(split(text))
+    assert "ENV CGO_ENABLED=0\nRUN go build -o /usr/local/bin/app .\n" in out
+    assert 'CMD ["/usr/local/bin/app", "-v"]' in out
+
+
+def test_dependency_download_moves_before_copy_all() -> None:
+    text = SIMPLE.replace("RUN go build", "RUN go mod download\nRUN go build")
+    out = new_text(split(text, {"go.sum": ""}))
+    assert (
+        "COPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nENV CGO_ENABLED=0\nRUN go build"
+        in out
+    )
+    assert out.count("go mod download") == 1
+
+
+def test_no_go_sum_copies_go_mod_only() -> None:
+    assert "COPY go.mod ./\nRUN go mod download\nCOPY . ." in new_text(split(SIMPLE))
+
+
+def test_vendor_directory_leaves_the_order_alone() -> None:
+    out = new_text(split(SIMPLE, {"vendor/modules.txt": ""}))
+    assert "go mod download" not in out
+
+
+def test_cache_mounts() -> None:
+    out = new_text(split(SIMPLE, cache_mounts=True))
+    mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+    assert f"RUN {mounts} go build -o app ." in out
+    assert f"RUN {mounts} go mod download" in out
+
+
+def test_gate_tests_makes_the_runtime_depend_on_the_tester() -> None:
+    out = split(SIMPLE, gate_tests=True)
+    assert "COPY --from=tester /app/app /app/app" in new_text(out)
+
+
+def test_no_tests_no_tester() -> None:
+    files = dict(BASE_FILES)
+    del files["main_test.go"]
+    project = Project(
+        "Dockerfile", SIMPLE.encode(), frozenset(files), {k: v.encode() for k, v in files.items()}
+    )
+    out = core.split(project, Options())
+    assert "AS tester" not in new_text(out)
+    assert out.report is not None
+    assert any("no *_test.go" in n for n in out.report.notes)
+
+
+def test_tester_runs_from_the_module_root() -> None:
+    text = (
+        "FROM golang:1.21\nWORKDIR /app\nCOPY . .\nWORKDIR /app/cmd/api\nRUN go build -o /api .\n"
+    )
+    out = new_text(split(text + 'CMD ["/api"]\n', {"cmd/api/main.go": MAIN}))
+    assert "FROM builder AS tester\nWORKDIR /app\nRUN go test -v ./...\n" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        pytest.param(
+            "FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\n",
+            "no CMD or ENTRYPOINT",
+            id="no-start",
+        ),
+        pytest.param(
+            'FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\nCMD ["/b"]\n',
+            "runs /b, which is not a binary",
+            id="start-not-built",
+        ),
+        pytest.param(
+            "FROM golang:1.21\nCOPY . /go/src/x\nWORKDIR /go/src/x\nRUN go build -o /a .\n"
+            'ENTRYPOINT ["./entrypoint.sh"]\n',
+            "entrypoint.sh",
+            id="entrypoint-script",
+        ),
+        pytest.param(
+            'FROM golang:1.21\nCOPY . .\nRUN go build -buildmode=plugin -o /a .\nCMD ["/a"]\n',
+            "does not produce a program",
+            id="plugin",
+        ),
+    ],
+)
+def test_refusals(text: str, reason: str) -> None:
+    out = split(text)
+    assert out.status is Status.REFUSED
+    assert reason in out.reason
+    assert out.new == out.old
+
+
+def test_gopath_build_without_module_mode_off_is_refused() -> None:
+    text = 'FROM golang:1.21\nWORKDIR /go/src/app\nCOPY . .\nRUN go build -o /a .\nCMD ["/a"]\n'
+    contents = {"main.go": MAIN}
+    project = Project(
+        "Dockerfile",
+        text.encode(),
+        frozenset(contents),
+        {k: v.encode() for k, v in contents.items()},
+    )
+    out = core.split(project, Options())
+    assert out.status is Status.REFUSED
+    assert "GO111MODULE" in out.reason
+
+
+# --- text fidelity -------------------------------------------------------------------------
+
+
+def test_syntax_directive_stays_first_and_comments_stay() -> None:
+    text = "# syntax=docker/dockerfile:1\n# build it\n" + SIMPLE
+    out = new_text(split(text))
+    assert out.startswith("# syntax=docker/dockerfile:1\n# build it\nFROM golang:1.21 AS builder\n")
+    assert out.count("# syntax") == 1
+
+
+def test_trailing_backslash_at_end_of_file_does_not_swallow_the_next_stage() -> None:
+    text = 'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nCMD ["./app"]\nRUN go build -o app . \\\n'
+    out = new_text(split(text))
+    assert "RUN go build -o app .\n" in out
+    assert dockerfile.parse(out.encode()).stages()[-1][0].args.startswith("scratch")
+
+
+def test_crlf_bom_and_missing_final_newline_are_preserved() -> None:
+    raw = ("\ufeff" + SIMPLE.rstrip("\n")).replace("\n", "\r\n")
+    contents = {k: v.encode() for k, v in BASE_FILES.items()}
+    project = Project("Dockerfile", raw.encode("utf-8"), frozenset(contents), contents)
+    out = core.split(project, Options())
+    assert out.new.startswith(b"\xef\xbb\xbfFROM golang:1.21 AS builder\r\n")
+    assert b"\r\n" in out.new and b"\n" not in out.new.replace(b"\r\n", b"")
+    assert not out.new.endswith(b"\n")
+
+
+def test_lowercase_file_gets_lowercase_stages() -> None:
+    text = 'from golang:1.21\nworkdir /app\ncopy . .\nrun go build -o app .\ncmd ["./app"]\n'
+    out = new_text(split(text))
+    assert "from golang:1.21 as builder" in out
+    assert "from scratch as runtime" in out and "FROM" not in out
+
+
+def test_heredoc_build_is_understood() -> None:
+    text = (
+        "FROM golang:1.21\nWORKDIR /app\nCOPY . .\n"
+        'RUN <<EOF\ngo build -o /srv/app .\nEOF\nCMD ["/srv/app"]\n'
+    )
+    out = new_text(split(text))
+    assert "RUN <<EOF\ngo build -o /srv/app .\nEOF\n" in out
+    assert "COPY --from=builder /srv/app /srv/app" in out
+
+
+def test_output_is_stable() -> None:
+    first = split(SIMPLE)
+    contents = {k: v.encode() for k, v in BASE_FILES.items()}
+    again = core.split(Project("Dockerfile", first.new, frozenset(contents), contents), Options())
+    assert again.status is Status.UNCHANGED and again.reason == "already multi-stage"
