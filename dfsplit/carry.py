@@ -24,6 +24,8 @@ GENERIC_BUILD_ENV = {
     "APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE",
 }
 DEFAULT_UID = "65532:65532"
+# Users every Debian and Alpine image has, with the same ids.
+WELL_KNOWN_UIDS = {"nobody": "65534:65534"}
 
 
 @dataclass
@@ -141,7 +143,7 @@ def runtime_user(model: StageModel, default_uid: str, out: Carried) -> str:
         return default_uid
     if re.fullmatch(r"\d+(:\d+)?", name):
         return name
-    uid = _created_uid(model, name.split(":")[0])
+    uid = _created_uid(model, name.split(":")[0]) or WELL_KNOWN_UIDS.get(name)
     if uid is None:
         out.warnings.append(
             f"USER {name} has no fixed uid in this Dockerfile; the runtime uses {default_uid}"

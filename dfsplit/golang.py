@@ -54,6 +54,7 @@ class Build:
     cgo: str | None  # CGO_ENABLED as set for this command, None when left to the default
     cwd: str
     tags: str = ""
+    race: bool = False  # -race links the race detector runtime, which needs cgo
 
 
 def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
@@ -106,7 +107,33 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
                 env.update(_assignments(cmd.argv[1:]))
             elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
                 builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
+            elif cmd.program in {"mv", "cp", "install"} and builds:
+                builds += _moved(ins, cmd, env, cwd, builds)
     return builds
+
+
+def _moved(
+    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
+) -> list[Build]:
+    """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
+    words = [w for w in cmd.argv[1:] if not w.startswith("-")]
+    if cmd.program == "install" and "-m" in cmd.argv:
+        mode = cmd.argv[cmd.argv.index("-m") + 1]
+        words = [w for w in words if w != mode]
+    if len(words) != 2:
+        return []
+    paths = [shell.expand(w, env) for w in words]
+    if paths[0] is None or paths[1] is None:
+        return []
+    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
+    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
+    if paths[1].endswith("/") or target in KNOWN_DIRS:
+        target = posixpath.join(target, posixpath.basename(source))
+    built = [b for b in builds if b.output == source]
+    if not built:
+        return []
+    b = built[-1]
+    return [Build(ins, target, b.package, b.cgo, b.cwd, b.tags, b.race)]
 
 
 class ModuleLookup:
@@ -169,18 +196,19 @@ def _build(
         return [Build(ins, _install_path(p, env, cwd, module_of, where), p, cgo, cwd, tags)
                 for p in packages]  # fmt: skip
     output = flags.get("o")
+    race = "race" in flags
     files = [p for p in packages if p.endswith(".go")]
     if output is None:
         if (len(packages) > 1 and not files) or "..." in packages[0]:
             return []  # several packages and no -o: go build discards the results
         name = binary_name(packages[0], cwd, module_of(cwd))
-        return [Build(ins, posixpath.join(cwd, name), packages[0], cgo, cwd, tags)]
+        return [Build(ins, posixpath.join(cwd, name), packages[0], cgo, cwd, tags, race)]
     target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
     if output.endswith("/") or target in KNOWN_DIRS:
         if len(packages) > 1 and not files:
             raise Refuse(f"{where}: several packages into {output}; dfsplit needs one binary")
         target = posixpath.join(target, binary_name(packages[0], cwd, module_of(cwd)))
-    return [Build(ins, target, packages[0], cgo, cwd, tags)]
+    return [Build(ins, target, packages[0], cgo, cwd, tags, race)]
 
 
 def _expand(word: str, env: dict[str, str], where: str) -> str:

@@ -549,9 +549,13 @@ class StartPlan:
 
 def plan_start(
     kept: carry.Carried, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str],
-    tool_start: Callable[[Start], list[str]],
+    tool_start: Callable[[Start], list[str]], jar_known: bool = True,
 ) -> StartPlan:  # fmt: skip
-    """Point the start command at the exact jar; a start through the build tool runs the jar."""
+    """Point the start command at the exact jar; a start through the build tool runs the jar.
+
+    When the jar's name is not known (jar is then the fixed path the build RUN copies it to),
+    any glob in the jar's directory stands for it.
+    """
     entry = start_form(kept.entrypoint.args) if kept.entrypoint else None
     cmd = start_form(kept.cmd.args) if kept.cmd else None
     if entry is None and cmd is None:
@@ -565,7 +569,7 @@ def plan_start(
             note = f"`{start.tool}` builds and runs at every start: the runtime runs the jar"
             return _start_plan(which, new, entry, cmd, jar, [], note)
         if start.jar_word:
-            artifact, new = _jar_start(start, workdir, env, jar, trusted)
+            artifact, new = _jar_start(start, workdir, env, jar, trusted, jar_known)
             return _start_plan(which, new, entry, cmd, artifact, start.args, "")
     raise Refuse("the start command runs no jar (`java -jar ...`) and no build-tool goal")
 
@@ -588,7 +592,7 @@ def _token(form: list[str] | str | None) -> str | None:
 
 
 def _jar_start(
-    start: Start, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str]
+    start: Start, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str], known: bool
 ) -> tuple[str, list[str] | str]:
     word = start.jar_word or ""
     expanded = shell.expand(word, dict(env))
@@ -596,7 +600,8 @@ def _jar_start(
         raise Refuse(f"the start command's jar {word} uses a variable dfsplit cannot resolve")
     path = posixpath.normpath(posixpath.join(workdir, expanded))
     if is_glob(expanded):
-        if not fnmatch.fnmatchcase(jar, path):
+        same_dir = posixpath.dirname(path) == posixpath.dirname(jar)
+        if not fnmatch.fnmatchcase(jar, path) and not (same_dir and not known):
             raise Refuse(f"the start command's glob {word} does not match the jar the build makes ({jar})")
         return jar, replace_jar(start, jar)
     if path == jar or path in trusted:
@@ -669,3 +674,24 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
                           flags=re.DOTALL)  # fmt: skip
             out += _JAVA_STRING.findall(code)
     return tuple(dict.fromkeys(out))
+
+
+def context_path(model: StageModel, abs_path: str) -> str | None:
+    """StageModel.context_path, plus `COPY pom.xml .`: a file copied onto a directory that
+    exists (the WORKDIR) lands inside it, which the stage model reads as a file named `.`."""
+    found = model.context_path(abs_path)
+    if found is not None:
+        return found
+    directory, name = posixpath.split(posixpath.normpath(abs_path))
+    for copied in reversed(model.copies):
+        ins = model.stage[copied.index]
+        is_dir = copied.dest == model.state_at(ins).workdir
+        if not copied.into_dir and is_dir and copied.dest == directory:
+            if posixpath.basename(copied.source) == name and model.project.has(copied.source):
+                return None if model.ignore.excludes(copied.source) else copied.source
+    return None
+
+
+def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
+    """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
+    return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))

@@ -163,6 +163,7 @@ class CopyStep:
 class TesterStage:
     commands: tuple[str, ...]  # each becomes one RUN (shell form)
     workdir: str | None = None
+    args: tuple[str, ...] = ()  # ARGs re-declared because the commands use them
 
 
 @dataclass(frozen=True)

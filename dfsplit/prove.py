@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -188,7 +188,7 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
-def _exited(run: RunResult, spec: RunSpec) -> str:
+def _exited(run: RunResult) -> str:
     why = _last_line(run.stderr) or _last_line(run.stdout)
     return f"exited with code {run.exit_code}" + (f" ({why})" if why else "")
 
@@ -215,7 +215,7 @@ def _http_problems(role: str, run: RunResult, probe: HttpProbe) -> list[str]:
     where = f"127.0.0.1:{probe.port}{probe.path}"
     answer = run.http
     if answer is None or answer.status is None:
-        detail = answer.error if answer else _exited(run, RunSpec())
+        detail = answer.error if answer else _exited(run)
         return [f"{role}: no HTTP answer on {where} ({detail})"]
     if probe.expect and probe.expect not in answer.body:
         return [f"{role}: {where} answered {answer.status} without {probe.expect!r}"
@@ -228,11 +228,11 @@ def behaviour_problems(original: RunResult, rewrite: RunResult, spec: RunSpec) -
     if "not-run" in (original.kind, rewrite.kind):
         return []  # already reported by expectation_problems
     if original.kind == "service" and rewrite.kind == "oneshot":
-        return [f"rewrite {_exited(rewrite, spec)} within {rewrite.seconds:.0f} s;"
+        return [f"rewrite {_exited(rewrite)} within {rewrite.seconds:.0f} s;"
                 f" the original keeps running"]  # fmt: skip
     if original.kind == "oneshot" and rewrite.kind == "service":
         return [f"rewrite is still running after {rewrite.seconds:.0f} s;"
-                f" the original {_exited(original, spec)}"]  # fmt: skip
+                f" the original {_exited(original)}"]  # fmt: skip
     out: list[str] = []
     if original.kind == "oneshot":
         if original.exit_code != rewrite.exit_code:
@@ -304,13 +304,7 @@ def decide(result: FileResult) -> FileResult:
         problems += expectation_problems("rewrite", result.rewrite_run, spec)
     if result.original_run is not None and result.rewrite_run is not None:
         problems += behaviour_problems(result.original_run, result.rewrite_run, spec)
-    return _replace(result, verdict="fail" if problems else "pass", problems=tuple(problems))
-
-
-def _replace(result: FileResult, **changes: object) -> FileResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
+    return replace(result, verdict="fail" if problems else "pass", problems=tuple(problems))
 
 
 def exit_code(results: Sequence[FileResult]) -> int:
@@ -397,19 +391,19 @@ class _Session:
         new_df, new_ctx = self._stage_rewrite(outcome, context)
         # The original first: the rewrite's builder stage is the same text, so it is cached.
         original = self._build("original", context, dockerfile)
-        result = _replace(result, original=original)
+        result = replace(result, original=original)
         if not original.ok:
             return result
         rewrite = self._build("rewrite", new_ctx, new_df)
-        result = _replace(result, rewrite=rewrite)
+        result = replace(result, rewrite=rewrite)
         if not rewrite.ok:
             return result
         tester = self._test(new_ctx, new_df) if has_tester else TesterResult("skipped")
-        result = _replace(result, tester=tester, files=self._files(outcome.report))
-        result = _replace(result, original_run=self._exercise("original"))
-        result = _replace(result, rewrite_run=self._exercise("rewrite"))
+        result = replace(result, tester=tester, files=self._files(outcome.report))
+        result = replace(result, original_run=self._exercise("original"))
+        result = replace(result, rewrite_run=self._exercise("rewrite"))
         kept = tuple(f"{self.repo}:{r}" for r in ("original", "rewrite", "tester"))
-        return _replace(result, images=kept if self.config.keep_images else ())
+        return replace(result, images=kept if self.config.keep_images else ())
 
     def _stage_rewrite(self, outcome: Outcome, context: Path) -> tuple[Path, Path]:
         """The rewrite in a temp file; a temp copy of the context when it adds files."""

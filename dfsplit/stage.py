@@ -217,6 +217,17 @@ def _is_glob(path: str) -> bool:
     return any(ch in path for ch in "*?[")
 
 
+def base_image(df: Dockerfile) -> str:
+    """The first FROM's image, with global ARG defaults substituted (`golang:${GO_VERSION}`)."""
+    stage = df.stages()[0]
+    image = stage[0].args.split()[0]
+    defaults: dict[str, str] = {}
+    for ins in df.preamble():
+        if ins.keyword == "ARG":
+            defaults.update((k, v) for k, v, raw in parse_pairs(ins.args) if "=" in raw)
+    return shell.expand(image, defaults) or image
+
+
 def run_script(ins: Instruction) -> str:
     """The shell text a RUN executes (the heredoc body for `RUN <<EOF`)."""
     if ins.heredocs and ins.args.lstrip().startswith("<<"):

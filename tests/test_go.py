@@ -457,3 +457,48 @@ def test_output_is_stable() -> None:
     contents = {k: v.encode() for k, v in BASE_FILES.items()}
     again = core.split(Project("Dockerfile", first.new, frozenset(contents), contents), Options())
     assert again.status is Status.UNCHANGED and again.reason == "already multi-stage"
+
+
+def test_sh_dash_c_command_is_read_as_shell_form() -> None:
+    plain = SIMPLE.replace('CMD ["./app"]', 'CMD ["sh", "-c", "./app -v"]')
+    assert 'CMD ["/app/app", "-v"]' in runtime_stage(split(plain))
+    with_var = SIMPLE.replace('CMD ["./app"]', 'CMD ["sh", "-c", "./app --port $PORT"]')
+    out = split(with_var)
+    assert "FROM debian:bookworm-slim AS runtime" in new_text(out)
+    assert "CMD ./app --port $PORT" in runtime_stage(out)
+
+
+def test_binary_moved_after_the_build_is_followed() -> None:
+    text = SIMPLE.replace(
+        'RUN go build -o app .\nCMD ["./app"]',
+        'RUN go build -o app . && mv app /usr/local/bin/\nCMD ["app"]',
+    )
+    assert "COPY --from=builder /usr/local/bin/app /usr/local/bin/app" in runtime_stage(split(text))
+
+
+def test_race_detector_needs_cgo() -> None:
+    text = SIMPLE.replace("go build", "go build -race")
+    assert "distroless/base" in new_text(split(text))
+
+
+def test_binary_in_a_cache_mount_is_refused() -> None:
+    text = SIMPLE.replace(
+        "RUN go build -o app .", "RUN --mount=type=cache,target=/app/out go build -o out/app ."
+    ).replace('["./app"]', '["./out/app"]')
+    out = split(text)
+    assert out.status is Status.REFUSED
+    assert "cache mount" in out.reason
+
+
+def test_builder_image_from_a_global_arg() -> None:
+    text = "ARG GO_VERSION=1.21-alpine3.19\n" + SIMPLE.replace(
+        "golang:1.21", "golang:${GO_VERSION}"
+    ).replace('CMD ["./app"]', "CMD ./app $FLAGS")
+    out = new_text(split(text))
+    assert "FROM golang:${GO_VERSION} AS builder" in out
+    assert "FROM alpine:3.19 AS runtime" in out
+
+
+def test_nobody_user_keeps_its_uid() -> None:
+    text = SIMPLE.replace("CMD", "USER nobody\nCMD")
+    assert "USER 65534:65534" in runtime_stage(split(text))

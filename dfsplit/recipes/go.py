@@ -37,7 +37,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.runfiles import runtime_files
-from dfsplit.stage import StageModel
+from dfsplit.stage import StageModel, base_image
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -86,13 +86,14 @@ class Start:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
-    builder_image = stage[0].args.split()[0]
+    builder_image = base_image(df)
     builder_kind = images.classify(builder_image)
     model = StageModel(df, stage, project, _image_env(builder_image))
     modules = ModuleLookup(model, project)
     builds = find_builds(model, modules)
     kept = carry.carry(df, model, BUILD_ENV)
     start = _start(df, model, kept, builds, modules)
+    _check_not_in_cache_mount(start.build)
     module = _module(modules, start.build, model)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
@@ -151,12 +152,12 @@ def _start(
         if not builds:
             raise NothingToDo("no go build step and no start command")
         raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
-    entry = _form(kept.entrypoint)
+    entry = _form(kept.entrypoint, alone=kept.cmd is None)
     cmd = _form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
     assert owner is not None
     words = owner if isinstance(owner, list) else (shell.plain_words(owner) or owner.split())
-    if words[:2] == ["exec"] or words[:1] == ["exec"]:
+    if words[:1] == ["exec"]:
         words = words[1:]
     if words[:2] == ["go", "run"]:
         return _go_run(df, model, entry, cmd, words, modules)
@@ -169,12 +170,31 @@ def _start(
     return Start(None, _token(new_owner), build, args)
 
 
-def _form(ins: Instruction | None) -> list[str] | str | None:
-    """Exec form as a list, shell form as its text."""
+def _check_not_in_cache_mount(build: Build) -> None:
+    """A binary written into a cache mount is not in the image, so COPY --from cannot see it."""
+    for flag in build.ins.flags:
+        if flag.startswith("--mount=") and "type=cache" in flag:
+            for part in flag[len("--mount=") :].split(","):
+                key, _, value = part.partition("=")
+                target = value.rstrip("/")
+                if key in {"target", "dst", "destination"} and build.output.startswith(
+                    target + "/"
+                ):
+                    raise Refuse(f"the binary {build.output} is written into the cache mount "
+                                 f"{value}, which is not part of the builder image")  # fmt: skip
+
+
+def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
+    """Exec form as a list, shell form as its text. `["sh", "-c", s]` is the shell form `s`
+    when no CMD follows it as positional parameters (alone)."""
     if ins is None:
         return None
     argv = is_exec_form(ins.args)
-    return argv if argv is not None else ins.args.strip()
+    if argv is None:
+        return ins.args.strip()
+    if alone and len(argv) == 3 and argv[0] in {"sh", "/bin/sh"} and argv[1] == "-c":
+        return argv[2]
+    return argv
 
 
 def _token(form: list[str] | str | None) -> str | None:
@@ -287,6 +307,8 @@ def _needs(
 def _cgo_needs(needs: Needs, build: Build, module: Module, source: Source) -> None:
     if build.cgo == "1":
         needs.cgo.append("the build sets CGO_ENABLED=1")
+    elif build.race:
+        needs.cgo.append("the build uses -race, which needs cgo")
     elif build.cgo != "0":
         if source.uses_cgo:
             needs.cgo.append('the source imports "C"')

@@ -71,7 +71,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     jar = posixpath.join(target, build.facts.jar) if build.facts.jar else fixed
     final = model.final
     trusted = java.produced_files(model) | ({jar} if build.facts.jar else set())
-    start = java.plan_start(kept, final.workdir, final.env, jar, trusted, _tool_start(build, jar))
+    start = java.plan_start(kept, final.workdir, final.env, jar, trusted, _tool_start(build, jar),
+                            jar_known=build.facts.jar is not None)  # fmt: skip
     notes += start.notes
     image, why = _image(builder_image, build.facts, options)
     notes.append(f"runtime {image}: {why}")
@@ -111,7 +112,7 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     program = run.program if run else _start_program(kept, runs)
     cwd = run.cwd if run else model.final.workdir
     pom_abs = posixpath.normpath(posixpath.join(cwd, _pom_flag(run) or "pom.xml"))
-    pom_rel = model.context_path(pom_abs)
+    pom_rel = java.context_path(model, pom_abs)
     text = project.text(pom_rel) if pom_rel else None
     if pom_rel is None or text is None:
         raise Refuse(f"the build reads {pom_abs}, which no COPY puts there from the build context")
@@ -146,7 +147,8 @@ def _cli_properties(run: java.ToolRun | None) -> dict[str, str]:
     for word in run.words if run else ():
         if word.startswith("-D") and "=" in word:
             key, _, value = word[2:].partition("=")
-            out[key] = value
+            # A build-arg can change `$VERSION`: such a property is not known statically.
+            out[key] = "${dfsplit.dynamic}" if "$" in value else value
     return out
 
 
@@ -229,7 +231,8 @@ def _tester(
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
     command = " ".join([build.program, *words, "test"])
     workdir = build.project_dir if build.project_dir != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir)
+    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
+                       args=java.tester_args(model, command))  # fmt: skip
 
 
 # --- edits to the builder ------------------------------------------------------------------

@@ -1,16 +1,513 @@
-"""Placeholder: being written."""
+"""Node servers: keep the user's stage as the builder, test with `<pm> test`, and run the built
+app with production dependencies only on a slim image of the builder's family and major.
+
+The builder-side fixes shared with the static recipe (install command from the lock file, the
+lock file copied before `COPY . .`, NODE_ENV=production moved out of the install, a missing
+build step) live in `prepare`.
+"""
 
 from __future__ import annotations
 
-from dfsplit.model import Detection, Dockerfile, Options, Plan, Project, Recipe, Refuse
+import posixpath
+from dataclasses import dataclass, field
+
+from dfsplit import carry, edits, images, node, shell, tokens
+from dfsplit.dockerfile import is_exec_form
+from dfsplit.model import (
+    CopyStep,
+    Detection,
+    Dockerfile,
+    Edit,
+    Instruction,
+    Options,
+    Plan,
+    Project,
+    Recipe,
+    Refuse,
+    Report,
+    RuntimeStage,
+    TesterStage,
+)
+from dfsplit.shell import Command
+from dfsplit.stage import Copied, StageModel, copy_words, parse_pairs, run_script
+
+# npm/yarn settings and CI switches shape the install, never the running app.
+BUILD_ENV = {"CI", "NPM_CONFIG_LOGLEVEL", "npm_config_loglevel", "NPM_CONFIG_PRODUCTION",
+             "YARN_CACHE_FOLDER", "YARN_ENABLE_IMMUTABLE_INSTALLS", "PNPM_HOME"}  # fmt: skip
+NODE_UID = "1000:1000"  # the official node image's `node` user
+BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"}
+PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
+PRUNE_STAGE = "prod-deps"
+# Directories an app commonly reads at run time next to its build output.
+RUNTIME_DIRS = ("public", "views", "static", "templates")
+WANTS = ("**/package.json", "**/yarn.lock", "**/.yarnrc.yml", "**/angular.json",
+         "**/vite.config.*", "**/vue.config.*", "**/astro.config.*", "**/next.config.*",
+         "**/nginx-spa.conf")  # fmt: skip
 
 
-def detect(project: Project) -> Detection | None:
+# --- shared with node_static: the builder ------------------------------------------------
+
+
+@dataclass
+class App:
+    """The naive stage read as a Node build, and the builder edits planned so far."""
+
+    df: Dockerfile
+    project: Project
+    model: StageModel
+    pkg: node.Package
+    pm: node.Manager
+    kept: carry.Carried
+    builder_image: str
+    app_dir: str  # absolute directory of package.json in the builder
+    edits: list[Edit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def abs(self, rel: str) -> str:
+        return tokens.abs_path(posixpath.join(self.app_dir, rel))
+
+
+def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
+    """Read the stage, then plan the builder edits every Node split needs."""
+    stage = df.stages()[0]
+    builder_image = stage[0].args.split()[0]
+    model = StageModel(df, stage, project, dict(BASE_ENV))
+    app_dir = model.final.workdir
+    rel = model.context_path(posixpath.join(app_dir, "package.json"))
+    pkg = node.read_package(project, rel) if rel else None
+    if pkg is None:
+        raise Refuse(f"the builder has no package.json in its WORKDIR {app_dir}")
+    pm = node.manager(project, pkg)
+    kept = carry.carry(df, model, BUILD_ENV, default_uid)
+    app = App(df, project, model, pkg, pm, kept, builder_image, app_dir)
+    app.notes += kept.notes
+    app.warnings += [w for w in kept.warnings if not w.startswith("USER node ")]
+    app.edits += [edits.name_stage(df, stage[0], "builder"), *kept.edits]
+    if pm.lock is None:
+        app.notes.append("no lock file: dependencies are installed with a plain `npm install` "
+                         "(not reproducible; commit a lock file)")  # fmt: skip
+    install, command, alone = find_install(model)
+    app.edits += node_env_trap(app, install)
+    app.edits += install_edits(app, install, command, alone)
+    return app
+
+
+def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
+    """The RUN that installs the dependencies, its install command, and whether it is alone."""
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        commands = shell.split_commands(run_script(ins)) or []
+        for command in commands:
+            if is_install(command.argv):
+                return ins, command, len(commands) == 1 and not ins.heredocs
+    raise Refuse("no dependency install (npm ci / npm install / yarn / pnpm install) "
+                 "in the Dockerfile")  # fmt: skip
+
+
+def is_install(argv: tuple[str, ...]) -> bool:
+    """A whole-project install: no package names (`npm install -g serve` is not one)."""
+    prog, rest = (argv[0] if argv else ""), list(argv[1:])
+    verbs = {"npm": ("install", "i", "ci", "clean-install"), "pnpm": ("install", "i"),
+             "bun": ("install",), "yarn": ("install",)}  # fmt: skip
+    if prog == "yarn" and not [w for w in rest if not w.startswith("-")]:
+        return True
+    if prog not in verbs or not rest or rest[0] not in verbs[prog]:
+        return False
+    return all(w.startswith("-") for w in rest[1:]) and "-g" not in rest and "--global" not in rest
+
+
+def _manager_program(pm: node.Manager) -> str:
+    return "yarn" if pm.name.startswith("yarn") else pm.name
+
+
+def new_install(app: App, command: Command) -> str | None:
+    """The lock-file install that replaces command, or None to keep it as written."""
+    if command.env or command.program != _manager_program(app.pm):
+        if app.pm.lock is not None and command.program != _manager_program(app.pm):
+            app.warnings.append(f"the Dockerfile installs with {command.program} but the lock "
+                                f"file is {app.pm.lock}: install left as written")  # fmt: skip
+        return None
+    base = app.pm.install.split()
+    start = 1 if command.program == "yarn" and command.argv[1:2] != ("install",) else 2
+    flags = [w for w in command.argv[start:] if w not in base]
+    dropped = [w for w in flags if w in PROD_FLAGS]
+    if dropped and app.pkg.dev_deps:
+        app.notes.append(f"`{' '.join(dropped)}` dropped from the builder's install: the build and "
+                         "tests need devDependencies; the runtime gets production ones only")  # fmt: skip
+    return " ".join(base + [w for w in flags if w not in PROD_FLAGS])
+
+
+def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> list[Edit]:
+    """Lock-file install, installed from package.json + lock before `COPY . .` for caching."""
+    text = new_install(app, command)
+    root = app.model.root_copy()
+    index = app.model.stage.index(ins)
+    if root is not None and root.index < index and root.dest == app.app_dir and alone:
+        if not app.pkg.dir:
+            return _install_first(app, ins, root, text or " ".join(command.argv))
+    out = _lock_copy(app, index)
+    if text is not None and text != " ".join(command.argv):
+        out.append(_replace_command(app, ins, command, text))
+        app.notes.append(f"`{' '.join(command.argv)}` -> `{text}`: the install follows the lock file")
+    return out
+
+
+def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> list[Edit]:
+    df, model = app.df, app.model
+    copy_ins = model.stage[root.index]
+    names = [n for n in ("package.json", app.pm.lock, ".yarnrc.yml")
+             if n and app.project.has(n) and not model.ignore.excludes(n)]  # fmt: skip
+    dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
+    flags = " ".join(ins.flags)
+    comment = edits.comment_text(df, ins)
+    run = f"{edits.keyword(df, 'RUN')} {flags + ' ' if flags else ''}{tokens.single_line(install, 'install')}"
+    text = "\n".join(x for x in (comment, f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}", run) if x)
+    anchor = edits.attached_comments(df, copy_ins)
+    app.notes.append(f"{' and '.join(names)} copied and `{install}` run before `COPY . .`, "
+                     "so a source change does not re-install the dependencies")  # fmt: skip
+    return [Edit(anchor, anchor, text), edits.remove(df, ins)]
+
+
+def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
+    for c in model.copies:
+        if c.index >= index:
+            continue
+        if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
+            return c
+        if any(ch in c.source for ch in "*?[") and posixpath.dirname(c.source) == posixpath.dirname(rel):
+            import fnmatch
+
+            if fnmatch.fnmatch(rel, c.source):
+                return c
     return None
 
 
+def _lock_copy(app: App, index: int) -> list[Edit]:
+    """Add the lock file to the `COPY package.json ./` that precedes the install."""
+    lock = app.pkg.path(app.pm.lock) if app.pm.lock else None
+    model = app.model
+    if lock is None or _copied_before(model, lock, index) is not None:
+        return []
+    manifest = _copied_before(model, app.pkg.rel, index)
+    if manifest is None:
+        return []
+    ins = model.stage[manifest.index]
+    words = copy_words(ins.args)
+    if ins.end - ins.start != 1 or not words or not manifest.into_dir or ins.args.lstrip().startswith("["):
+        app.warnings.append(f"{lock} is not copied before the install; add it to line {ins.start + 1}")
+        return []
+    *sources, dest = words
+    flags = "".join(f"{f} " for f in ins.flags)
+    line = f"{edits.keyword(app.df, 'COPY')} {flags}{' '.join([*sources, lock])} {dest}"
+    app.notes.append(f"{lock} added to the COPY before the install: `{app.pm.install}` needs it")
+    return [Edit(ins.start, ins.end, line)]
+
+
+def _replace_command(app: App, ins: Instruction, command: Command, text: str) -> Edit:
+    """Swap the install command inside its physical line, keeping the rest of the RUN."""
+    import re
+
+    prog, rest = command.argv[0], command.argv[1:]
+    pattern = re.compile(r"(?<![\w/-])" + r"\s+".join(re.escape(w) for w in (prog, *rest)) + r"(?![\w-])")
+    for number in range(ins.start, ins.end):
+        line = app.df.lines[number].rstrip("\r\n")
+        if pattern.search(line):
+            return Edit(number, number + 1, pattern.sub(lambda _m: text, line, count=1))
+    raise Refuse(f"cannot rewrite the install at line {ins.start + 1}: it spans lines oddly")
+
+
+def node_env_trap(app: App, install: Instruction) -> list[Edit]:
+    """`ENV NODE_ENV=production` before the install drops devDependencies: move it to the runtime."""
+    if not app.pkg.dev_deps:
+        return []
+    out = []
+    for ins in app.model.stage[: app.model.stage.index(install)]:
+        if ins.keyword != "ENV":
+            continue
+        pairs = parse_pairs(ins.args)
+        if not any(k == "NODE_ENV" and v == "production" for k, v, _ in pairs):
+            continue
+        others = [raw for k, _, raw in pairs if k != "NODE_ENV"]
+        if others and (ins.end - ins.start != 1 or "=" not in others[0]):
+            raise Refuse(f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies "
+                         "the build needs, and that ENV cannot be split safely")  # fmt: skip
+        keyword = edits.keyword(app.df, "ENV")
+        out.append(Edit(ins.start, ins.end, f"{keyword} {' '.join(others)}") if others
+                   else edits.remove(app.df, ins))  # fmt: skip
+        needed = ", ".join(sorted(app.pkg.dev_deps)[:4])
+        app.notes.append("ENV NODE_ENV=production moved to the runtime: set before the install it "
+                         f"made {app.pm.name} skip devDependencies the build needs ({needed})")  # fmt: skip
+    return out
+
+
+def runs_build(model: StageModel) -> bool:
+    """Whether some RUN already produces the build output."""
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        for command in shell.split_commands(run_script(ins)) or []:
+            argv = list(command.argv)
+            if argv[:1] == ["npx"]:
+                argv = argv[1:]
+            script = node.script_words(argv)
+            if script is not None and script[0] == "build":
+                return True
+            if argv and argv[0] in node.BUILD_TOOLS and ("build" in argv or argv[0] == "tsc"):
+                return True
+    return False
+
+
+def ensure_build(app: App) -> bool:
+    """Add `RUN <pm> run build` when the naive file never builds; False when there is no build."""
+    if runs_build(app.model):
+        return True
+    if "build" not in app.pkg.scripts:
+        return False
+    last = max(i for i, ins in enumerate(app.model.stage) if ins.keyword in carry.BUILD_STEPS)
+    run = f"{edits.keyword(app.df, 'RUN')} {app.pm.script('build')}"
+    app.edits.append(edits.insert_after(app.model.stage[last], run))
+    app.notes.append(f"`{app.pm.script('build')}` added: the naive image never built the app, "
+                     "the runtime runs the build output instead of a dev server")  # fmt: skip
+    return True
+
+
+def tester(app: App, options: Options) -> TesterStage | None:
+    if not options.tester:
+        return None
+    if not node.has_test(app.pkg):
+        app.notes.append("no test script in package.json: no tester stage")
+        return None
+    return TesterStage(commands=(app.pm.script("test"),))
+
+
+def start_words(kept: carry.Carried) -> list[str] | None:
+    """The naive start command as words (exec form, or shell form without shell syntax)."""
+    if kept.entrypoint is not None:
+        raise Refuse(f"ENTRYPOINT {kept.entrypoint.args.strip()} is kept by no Node rule yet")
+    if kept.cmd is None:
+        return None
+    argv = is_exec_form(kept.cmd.args)
+    if argv is not None:
+        return argv
+    words = shell.plain_words(kept.cmd.args.strip())
+    if words is None:
+        raise Refuse(f"the CMD needs a shell: {kept.cmd.args.strip()}")
+    return words[1:] if words[:1] == ["exec"] else words
+
+
+# --- servers ------------------------------------------------------------------------------
+
+
+def detect(project: Project) -> Detection | None:
+    pkg = node.candidate_package(project)
+    if pkg is None:
+        return None
+    return Detection("node_server", framework=node.server_framework(project, pkg),
+                     why=(f"{pkg.rel} found",))  # fmt: skip
+
+
+@dataclass
+class Start:
+    """The runtime's start command."""
+
+    argv: list[str]
+    entry: str | None = None  # relative to the app directory
+    env: dict[str, str] = field(default_factory=dict)
+    keep_dev: bool = False  # the command needs devDependencies at run time
+
+
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    raise Refuse("not implemented")
+    app = prepare(df, project, NODE_UID)
+    framework = node.server_framework(project, app.pkg)
+    built = ensure_build(app)
+    start = _framework_start(app, framework) or resolve_start(app, built)
+    image = _runtime_image(app, options)
+    copies, prune, artifact = _layout(app, framework, start, built)
+    env = list(app.kept.env) + [tokens.env_pair(k, v) for k, v in start.env.items()]
+    if framework == "next-standalone":
+        env.append("HOSTNAME=0.0.0.0")
+        app.notes.append("ENV HOSTNAME=0.0.0.0: the standalone server listens on localhost otherwise")
+    runtime = RuntimeStage(
+        image=tokens.image(image), args=tuple(app.kept.args), env=tuple(env),
+        workdir=tokens.abs_path(app.app_dir), copies=copies, carried=tuple(_carried(app.kept)),
+        user=tokens.user(app.kept.user), start_comment=app.kept.start_comment,
+        cmd=tokens.exec_form(start.argv),
+    )  # fmt: skip
+    test = tester(app, options)
+    report = Report(
+        recipe="node_server", language="node", framework=framework, builder_image=app.builder_image,
+        runtime_image=image, artifact=artifact.src, test_command=test.commands[0] if test else None,
+        notes=tuple(app.notes), warnings=tuple(app.warnings),
+    )  # fmt: skip
+    return Plan(
+        report=report, template="node-server.Dockerfile.j2", edits=tuple(app.edits), runtime=runtime,
+        tester=test, artifact_stage=artifact.stage,
+        required_paths=(app.abs(start.entry),) if start.entry else (),
+        extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
+    )  # fmt: skip
 
 
-RECIPE = Recipe(name="node_server", language="", wants=(), detect=detect, plan=plan)
+def _carried(kept: carry.Carried) -> list[str]:
+    out = list(kept.instructions)
+    if kept.healthcheck is not None:
+        out.append(f"HEALTHCHECK {kept.healthcheck.value}")
+    return out
+
+
+def _runtime_image(app: App, options: Options) -> str:
+    """Same family and major as the builder: native addons must find the same libc."""
+    if options.runtime_image:
+        app.notes.append(f"runtime {options.runtime_image} was chosen with --runtime")
+        return options.runtime_image
+    image = node_runtime_image(app.builder_image)
+    app.notes.append(f"runtime {image}: the builder's family and version, without the build tools")
+    return image
+
+
+def node_runtime_image(builder: str) -> str:
+    repo, tag = images.repository(builder), images.tag(builder)
+    if repo.rsplit("/", 1)[-1] != "node" or "@" in builder:
+        raise Refuse(f"the builder {builder} is not a tagged official node image; pass --runtime")
+    if "alpine" in tag or "slim" in tag:
+        return builder
+    return f"{repo}:{'slim' if tag == 'latest' else tag + '-slim'}"
+
+
+def _framework_start(app: App, framework: str | None) -> Start | None:
+    """Frameworks whose built server has a known entry point."""
+    entries = {"next-standalone": "server.js", "nuxt": ".output/server/index.mjs", "nest": "dist/main.js"}
+    if framework == "next":
+        app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
+        return Start(["node", "node_modules/next/dist/bin/next", "start"])
+    if framework not in entries:
+        return None
+    entry = entries[framework]
+    app.notes.append(f"{framework}: the runtime starts the build output with `node {entry}`")
+    return Start(["node", entry], entry=entry)
+
+
+# Programs that run TypeScript or watch files: only for development.
+DEV_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev", "nodemon", "babel-node"})
+
+
+def resolve_start(app: App, built: bool) -> Start:
+    """`CMD ["node", <entry>]` from the naive CMD, scripts.start or main."""
+    words = start_words(app.kept) or ["npm", "start"]
+    if words[:1] == ["node"]:
+        return _node(words)
+    script = node.script_words(words)
+    text = app.pkg.scripts.get(script[0]) if script else " ".join(words)
+    if text is None:
+        return _from_main(app, built, f"package.json has no `{script[0] if script else ''}` script")
+    commands = shell.split_commands(text) or []
+    extra = script[1] if script else []
+    if len(commands) == 1 and not shell.needs_shell(text.split("=", 1)[-1] if commands[0].env else text):
+        argv = [*commands[0].argv, *extra]
+        if argv[:1] == ["node"]:
+            app.notes.append(f"`{' '.join(words)}` -> node directly: npm does not forward SIGTERM")
+            return _node(argv, commands[0].env)
+        if argv[:1] and argv[0] in DEV_RUNNERS and (built or argv[0] == "nodemon"):
+            return _dev_runner(app, argv, built, text)
+    return _keep_script(app, words, text, commands)
+
+
+def _node(argv: list[str], env: dict[str, str] | None = None) -> Start:
+    argv = [w for w in argv if w not in ("--watch", "--watch-path")]
+    entry = next((w for w in argv[1:] if not w.startswith("-")), None)
+    return Start(argv, entry=posixpath.normpath(entry) if entry else None, env=dict(env or {}))
+
+
+def _dev_runner(app: App, argv: list[str], built: bool, text: str) -> Start:
+    if argv[0] == "nodemon" and not built:
+        app.notes.append(f"`{text}` watches files: the runtime runs node directly")
+        return _node(["node", *argv[1:]])
+    return _from_main(app, built, f"`{text}` runs TypeScript or watches sources in development")
+
+
+def _from_main(app: App, built: bool, why: str) -> Start:
+    main = app.pkg.main
+    if not main or not built or main.endswith(".ts"):
+        raise Refuse(f"{why}, and package.json has no built `main` to start instead")
+    app.notes.append(f"{why}: the runtime starts the built main {main} with node")
+    return _node(["node", main])
+
+
+def _keep_script(app: App, words: list[str], text: str, commands: list[Command]) -> Start:
+    """A start script that does more than run node: keep it, say why and what it costs."""
+    dev = sorted({c.program for c in commands if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS})
+    app.warnings.append(f"the start command `{text}` does more than run node: kept as "
+                        f"`{' '.join(words)}`; npm does not forward SIGTERM to the app")  # fmt: skip
+    if dev:
+        app.warnings.append(f"it runs {', '.join(dev)} from devDependencies: "
+                            "the runtime keeps all dependencies")  # fmt: skip
+    argv = words if words[:1] in (["npm"], ["yarn"], ["pnpm"], ["bun"]) else ["sh", "-c", text]
+    return Start(argv, keep_dev=bool(dev))
+
+
+@dataclass(frozen=True)
+class _Artifact:
+    stage: str
+    src: str
+
+
+def _layout(
+    app: App, framework: str | None, start: Start, built: bool
+) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
+    """What the runtime copies, whether a prod-deps stage prunes, and the main artifact."""
+    if framework == "next-standalone":
+        return _next_standalone(app)
+    if framework == "nuxt":
+        src = app.abs(".output")
+        return (CopyStep("builder", src, src),), False, _Artifact("builder", src)
+    deps = "builder" if start.keep_dev else PRUNE_STAGE
+    if framework == "next":
+        return _listed(app, [".next", "public", *_next_configs(app)], deps, ".next")
+    top = posixpath.normpath(start.entry).split("/")[0] if start.entry else ""
+    generated = bool(top) and top != start.entry and not app.project.has_dir(app.pkg.path(top))
+    if built and generated:
+        dirs = [d for d in RUNTIME_DIRS if app.project.has_dir(app.pkg.path(d))]
+        app.notes.append(f"the runtime gets package.json, production node_modules, {top}/"
+                         + "".join(f", {d}/" for d in dirs))  # fmt: skip
+        return _listed(app, [top, *dirs], deps, top)
+    app.notes.append(f"the app runs from its sources: the runtime copies {app.app_dir} "
+                     "with production node_modules only")  # fmt: skip
+    src = tokens.abs_path(app.app_dir)
+    return (CopyStep(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
+
+
+def _listed(
+    app: App, names: list[str], deps: str, main: str
+) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
+    present = [n for n in names if n == main or app.project.has(app.pkg.path(n))
+               or app.project.has_dir(app.pkg.path(n))]  # fmt: skip
+    steps = [CopyStep("builder", app.abs("package.json"), app.abs("package.json")),
+             CopyStep(deps, app.abs("node_modules"), app.abs("node_modules"))]  # fmt: skip
+    steps += [CopyStep("builder", app.abs(n), app.abs(n)) for n in present]
+    return tuple(steps), deps == PRUNE_STAGE, _Artifact("builder", app.abs(main))
+
+
+def _next_configs(app: App) -> list[str]:
+    names = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs")
+    return [n for n in names if app.project.has(app.pkg.path(n))]
+
+
+def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
+    """Standalone leaves out .next/static and public on purpose: copy them next to server.js."""
+    src = app.abs(".next/standalone")
+    steps = [CopyStep("builder", src, app.abs("."), chown=NODE_UID),
+             CopyStep("builder", app.abs(".next/static"), app.abs(".next/static"), chown=NODE_UID)]  # fmt: skip
+    if app.project.has_dir(app.pkg.path("public")):
+        steps.append(CopyStep("builder", app.abs("public"), app.abs("public"), chown=NODE_UID))
+    app.notes.append("next standalone: .next/standalone, .next/static and public are copied")
+    return tuple(steps), False, _Artifact("builder", src)
+
+
+RECIPE = Recipe(
+    name="node_server",
+    language="node",
+    wants=WANTS,
+    detect=detect,
+    plan=plan,
+)

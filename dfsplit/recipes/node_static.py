@@ -1,16 +1,138 @@
-"""Placeholder: being written."""
+"""Static front ends (Vite, Create React App, Vue CLI, Angular, Astro): keep the user's stage as
+the builder, test with `<pm> test`, and serve the build output with an unprivileged nginx that
+falls back to index.html for the client-side router's deep links.
+"""
 
 from __future__ import annotations
 
-from dfsplit.model import Detection, Dockerfile, Options, Plan, Project, Recipe, Refuse
+import posixpath
+import re
+
+from dfsplit import images, node, render, tokens
+from dfsplit.model import (
+    CopyStep,
+    Detection,
+    Dockerfile,
+    NewFile,
+    Options,
+    Plan,
+    Project,
+    Recipe,
+    Refuse,
+    Report,
+    RuntimeStage,
+)
+from dfsplit.recipes.node_server import WANTS, App, ensure_build, prepare, start_words, tester
+
+NGINX_UID = "101"  # the `nginx` user of the official image
+HTML_DIR = "/usr/share/nginx/html"
+CONF_NAME = "nginx-spa.conf"
+DEFAULT_PORT = 8080  # nginx-unprivileged's port: a non-root master cannot bind below 1024
+NGINX_CMD = '["nginx", "-g", "daemon off;"]'
+_PLAIN = re.compile(r"^[A-Za-z0-9_./@+-]+$")
 
 
 def detect(project: Project) -> Detection | None:
-    return None
+    pkg = node.candidate_package(project)
+    framework = node.static_framework(project, pkg) if pkg else None
+    if pkg is None or framework is None:
+        return None
+    return Detection("node_static", framework=framework, why=(f"{framework} in {pkg.rel}",))
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    raise Refuse("not implemented")
+    app = prepare(df, project, NGINX_UID)
+    framework = node.static_framework(project, app.pkg)
+    if framework is None:
+        raise Refuse(f"{app.pkg.rel}, which the builder uses, is not a static front end")
+    out_rel, why = node.static_output(project, app.pkg, framework)
+    app.notes.append(f"{framework} output {out_rel}/: {why}")
+    if not ensure_build(app):
+        raise Refuse(f"{app.pkg.rel} has no build script to produce {out_rel}/")
+    port = static_port(app)
+    conf = _conf_file(app, port)
+    image = nginx_image(app.builder_image, options)
+    artifact = app.abs(out_rel)
+    runtime = RuntimeStage(
+        image=tokens.image(image), workdir=None,
+        copies=(CopyStep("builder", artifact, HTML_DIR),),
+        carried=(f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"),
+        user=tokens.user(NGINX_UID), cmd=NGINX_CMD,
+    )  # fmt: skip
+    test = tester(app, options)
+    report = Report(
+        recipe="node_static", language="node", framework=framework, builder_image=app.builder_image,
+        runtime_image=image, artifact=artifact, test_command=test.commands[0] if test else None,
+        runtime_files=(conf.rel,), notes=tuple(app.notes), warnings=tuple(app.warnings),
+    )  # fmt: skip
+    return Plan(
+        report=report, template="node-static.Dockerfile.j2", edits=tuple(app.edits),
+        runtime=runtime, tester=test, new_files=(conf,),
+    )  # fmt: skip
 
 
-RECIPE = Recipe(name="node_static", language="", wants=(), detect=detect, plan=plan)
+def nginx_image(builder: str, options: Options) -> str:
+    """nginx of the builder's family: an alpine builder gets nginx:1.25-alpine."""
+    if options.runtime_image:
+        return options.runtime_image
+    return "nginx:1.25-alpine" if images.classify(builder).family == "alpine" else "nginx:1.25"
+
+
+def static_port(app: App) -> int:
+    """The port the naive image served on: flags of its start command, else EXPOSE."""
+    words = start_words(app.kept) or []
+    script = node.script_words(words)
+    if script is not None:
+        words = [*app.pkg.scripts.get(script[0], "").split(), *script[1]]
+    port = node.listen_port(words)
+    why = f"`{' '.join(words)}` listened on it"
+    if port is None:
+        port = next((p for p in _exposed(app)), None)
+        why = "the naive image exposed it"
+    if port is None or port < 1024:
+        was = f"port {port}" if port else "no known port"
+        app.notes.append(f"nginx listens on {DEFAULT_PORT} (the naive image had {was}): "
+                         "a non-root nginx cannot bind below 1024")  # fmt: skip
+        return DEFAULT_PORT
+    app.notes.append(f"nginx listens on {port}: {why}")
+    return port
+
+
+def _exposed(app: App) -> list[int]:
+    out = []
+    for text in app.kept.instructions:
+        last = text.split("\n")[-1].split()
+        if last and last[0].upper() == "EXPOSE":
+            out += [int(m) for m in re.findall(r"(?<![\w$])(\d+)(?:/tcp)?\b", " ".join(last[1:]))]
+    return out
+
+
+def _carried(app: App) -> list[str]:
+    """LABEL, STOPSIGNAL and friends stay; EXPOSE is re-emitted for nginx's port."""
+    if app.kept.env:
+        app.notes.append("ENV is build-time only for a static site: not set in the nginx runtime")
+    return [t for t in app.kept.instructions if t.split("\n")[-1].split()[:1] != ["EXPOSE"]
+            and t.split("\n")[-1].split()[:1] != ["expose"]]  # fmt: skip
+
+
+def _conf_file(app: App, port: int) -> NewFile:
+    """The nginx config written next to the Dockerfile; never overwrite a different one."""
+    here = posixpath.dirname(app.project.dockerfile_name)
+    rel = posixpath.join(here, CONF_NAME) if here else CONF_NAME
+    if not _PLAIN.match(rel):
+        raise Refuse(f"cannot name the nginx config {rel!r} in a COPY")
+    text = render.environment().get_template("nginx-spa.conf.j2").render(port=port)
+    if app.project.has(rel) and app.project.text(rel) != text:
+        raise Refuse(f"{rel} already exists with other content: dfsplit will not overwrite it")
+    if app.model.ignore.excludes(rel):
+        raise Refuse(f".dockerignore excludes {rel}, which the nginx runtime needs")
+    return NewFile(rel, text)
+
+
+RECIPE = Recipe(
+    name="node_static",
+    language="node",
+    wants=WANTS,
+    detect=detect,
+    plan=plan,
+)
