@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -16,6 +16,8 @@ from dfsplit import __version__
 
 if TYPE_CHECKING:
     from dfsplit.model import Options, Outcome
+    from dfsplit.prove import Config
+    from dfsplit.verify_view import Format
 
 EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
 2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
@@ -141,6 +143,11 @@ def rewrite(
         bool | None,
         typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
     ] = None,
+    verify_first: Annotated[
+        bool,
+        typer.Option("--verify", help="Build, test and run each rewrite against the original "
+                     "with Docker first; print or write only those that pass."),
+    ] = False,
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
     from dfsplit.diff import colorize
@@ -153,8 +160,20 @@ def rewrite(
     run = RunReport(check=check, apply=apply)
     outcomes = []
     use_color = sys.stdout.isatty() if color is None else color
+    if verify_first:
+        from dfsplit import verify_view
+
+        if not verify_view.check_engine():
+            raise typer.Exit(2)
+    failed_verify = False
     for target in paths or [Path(".")]:
         outcome, real = _process(target, options)
+        if verify_first and outcome.status is Status.CHANGED and real is not None:
+            from dfsplit.prove import Config
+
+            if not verify_view.verify_before_write(outcome, real, Config(options=options)):
+                failed_verify = True
+                continue
         if outcome.status is Status.CHANGED and apply and real is not None:
             outcome = _apply(outcome, real)
         outcomes.append(outcome)
@@ -165,7 +184,66 @@ def rewrite(
     if as_json:
         dump_json(outcomes, run, sys.stdout)
     print(run.summary(), file=sys.stderr)
-    raise typer.Exit(run.exit_code)
+    raise typer.Exit(1 if failed_verify else run.exit_code)
+
+
+def _verify_config(runtime: str | None, no_tester: bool, gate: bool, cache: bool,
+                   build_arg: list[str] | None, env: list[str] | None,
+                   run_arg: list[str] | None, startup: float, oneshot: bool,
+                   probe: tuple[int | None, str, str | None], keep: bool) -> Config:
+    from dfsplit.prove import Config, ExitProbe, HttpProbe, RunSpec
+
+    port, path, expect = probe
+    if expect is not None and port is None:
+        raise typer.BadParameter("--probe-expect needs --probe-port")
+    spec = RunSpec(env=tuple(env or ()), args=tuple(run_arg or ()), startup_seconds=startup,
+                   http=HttpProbe(port, path, expect) if port is not None else None,
+                   exit=ExitProbe() if oneshot else None)
+    return Config(options=_options(runtime, no_tester, gate, cache),
+                  build_args=tuple(build_arg or ()), run=spec, keep_images=keep)
+
+
+@app.command("verify")
+def verify_command(
+    paths: Paths = None,
+    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE",
+                         help="Passed to every docker build (repeatable).")] = None,
+    env: Annotated[list[str] | None, typer.Option("--env", "-e", metavar="KEY=VALUE",
+                   help="Passed to docker run -e for both images (repeatable).")] = None,
+    run_arg: Annotated[list[str] | None, typer.Option("--run-arg", metavar="ARG",
+                       help="Argument after the image in docker run (repeatable).")] = None,
+    startup_seconds: Annotated[float, typer.Option("--startup-seconds",
+                               help="A service must stay up this long.")] = 3.0,
+    oneshot: Annotated[bool, typer.Option("--oneshot", help="The program runs to completion: "
+                       "wait for it and compare exit code and stdout.")] = False,
+    probe_port: Annotated[int | None, typer.Option("--probe-port", help="HTTP probe on "
+                          "127.0.0.1:PORT (containers use --network host).")] = None,
+    probe_path: Annotated[str, typer.Option("--probe-path", help="Path of the HTTP probe.")] = "/",
+    probe_expect: Annotated[str | None, typer.Option("--probe-expect",
+                            help="Text the probe's body must contain.")] = None,
+    keep_images: Annotated[bool, typer.Option("--keep-images",
+                           help="Keep the dfsplit-verify-* images for debugging.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format",
+                   help="table, json or markdown (PR comment).")] = "table",
+    runtime: Runtime = None,
+    no_tester: NoTester = False,
+    gate_tests: GateTests = False,
+    cache_mounts: CacheMounts = False,
+) -> None:
+    """Prove each rewrite with your Docker: build both, run the tests, run and compare both.
+
+    Exit codes: 0 verified; 1 a rewrite does not build, fails its tests or behaves
+    differently; 2 no Docker engine (or usage error); 123 a file was refused or failed."""
+    from dfsplit import verify_view
+
+    if fmt not in ("table", "json", "markdown"):
+        raise typer.BadParameter("--format must be table, json or markdown")
+    config = _verify_config(runtime, no_tester, gate_tests, cache_mounts, build_arg, env,
+                            run_arg, startup_seconds, oneshot,
+                            (probe_port, probe_path, probe_expect), keep_images)
+    chosen = cast("Format", "json" if as_json else fmt)
+    raise typer.Exit(verify_view.run_verify(paths or [Path(".")], config, chosen))
 
 
 @app.command()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dfsplit import detect, dockerfile, render, verify
+from dfsplit import detect, dockerfile, render, tokens, verify
 from dfsplit.model import (
     Dockerfile,
     NothingToDo,
     Options,
     Outcome,
+    Plan,
     Project,
     Refuse,
     Report,
@@ -30,9 +31,10 @@ def split(project: Project, options: Options) -> Outcome:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
         recipe, detection = detect.detect(project)
         report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
-        plan = recipe.plan(df, project, detection, options)
+        policy = replace(options, runtime_image=options.runtime_for(recipe.name, recipe.language))
+        plan = _with_registry(recipe.plan(df, project, detection, policy), options)
         report = replace(plan.report, notes=detection.why + plan.report.notes)
-        text = render.render(df, plan)
+        text = render.render(df, plan, options.template_dir)
         verify.verify(text, plan)
     except NothingToDo as exc:
         return Outcome(project.path, Status.UNCHANGED, old, old, reason=exc.reason, report=report)
@@ -44,6 +46,17 @@ def split(project: Project, options: Options) -> Outcome:
     new = encode(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
     return Outcome(project.path, status, old, new, report=report, new_files=plan.new_files)
+
+
+def _with_registry(plan: Plan, options: Options) -> Plan:
+    """Point the runtime image dfsplit chose at the organisation's registry mirror."""
+    prefix = options.registry_prefix
+    image = plan.runtime.image
+    if not prefix or image == "scratch" or options.runtime_image or image.startswith(prefix):
+        return plan
+    mirrored = tokens.image(prefix.rstrip("/") + "/" + image)
+    runtime = replace(plan.runtime, image=mirrored)
+    return replace(plan, runtime=runtime, report=replace(plan.report, runtime_image=mirrored))
 
 
 def encode(text: str, df: Dockerfile) -> bytes:

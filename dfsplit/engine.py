@@ -8,6 +8,7 @@ comparison logic can be tested without an engine. Builds go through BuildKit
 from __future__ import annotations
 
 import collections
+import json
 import os
 import shutil
 import socket
@@ -90,15 +91,35 @@ def _run(args: Sequence[str], *, timeout: float = 120, check: bool = True) -> st
 
 
 def check_engine(timeout: float = 20) -> str:
-    """The server version; raise EngineUnavailable with docker's own reason when none answers."""
+    """The server version; raise EngineUnavailable with docker's own reason when none answers.
+
+    `docker info` prints the client half even without a server; the JSON form carries the
+    reason in ServerErrors ("Cannot connect to the Docker daemon at ...").
+    """
     try:
-        out = _run(["info", "--format", "{{.ServerVersion}}"], timeout=timeout)
-    except EngineError as exc:
-        raise EngineUnavailable(str(exc).splitlines()[-1] if str(exc) else "no answer") from None
-    version = out.strip()
-    if not version or version == "<no value>":
-        raise EngineUnavailable("docker info returned no server version")
+        proc = subprocess.run([_docker(), "info", "--format", "{{json .}}"], capture_output=True,
+                              text=True, timeout=timeout, env=_env())  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineUnavailable(f"docker info: {exc}") from None
+    info = _json_object(proc.stdout)
+    version = str(info.get("ServerVersion") or "")
+    if proc.returncode != 0 or not version:
+        errors = info.get("ServerErrors") or [_error_line(proc.stderr)]
+        raise EngineUnavailable(str(errors[0]) if isinstance(errors, list) else str(errors))
     return version
+
+
+def _json_object(out: str) -> dict[str, object]:
+    try:
+        value = json.loads(out or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _error_line(text: str) -> str:
+    lines = [ln.strip().removeprefix("ERROR: ") for ln in text.splitlines() if ln.strip()]
+    return lines[0] if lines else "docker info failed"
 
 
 # --- images --------------------------------------------------------------------------------

@@ -194,10 +194,15 @@ def maven_facts(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> MavenFa
     return MavenFacts(jar, _java_version(pom, props), boot, shade, why)
 
 
-def _maven_jar(pom: Pom, props: Mapping[str, str], shade: bool, boot: bool) -> tuple[str | None, tuple[str, ...]]:
+def _maven_jar(
+    pom: Pom, props: Mapping[str, str], shade: bool, boot: bool
+) -> tuple[str | None, tuple[str, ...]]:
     base = resolve(pom.final_name, props) if pom.final_name else None
     if base is None:
-        artifact, version = resolve(pom.artifact_id, props), resolve(props.get("project.version"), props)
+        artifact, version = (
+            resolve(pom.artifact_id, props),
+            resolve(props.get("project.version"), props),
+        )
         if not artifact or not version:
             return None, ("the artifactId or version of pom.xml cannot be resolved statically",)
         base = f"{artifact}-{version}"
@@ -207,7 +212,9 @@ def _maven_jar(pom: Pom, props: Mapping[str, str], shade: bool, boot: bool) -> t
             named = resolve(cfg["finalName"], props)
             return (f"{named}.jar" if named else None), ("maven-shade-plugin <finalName>",)
         if cfg.get("shadedArtifactAttached") == "true":
-            return f"{base}-{cfg.get('shadedClassifierName', 'shaded')}.jar", ("shaded jar attached",)
+            return f"{base}-{cfg.get('shadedClassifierName', 'shaded')}.jar", (
+                "shaded jar attached",
+            )
     if boot and pom.plugins.get("spring-boot-maven-plugin", {}).get("classifier"):
         classifier = pom.plugins["spring-boot-maven-plugin"]["classifier"]
         return f"{base}-{classifier}.jar", ("spring-boot repackage <classifier>",)
@@ -220,7 +227,9 @@ def _boot_version(pom: Pom, props: Mapping[str, str]) -> str | None:
     ):
         return None
     for raw in (
-        pom.parent.get("version") if pom.parent.get("artifactId") == "spring-boot-starter-parent" else None,
+        pom.parent.get("version")
+        if pom.parent.get("artifactId") == "spring-boot-starter-parent"
+        else None,
         pom.managed_boot,
         pom.plugins.get("spring-boot-maven-plugin", {}).get("version"),
     ):
@@ -271,8 +280,12 @@ _GRADLE_PATTERNS = {
     "base_name": re.compile(r"archive(?:s)?BaseName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
     "archive_file": re.compile(r"archiveFileName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
     "app_name": re.compile(r"applicationName(?:\.set\(|\s*=\s*|\s+)" + _G_STR),
-    "boot": re.compile(r"""org\.springframework\.boot["')]*\s*(?:version\s*\(?\s*)?["']([\d.A-Za-z-]+)"""),
+    "boot": re.compile(
+        r"""org\.springframework\.boot["')]*\s*(?:version\s*\(?\s*)?["']([\d.A-Za-z-]+)"""
+    ),
 }
+_NAMING = ("archiveBaseName", "archiveFileName", "archiveClassifier", "archiveVersion",
+           "archiveAppendix")  # fmt: skip
 _GRADLE_JAVA = re.compile(
     r"(?:JavaLanguageVersion\.of\(\s*|JavaVersion\.VERSION_|(?:source|target)Compatibility\s*=\s*['\"]?)"
     r"(1[._]\d+|\d+)"
@@ -282,13 +295,14 @@ _GRADLE_JAVA = re.compile(
 def gradle_facts(build: str, properties: str = "") -> GradleFacts:
     """Read the settings that name the jar from build.gradle(.kts) and gradle.properties."""
     code = re.sub(r"//[^\n]*|/\*.*?\*/", "", build, flags=re.DOTALL)
-    found = {key: (m.group(1) if (m := p.search(code)) else None) for key, p in _GRADLE_PATTERNS.items()}
+    found = {
+        key: (m.group(1) if (m := p.search(code)) else None) for key, p in _GRADLE_PATTERNS.items()
+    }
     version = found["version"] or _properties(properties).get("version")
     java = _GRADLE_JAVA.search(code)
-    dynamic = tuple(
-        name for name in ("archiveBaseName", "archiveFileName", "archiveClassifier", "archiveVersion")
-        if name in code and not _GRADLE_PATTERNS.get(_snake(name), re.compile("^$")).search(code)
-    )  # fmt: skip
+    # A naming setting dfsplit could not read as a plain string literal makes the name unknown.
+    literal = {"archiveBaseName": found["base_name"], "archiveFileName": found["archive_file"]}
+    dynamic = tuple(n for n in _NAMING if n in code and not literal.get(n))
     return GradleFacts(
         plugins=_gradle_plugins(code),
         version=version if version and version != "unspecified" else None,
@@ -301,15 +315,13 @@ def gradle_facts(build: str, properties: str = "") -> GradleFacts:
     )
 
 
-def _snake(name: str) -> str:
-    return {"archiveBaseName": "base_name", "archiveFileName": "archive_file"}.get(name, "")
-
-
 def _gradle_plugins(code: str) -> frozenset[str]:
     plugins: set[str] = set()
     block = re.search(r"plugins\s*\{(.*?)\}", code, re.DOTALL)
-    text = (block.group(1) if block else "") + " " + " ".join(
-        re.findall(r"apply\s*\(?\s*plugin\s*[:=]\s*['\"]([^'\"]+)", code)
+    text = (
+        (block.group(1) if block else "")
+        + " "
+        + " ".join(re.findall(r"apply\s*\(?\s*plugin\s*[:=]\s*['\"]([^'\"]+)", code))
     )
     for word in ("application", "java", "java-library", "war"):
         if re.search(rf"(?:^|[\s'\"`(]){re.escape(word)}(?:$|[\s'\"`)])", text):
@@ -366,8 +378,13 @@ def builder_java(image: str) -> str | None:
 def jre_image(builder_image: str, project_java: str | None) -> tuple[str, str]:
     """An eclipse-temurin JRE tag for the project's Java version, in the builder's family."""
     version = project_java or builder_java(builder_image)
-    why = ("the project's Java version" if project_java else
-           "the builder image's JDK version" if version else "no Java version found: the default")
+    why = (
+        "the project's Java version"
+        if project_java
+        else "the builder image's JDK version"
+        if version
+        else "no Java version found: the default"
+    )
     version = version or DEFAULT_JAVA
     alpine = images.classify(builder_image).family == "alpine"
     return f"eclipse-temurin:{version}-jre{'-alpine' if alpine else ''}", why
@@ -395,7 +412,11 @@ _TOOL_STARTS = {
 def read_start(form: list[str] | str) -> Start:
     """Find `java ... -jar X` or a build-tool start in exec form, shell form or `sh -c`."""
     if isinstance(form, list):
-        if len(form) >= 3 and posixpath.basename(form[0]) in {"sh", "bash", "ash"} and form[1] == "-c":
+        if (
+            len(form) >= 3
+            and posixpath.basename(form[0]) in {"sh", "bash", "ash"}
+            and form[1] == "-c"
+        ):
             found = read_start(form[2])
             return Start(form, found.jar_word, found.tool, True, found.args)
         return _from_words(form, form, shell_text=False)
@@ -442,7 +463,12 @@ def replace_jar(start: Start, jar: str) -> list[str] | str:
         i = start.form.index("-jar")
         return [*start.form[: i + 1], jar, *start.form[i + 2 :]]
     text = start.form[2] if isinstance(start.form, list) else start.form
-    new = re.sub(r"(-jar\s+)" + re.escape(word) + r"(?=\s|$|[;&|)\"'])", lambda m: m.group(1) + jar, text, count=1)
+    new = re.sub(
+        r"(-jar\s+)" + re.escape(word) + r"(?=\s|$|[;&|)\"'])",
+        lambda m: m.group(1) + jar,
+        text,
+        count=1,
+    )
     if new == text:
         raise Refuse(f"cannot rewrite the jar path {word} in {text}")
     return [*start.form[:2], new, *start.form[3:]] if isinstance(start.form, list) else new
@@ -511,7 +537,11 @@ def produced_files(model: StageModel) -> set[str]:
             continue
         cwd = model.state_at(ins).workdir
         for cmd in shell.split_commands(run_script(ins)) or []:
-            if cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3 and not cmd.argv[-1].endswith("/"):
+            if (
+                cmd.program in {"cp", "mv"}
+                and len(cmd.argv) >= 3
+                and not cmd.argv[-1].endswith("/")
+            ):
                 out.add(posixpath.normpath(posixpath.join(cwd, cmd.argv[-1])))
     return out
 
@@ -602,7 +632,9 @@ def _jar_start(
     if is_glob(expanded):
         same_dir = posixpath.dirname(path) == posixpath.dirname(jar)
         if not fnmatch.fnmatchcase(jar, path) and not (same_dir and not known):
-            raise Refuse(f"the start command's glob {word} does not match the jar the build makes ({jar})")
+            raise Refuse(
+                f"the start command's glob {word} does not match the jar the build makes ({jar})"
+            )
         return jar, replace_jar(start, jar)
     if path == jar or path in trusted:
         return path, start.form
@@ -618,9 +650,8 @@ def runtime_stage(
         env=tuple(kept.env),
         workdir=tokens.abs_path(workdir) if workdir != "/" else None,
         copies=copies,
-        carried=tuple(kept.instructions) + (
-            (f"HEALTHCHECK {kept.healthcheck.value}",) if kept.healthcheck else ()
-        ),
+        carried=tuple(kept.instructions)
+        + ((f"HEALTHCHECK {kept.healthcheck.value}",) if kept.healthcheck else ()),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,
         entrypoint=start.entrypoint,
@@ -686,9 +717,9 @@ def context_path(model: StageModel, abs_path: str) -> str | None:
     for copied in reversed(model.copies):
         ins = model.stage[copied.index]
         is_dir = copied.dest == model.state_at(ins).workdir
-        if not copied.into_dir and is_dir and copied.dest == directory:
-            if posixpath.basename(copied.source) == name and model.project.has(copied.source):
-                return None if model.ignore.excludes(copied.source) else copied.source
+        same = posixpath.basename(copied.source) == name and copied.dest == directory
+        if same and not copied.into_dir and is_dir and model.project.has(copied.source):
+            return None if model.ignore.excludes(copied.source) else copied.source
     return None
 
 

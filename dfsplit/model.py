@@ -124,10 +124,24 @@ class Project:
 
 @dataclass(frozen=True)
 class Options:
-    runtime_image: str | None = None
+    runtime_image: str | None = None  # forced for every file (--runtime)
     tester: bool = True
     gate_tests: bool = False
     cache_mounts: bool = False
+    # Organisation policy (config files): runtime image per recipe name or language,
+    # a registry mirror prefix for the images dfsplit picks, the runtime uid[:gid],
+    # and a directory of templates overriding the built-in ones.
+    runtime_images: tuple[tuple[str, str], ...] = ()
+    registry_prefix: str | None = None
+    uid: str | None = None
+    template_dir: str | None = None
+
+    def runtime_for(self, recipe: str, language: str) -> str | None:
+        """The runtime image policy asks for this recipe, if any."""
+        if self.runtime_image:
+            return self.runtime_image
+        by_key = dict(self.runtime_images)
+        return by_key.get(recipe) or by_key.get(language)
 
 
 # --- planning ------------------------------------------------------------------------------

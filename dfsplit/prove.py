@@ -200,7 +200,8 @@ def expectation_problems(role: str, run: RunResult, spec: RunSpec) -> list[str]:
     out: list[str] = []
     if spec.exit is not None:
         if run.kind == "service":
-            out.append(f"{role}: still running after {spec.exit_timeout:.0f} s; expected it to exit")
+            out.append(f"{role}: still running after {spec.exit_timeout:.0f} s;"
+                       " expected it to exit")  # fmt: skip
         elif spec.exit.code is not None and run.exit_code != spec.exit.code:
             out.append(f"{role}: exit code {run.exit_code}, expected {spec.exit.code}")
         if spec.exit.stdout_contains and spec.exit.stdout_contains not in run.stdout:
@@ -239,7 +240,8 @@ def behaviour_problems(original: RunResult, rewrite: RunResult, spec: RunSpec) -
             out.append(f"exit code differs: original {original.exit_code},"
                        f" rewrite {rewrite.exit_code} ({_last_line(rewrite.stderr)})")  # fmt: skip
         if original.stdout != rewrite.stdout:
-            out.append(f"stdout differs: original {_first_difference(original.stdout, rewrite.stdout)}")
+            diff = _first_difference(original.stdout, rewrite.stdout)
+            out.append(f"stdout differs: original {diff}")
     o_status = original.http.status if original.http else None
     r_status = rewrite.http.status if rewrite.http else None
     if spec.http is not None and o_status != r_status:
@@ -280,7 +282,7 @@ def _present(path: str, listing: Mapping[str, str | None], hops: int = 8) -> boo
         head = "/" + "/".join(parts[:i])
         target = listing.get(head)
         if target is not None and hops > 0:
-            base = target if target.startswith("/") else posixpath.join(posixpath.dirname(head), target)
+            base = posixpath.join(posixpath.dirname(head), target)  # absolute target wins
             rest = "/".join(parts[i:])
             return _present(posixpath.normpath(posixpath.join(base, rest)), listing, hops - 1)
     return False
@@ -304,7 +306,8 @@ def decide(result: FileResult) -> FileResult:
         problems += expectation_problems("rewrite", result.rewrite_run, spec)
     if result.original_run is not None and result.rewrite_run is not None:
         problems += behaviour_problems(result.original_run, result.rewrite_run, spec)
-    return replace(result, verdict="fail" if problems else "pass", problems=tuple(problems))
+    verdict: Verdict = "fail" if problems else "pass"
+    return replace(result, verdict=verdict, problems=tuple(problems))
 
 
 def exit_code(results: Sequence[FileResult]) -> int:
@@ -321,9 +324,10 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
     """The result for an outcome with nothing to build, or None when it must be verified."""
     if outcome.status is Status.CHANGED:
         return None
-    verdict: Verdict = {
+    verdicts: dict[Status, Verdict] = {
         Status.UNCHANGED: "unchanged", Status.REFUSED: "refused", Status.FAILED: "failed"
-    }[outcome.status]  # fmt: skip
+    }  # fmt: skip
+    verdict = verdicts[outcome.status]
     return FileResult(outcome.path, verdict, reason=outcome.reason, report=outcome.report)
 
 

@@ -23,29 +23,33 @@ def template_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-@lru_cache(maxsize=4)
-def environment(directory: str | None = None) -> jinja2.Environment:
+@lru_cache(maxsize=8)
+def environment(custom: str | None = None) -> jinja2.Environment:
+    """Built-in templates; an organisation's directory may override any of them, and its
+    templates run in jinja2's sandbox because they are not ours."""
     import jinja2
+    import jinja2.sandbox
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory or str(template_dir())),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    builtin = jinja2.FileSystemLoader(str(template_dir()))
+    if custom is None:
+        env = jinja2.Environment(loader=builtin)
+    else:
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(custom), builtin])
+        env = jinja2.sandbox.SandboxedEnvironment(loader=loader)
+    env.undefined = jinja2.StrictUndefined
+    env.keep_trailing_newline = True
+    env.autoescape = False
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return env
 
 
-def render(df: Dockerfile, plan: Plan) -> str:
+def render(df: Dockerfile, plan: Plan, custom_templates: str | None = None) -> str:
     """The whole new Dockerfile as text with "\\n" line endings (no BOM)."""
     head = "".join(edits.apply(df, plan.edits, len(df.lines)))
     head = _terminate(head.replace("\r\n", "\n"), df.escape)
-    tail = (
-        environment()
-        .get_template(plan.template)
-        .render(plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra)
-    )
+    template = environment(custom_templates).get_template(plan.template)
+    tail = template.render(plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra)
     tail = re.sub(r"\n{3,}", "\n\n", tail).strip("\n") + "\n"
     if all(i.lowercase for i in df.instructions):
         tail = _lowercase_keywords(tail)

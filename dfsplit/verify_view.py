@@ -115,8 +115,9 @@ def describe_probe(run: RunResult | None, result: FileResult) -> str:
     answer = run.http
     if answer is None or answer.status is None:
         return "no answer" + (f" ({answer.error})" if answer and answer.error else "")
-    found = probe.expect is None or probe.expect in answer.body
-    return f"{answer.status}" + ("" if probe.expect is None else (" ok" if found else " body differs"))
+    if probe.expect is None:
+        return str(answer.status)
+    return f"{answer.status} " + ("ok" if probe.expect in answer.body else "body differs")
 
 
 def describe_tester(result: FileResult) -> str:

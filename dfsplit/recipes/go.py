@@ -91,7 +91,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     model = StageModel(df, stage, project, _image_env(builder_image))
     modules = ModuleLookup(model, project)
     builds = find_builds(model, modules)
-    kept = carry.carry(df, model, BUILD_ENV)
+    kept = carry.carry(df, model, BUILD_ENV, options.uid or carry.DEFAULT_UID)
     start = _start(df, model, kept, builds, modules)
     _check_not_in_cache_mount(start.build)
     module = _module(modules, start.build, model)

@@ -1,16 +1,231 @@
-"""Placeholder: being written."""
+"""Gradle: keep the user's build as the builder, `gradle test` in the tester, and run the exact
+jar from build/libs (the Boot jar, never `-plain`) or the installDist tree on a temurin JRE.
+"""
 
 from __future__ import annotations
 
-from dfsplit.model import Detection, Dockerfile, Options, Plan, Project, Recipe, Refuse
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dfsplit import carry, edits, java, shell, tokens
+from dfsplit.model import (
+    CopyStep,
+    Detection,
+    Dockerfile,
+    Edit,
+    NothingToDo,
+    Options,
+    Plan,
+    Project,
+    Recipe,
+    Refuse,
+    Report,
+    TesterStage,
+)
+from dfsplit.stage import StageModel
+
+PROGRAMS = {"gradle", "gradlew"}
+JAR_TASKS = {"build", "assemble", "bootJar", "jar", "installDist"}
+NOT_FOR_TESTS = frozenset({"-q", "--quiet", "--offline"})
+BUILD_FILES = ("build.gradle", "build.gradle.kts")
+SETTINGS_FILES = ("settings.gradle", "settings.gradle.kts")
+IMAGE_ENV = {
+    "HOME": "/root",
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+}
 
 
 def detect(project: Project) -> Detection | None:
+    for name in BUILD_FILES:
+        if project.has(name):
+            return Detection("gradle", why=(f"{name} at the root of the build context",))
+    found = sorted(p for p in project.context_files if posixpath.basename(p) in BUILD_FILES)
+    if found and b"gradle" in project.dockerfile:
+        return Detection("gradle", why=(f"{found[0]} found and the Dockerfile runs gradle",))
     return None
 
 
+@dataclass(frozen=True)
+class Build:
+    run: java.ToolRun
+    project_dir: str  # absolute builder directory of the build file
+    context_dir: str  # the same directory in the build context
+    facts: java.GradleFacts
+    name: str | None  # rootProject.name: the container's directory name is not known
+    dist: bool  # installDist: build/install/<name>
+
+
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    raise Refuse("not implemented")
+    stage = df.stages()[0]
+    builder_image = stage[0].args.split()[0]
+    model = StageModel(df, stage, project, IMAGE_ENV)
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid="10001:10001")
+    build = _build(model, project)
+    notes, warnings = list(kept.notes), list(kept.warnings)
+    final = model.final
+    if build.dist:
+        start, copied = _dist_start(kept, final.workdir, build)
+    else:
+        start, copied = _jar_start(kept, model, build, warnings)
+    notes += start.notes
+    image, why = (options.runtime_image, "chosen with --runtime") if options.runtime_image else (
+        java.jre_image(builder_image, build.facts.java))  # fmt: skip
+    notes.append(f"runtime {image}: {why}")
+    has_tests = java.has_tests(project.context_files, build.context_dir)
+    stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
+    runtime = java.runtime_stage(image, kept, final.workdir,
+                                 (CopyStep(stage_name, copied, copied),), start)  # fmt: skip
+    tester = _tester(options, has_tests, build, model, notes)
+    plan_edits = _edits(df, model, kept, build, start.artifact, notes)
+    report = Report(
+        recipe="gradle", language="java",
+        framework="spring-boot" if "spring-boot" in build.facts.plugins else None,
+        builder_image=builder_image, runtime_image=image, artifact=copied,
+        test_command=tester.commands[0] if tester else None,
+        notes=tuple(notes), warnings=tuple(warnings),
+    )  # fmt: skip
+    return Plan(
+        report=report, template="gradle.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
+        tester=tester, artifact_stage=stage_name, required_paths=(start.artifact,),
+    )  # fmt: skip
 
 
-RECIPE = Recipe(name="gradle", language="", wants=(), detect=detect, plan=plan)
+def _build(model: StageModel, project: Project) -> Build:
+    runs = [r for r in java.tool_runs(model, PROGRAMS) if set(r.goals) & JAR_TASKS]
+    if not runs:
+        raise NothingToDo("no gradle build step (build, assemble, bootJar, jar or installDist)")
+    run = runs[-1]
+    if "shadowJar" in run.goals:
+        raise Refuse("shadowJar: the -all jar's name depends on the Shadow plugin's settings")
+    build_rel = next(
+        (rel for name in BUILD_FILES
+         if (rel := java.context_path(model, posixpath.join(run.cwd, name))) is not None), None,
+    )  # fmt: skip
+    text = project.text(build_rel) if build_rel else None
+    if build_rel is None or text is None:
+        raise Refuse(f"no build.gradle(.kts) copied to {run.cwd}, where gradle runs")
+    context_dir = posixpath.dirname(build_rel) or "."
+    props = project.text(posixpath.normpath(posixpath.join(context_dir, "gradle.properties"))) or ""
+    facts = java.gradle_facts(text, props)
+    rels = [posixpath.normpath(posixpath.join(context_dir, s)) for s in SETTINGS_FILES]
+    settings = next((project.text(r) for r in rels if project.text(r) is not None), None)
+    dist = "installDist" in run.goals
+    if dist and "application" not in facts.plugins:
+        raise Refuse("installDist without the application plugin")
+    return Build(run, run.cwd, context_dir, facts, java.root_project_name(settings), dist)
+
+
+# --- the start command ---------------------------------------------------------------------
+
+
+def _jar_start(
+    kept: carry.Carried, model: StageModel, build: Build, warnings: list[str]
+) -> tuple[java.StartPlan, str]:
+    libs = posixpath.join(build.project_dir, "build/libs")
+    name = java.gradle_jar(build.facts, build.name)
+    jar = posixpath.join(libs, name) if name else posixpath.join(build.project_dir, "build/app.jar")
+    if name is None:
+        warnings.append("the jar name is not known statically (no rootProject.name, or a "
+                        f"computed archive name): the build copies it to {jar}")  # fmt: skip
+    final = model.final
+    start = java.plan_start(kept, final.workdir, final.env, jar, java.produced_files(model),
+                            _tool_start(build, jar), jar_known=name is not None)  # fmt: skip
+    if "spring-boot" in build.facts.plugins:
+        start.notes.append("Spring Boot: the boot jar is copied by name, never the -plain jar")
+    return start, start.artifact
+
+
+def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
+    def start(found: java.Start) -> list[str]:
+        goal = (found.tool or "").split()[-1]
+        if goal == "bootRun" and "spring-boot" in build.facts.plugins:
+            return ["java", "-jar", jar]
+        raise Refuse(f"`{found.tool}` as the start command: build the app with installDist "
+                     "or bootJar and start that")  # fmt: skip
+
+    return start
+
+
+def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.StartPlan, str]:
+    """installDist: the start script runs from build/install/<name>/bin/<name>."""
+    name = build.facts.app_name or build.name
+    if name is None:
+        raise Refuse("installDist with no rootProject.name or applicationName: the install "
+                     "directory is named after the build directory, unknown here")  # fmt: skip
+    dist = posixpath.join(build.project_dir, "build/install", name)
+    script = posixpath.join(dist, "bin", name)
+    for which, ins in (("entrypoint", kept.entrypoint), ("cmd", kept.cmd)):
+        if ins is None:
+            continue
+        form = java.start_form(ins.args)
+        words = form if isinstance(form, list) else shell.plain_words(form)
+        if words and posixpath.normpath(posixpath.join(workdir, words[0])) == script:
+            token = tokens.exec_form(words)
+            other = kept.cmd if which == "entrypoint" else kept.entrypoint
+            rest = tokens.single_line(other.args.strip(), "command") if other else None
+            pair = (token, rest) if which == "entrypoint" else (rest, token)
+            return java.StartPlan(pair[0], pair[1], script, words[1:]), dist
+    raise Refuse(f"installDist builds {script}, but the start command does not run it")
+
+
+# --- tester and edits ----------------------------------------------------------------------
+
+
+def _tester(
+    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
+) -> TesterStage | None:
+    if not options.tester:
+        return None
+    if not has_tests:
+        notes.append("no src/test/ directory: no tester stage")
+        return None
+    command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
+    workdir = build.project_dir if build.project_dir != model.final.workdir else None
+    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
+                       args=java.tester_args(model, command))  # fmt: skip
+
+
+def _edits(
+    df: Dockerfile, model: StageModel, kept: carry.Carried, build: Build, artifact: str,
+    notes: list[str],
+) -> list[Edit]:  # fmt: skip
+    out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
+    if artifact == posixpath.join(build.project_dir, "build/app.jar"):
+        libs = posixpath.join(build.project_dir, "build/libs")
+        out.append(java.append_to_run(df, build.run.ins, java.rename_command(libs, artifact)))
+        notes.append(f"the jar is copied to {artifact} in the build RUN: its name is not static")
+    cache = _cache(df, model, build)
+    if cache is not None:
+        out.append(cache)
+        notes.append("build files and wrapper copied, dependencies resolved before `COPY . .`")
+    return out
+
+
+def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
+    if build.context_dir != ".":
+        return None
+    wrapper = build.run.program.endswith("gradlew")
+    files = [f for f in (*BUILD_FILES, *SETTINGS_FILES, "gradle.properties")
+             if model.project.has(f)]  # fmt: skip
+    if wrapper:
+        files.insert(0, "gradlew")
+    flags = " --no-daemon" if "--no-daemon" in build.run.words else ""
+    program = "chmod +x gradlew && ./gradlew" if wrapper else build.run.program
+    edit = java.cache_edit(df, model, build.run, files, f"{program} dependencies{flags}")
+    if edit is None or not model.project.has_dir("gradle"):
+        return edit
+    # The wrapper jar and properties live in gradle/wrapper; version catalogs in gradle/.
+    lines = edit.text.split("\n")
+    lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, "gradle"))
+    return Edit(edit.start, edit.end, "\n".join(lines))
+
+
+RECIPE = Recipe(
+    name="gradle",
+    language="java",
+    wants=("**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts",
+           "**/gradle.properties"),
+    detect=detect,
+    plan=plan,
+)  # fmt: skip

@@ -5,6 +5,7 @@ jar (never a glob) on an eclipse-temurin JRE of the project's Java version.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dfsplit import carry, edits, java, tokens
@@ -31,7 +32,10 @@ PACKAGE_GOALS = {"package", "install", "verify", "deploy"}
 # Switches that must not reach the tester: they skip the tests or break late plugin resolution.
 NOT_FOR_TESTS = frozenset({"-DskipTests", "-Dmaven.test.skip", "-DskipITs", "-o", "--offline",
                            "-q", "--quiet"})  # fmt: skip
-IMAGE_ENV = {"HOME": "/root", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+IMAGE_ENV = {
+    "HOME": "/root",
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+}
 
 
 def detect(project: Project) -> Detection | None:
@@ -88,7 +92,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
     report = Report(
-        recipe="maven", language="java", framework="spring-boot" if build.facts.boot is not None else None,
+        recipe="maven", language="java",
+        framework="spring-boot" if build.facts.boot is not None else None,
         builder_image=builder_image, runtime_image=image, artifact=start.artifact,
         test_command=tester.commands[0] if tester else None, runtime_files=tuple(extra),
         notes=tuple(notes + found.notes), warnings=tuple(warnings + found.warnings),
@@ -168,7 +173,7 @@ def _start_program(kept: carry.Carried, runs: list[java.ToolRun]) -> str:
     return runs[-1].program if runs else "mvn"
 
 
-def _tool_start(build: Build, jar: str) -> java.Callable[[java.Start], list[str]]:
+def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
     def start(found: java.Start) -> list[str]:
         goal = (found.tool or "").split()[-1]
         if goal == "spring-boot:run" and build.facts.boot is None:

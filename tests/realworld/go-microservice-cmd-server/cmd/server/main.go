@@ -1,0 +1,9 @@
+package main
+
+import (
+	"log"
+)
+
+func main() {
+	log.Print("server has started")
+}

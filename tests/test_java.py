@@ -1,0 +1,208 @@
+"""Table tests of the pure Java helpers: pom reading, versions, jar names, Gradle, starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from dfsplit import java
+from dfsplit.model import Refuse
+
+NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
+
+
+def pom(body: str, ns: str = NS) -> java.Pom:
+    return java.parse_pom(f"<project {ns}><modelVersion>4.0.0</modelVersion>{body}</project>")
+
+
+def jar(body: str, parent: str | None = None, cli: dict[str, str] | None = None) -> str | None:
+    parsed_parent = pom(parent) if parent is not None else None
+    return java.maven_facts(pom(body), parsed_parent, cli or {}).jar
+
+
+@pytest.mark.parametrize(
+    ("body", "parent", "cli", "expected"),
+    [
+        ("<artifactId>a</artifactId><version>1.0</version>", None, {}, "a-1.0.jar"),
+        ("<artifactId>a</artifactId><version>1</version>"
+         "<build><finalName>app</finalName></build>", None, {}, "app.jar"),
+        ("<artifactId>a</artifactId><version>${revision}</version>"
+         "<properties><revision>2.3</revision></properties>", None, {}, "a-2.3.jar"),
+        ("<artifactId>a</artifactId><version>${revision}</version>", None, {"revision": "9"},
+         "a-9.jar"),
+        ("<artifactId>a</artifactId><version>${revision}</version>", None, {}, None),
+        ("<artifactId>a</artifactId><build><finalName>${project.artifactId}-${project.version}"
+         "</finalName></build>", "<artifactId>p</artifactId><version>4.1</version>", {},
+         "a-4.1.jar"),
+        ("<parent><artifactId>p</artifactId><version>5</version></parent><artifactId>c</artifactId>",
+         None, {}, "c-5.jar"),
+        ("<artifactId>s</artifactId><version>1</version><build><plugins><plugin>"
+         "<artifactId>maven-shade-plugin</artifactId><configuration><shadedArtifactAttached>true"
+         "</shadedArtifactAttached></configuration></plugin></plugins></build>", None, {},
+         "s-1-shaded.jar"),
+        ("<artifactId>b</artifactId><version>1</version><build><plugins><plugin><groupId>"
+         "org.springframework.boot</groupId><artifactId>spring-boot-maven-plugin</artifactId>"
+         "<configuration><classifier>exec</classifier></configuration></plugin></plugins></build>",
+         None, {}, "b-1-exec.jar"),
+    ],
+)  # fmt: skip
+def test_maven_jar(
+    body: str, parent: str | None, cli: dict[str, str], expected: str | None
+) -> None:
+    assert jar(body, parent, cli) == expected
+
+
+def test_pom_without_namespace_and_properties() -> None:
+    parsed = pom("<artifactId>x</artifactId><properties><a>1</a></properties>", ns="")
+    assert parsed.artifact_id == "x"
+    assert parsed.properties == {"a": "1"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x "y">]><project>&x;</project>',
+        "<project><unclosed></project>",
+        "<notaproject/>",
+    ],
+)
+def test_pom_refuses_unsafe_or_invalid_xml(text: str) -> None:
+    with pytest.raises(Refuse):
+        java.parse_pom(text)
+
+
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ("<maven.compiler.release>21</maven.compiler.release>", "21"),
+        ("<maven.compiler.source>1.8</maven.compiler.source>", "8"),
+        ("<java.version>17</java.version>", "17"),
+        ("<java.version>11</java.version><maven.compiler.release>${java.version}"
+         "</maven.compiler.release>", "11"),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_java_version(props: str, expected: str | None) -> None:
+    body = f"<artifactId>a</artifactId><version>1</version><properties>{props}</properties>"
+    assert java.maven_facts(pom(body), None, {}).java == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<parent><artifactId>spring-boot-starter-parent</artifactId><version>3.3.1</version>"
+         "</parent><artifactId>a</artifactId>", "3.3.1"),
+        ("<artifactId>a</artifactId><version>1</version>", None),
+    ],
+)  # fmt: skip
+def test_boot_version(body: str, expected: str | None) -> None:
+    assert java.maven_facts(pom(body), None, {}).boot == expected
+
+
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [(None, "pom.xml"), ("parent/pom.xml", "app/parent/pom.xml"), ("", None), ("../../x", None)],
+)
+def test_parent_pom_path(relative: str | None, expected: str | None) -> None:
+    tag = "" if relative is None else f"<relativePath>{relative}</relativePath>"
+    parsed = pom(f"<parent><artifactId>p</artifactId>{tag}</parent><artifactId>c</artifactId>")
+    assert java.parent_pom_path(parsed, "app/pom.xml") == expected
+
+
+GROOVY = """plugins {
+    id 'java'
+    id 'org.springframework.boot' version '3.2.5'
+}
+version = '0.1.0'
+java { sourceCompatibility = '17' }
+"""
+KTS = """plugins {
+    application
+}
+application { mainClass.set("a.B"); applicationName = "tool" }
+java { toolchain { languageVersion.set(JavaLanguageVersion.of(21)) } }
+"""
+
+
+def test_gradle_groovy_boot() -> None:
+    facts = java.gradle_facts(GROOVY)
+    assert facts.plugins == {"java", "spring-boot"}
+    assert (facts.version, facts.boot, facts.java) == ("0.1.0", "3.2.5", "17")
+    assert java.gradle_jar(facts, "shop") == "shop-0.1.0.jar"  # the boot jar, not -plain
+
+
+def test_gradle_kts_application() -> None:
+    facts = java.gradle_facts(KTS, "version=2.0\n")
+    assert "application" in facts.plugins
+    assert (facts.app_name, facts.java, facts.version) == ("tool", "21", "2.0")
+    assert java.gradle_jar(facts, None) is None  # the project name is the unknown directory
+
+
+@pytest.mark.parametrize(
+    ("build", "name", "expected"),
+    [
+        ("plugins { id 'java' }", "x", "x.jar"),
+        ("version = '1'\njar { archiveBaseName = 'core' }", "x", "core-1.jar"),
+        ("bootJar { archiveFileName = 'app.jar' }", "x", "app.jar"),
+        ("version = '1'\njar { archiveClassifier = 'all' }", "x", None),
+        ("archiveBaseName = project.name + '-svc'", "x", None),
+    ],
+)
+def test_gradle_jar(build: str, name: str, expected: str | None) -> None:
+    assert java.gradle_jar(java.gradle_facts(build), name) == expected
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [("rootProject.name = 'shop'", "shop"), ('rootProject.name = "inv"', "inv"), ("", None)],
+)
+def test_root_project_name(settings: str, expected: str | None) -> None:
+    assert java.root_project_name(settings) == expected
+
+
+@pytest.mark.parametrize(
+    ("builder", "project", "expected"),
+    [
+        ("maven:3.9-eclipse-temurin-17", None, "eclipse-temurin:17-jre"),
+        ("maven:3.9-eclipse-temurin-21-alpine", None, "eclipse-temurin:21-jre-alpine"),
+        ("maven:3.9-eclipse-temurin-21", "17", "eclipse-temurin:17-jre"),
+        ("gradle:8.5-jdk17-alpine", None, "eclipse-temurin:17-jre-alpine"),
+        ("eclipse-temurin:21-jdk", None, "eclipse-temurin:21-jre"),
+        ("maven:3", None, "eclipse-temurin:17-jre"),
+    ],
+)
+def test_jre_image(builder: str, project: str | None, expected: str) -> None:
+    assert java.jre_image(builder, project)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("form", "jar_word", "tool"),
+    [
+        (["java", "-jar", "target/a.jar"], "target/a.jar", None),
+        ("java -jar target/*.jar", "target/*.jar", None),
+        (["sh", "-c", "java $JAVA_OPTS -jar app.jar --x"], "app.jar", None),
+        (["mvn", "spring-boot:run"], None, "mvn spring-boot:run"),
+        ("./gradlew bootRun", None, "gradlew bootRun"),
+        (["java", "-cp", "x", "Main"], None, None),
+    ],
+)
+def test_read_start(form: list[str] | str, jar_word: str | None, tool: str | None) -> None:
+    start = java.read_start(form)
+    assert (start.jar_word, start.tool) == (jar_word, tool)
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        (["java", "-jar", "target/*.jar"], ["java", "-jar", "/a/x.jar"]),
+        ("java -jar target/*.jar", "java -jar /a/x.jar"),
+        (["sh", "-c", "java $O -jar t/*.jar --p"], ["sh", "-c", "java $O -jar /a/x.jar --p"]),
+    ],
+)
+def test_replace_jar(form: list[str] | str, expected: list[str] | str) -> None:
+    assert java.replace_jar(java.read_start(form), "/a/x.jar") == expected
+
+
+def test_rename_command_filters_side_jars() -> None:
+    command = java.rename_command("/app/target", "/app/target/app.jar")
+    assert command.startswith('cp "$(ls /app/target/*.jar | grep -v ')
+    assert "'/original-'" in command and "'-plain\\.jar$'" in command
