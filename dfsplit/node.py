@@ -137,7 +137,8 @@ def manager(project: Project, pkg: Package) -> Manager:
         return Manager("yarn", lock, "yarn install --frozen-lockfile",
                        "yarn install --frozen-lockfile --production", "yarn run")  # fmt: skip
     if lock == "pnpm-lock.yaml":
-        return Manager("pnpm", lock, "pnpm install --frozen-lockfile", "pnpm prune --prod", "pnpm run")
+        return Manager("pnpm", lock, "pnpm install --frozen-lockfile", "pnpm prune --prod",
+                       "pnpm run")  # fmt: skip
     if lock is not None:
         return Manager("bun", lock, "bun install --frozen-lockfile",
                        "bun install --frozen-lockfile --production", "bun run")  # fmt: skip
@@ -206,7 +207,9 @@ def static_output(project: Project, pkg: Package, framework: str) -> tuple[str, 
     build = pkg.scripts.get("build", "")
     if framework == "cra":
         env = _script_env(build).get("BUILD_PATH")
-        return (env, "BUILD_PATH in the build script") if env else ("build", "react-scripts builds to build/")
+        if env:
+            return env, "BUILD_PATH in the build script"
+        return "build", "react-scripts builds to build/"
     if framework == "vite":
         flag = _flag(build, ("--outDir",))
         if flag:
@@ -288,7 +291,8 @@ def angular_output(text: str) -> tuple[str, str]:
     if not isinstance(build, dict):
         raise Refuse(f"angular.json: project {name} has no build target")
     builder = build.get("builder")
-    options = build.get("options") if isinstance(build.get("options"), dict) else {}
+    raw = build.get("options")
+    options: dict[str, object] = raw if isinstance(raw, dict) else {}
     out = options.get("outputPath", f"dist/{name}")
     if builder in BROWSER_BUILDERS and isinstance(out, str):
         return out, f"angular.json outputPath of the browser builder ({builder})"
@@ -308,10 +312,12 @@ def angular_output(text: str) -> tuple[str, str]:
 
 
 def _angular_project(data: object) -> tuple[str, dict[str, object]]:
-    projects = data.get("projects") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise Refuse("angular.json is not a JSON object")
+    projects = data.get("projects")
     if not isinstance(projects, dict) or not projects:
         raise Refuse("angular.json lists no projects")
-    default = data.get("defaultProject") if isinstance(data, dict) else None
+    default = data.get("defaultProject")
     apps = [k for k, v in projects.items() if isinstance(v, dict)
             and v.get("projectType", "application") == "application"]  # fmt: skip
     name = default if isinstance(default, str) and default in projects else None
@@ -358,7 +364,7 @@ DEV_SERVERS = frozenset({"vite", "ng", "react-scripts", "vue-cli-service", "node
                          "next", "nuxt", "nest", "astro", "webpack-dev-server"})  # fmt: skip
 # Scripts that produce the build output.
 BUILD_TOOLS = frozenset({"vite", "ng", "react-scripts", "vue-cli-service", "astro", "next",
-                         "nuxt", "nest", "tsc", "webpack", "rollup", "esbuild", "tsup"})  # fmt: skip
+                         "nuxt", "nest", "tsc", "webpack", "rollup", "tsup"})  # fmt: skip
 
 
 def script_words(command: list[str]) -> tuple[str, list[str]] | None:

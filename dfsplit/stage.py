@@ -16,6 +16,10 @@ from dfsplit import shell
 from dfsplit.dockerignore import Dockerignore
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
+# Directories every base image has.
+BASE_DIRS = frozenset({"/", "/bin", "/etc", "/home", "/opt", "/root", "/srv", "/tmp", "/usr",
+                       "/usr/bin", "/usr/local", "/usr/local/bin", "/usr/src", "/var"})  # fmt: skip
+
 
 @dataclass(frozen=True)
 class State:
@@ -69,6 +73,7 @@ class StageModel:
         self.ignore = Dockerignore(project.text(".dockerignore") or "")
         self.states: list[State] = []
         self.copies: list[Copied] = []
+        self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
         self._walk(image_env)
 
     # -- walking -----------------------------------------------------------------------------
@@ -98,6 +103,7 @@ class StageModel:
             if target is None:
                 raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
             workdir = posixpath.normpath(posixpath.join(workdir, target))
+            self.dirs.add(workdir)
         elif ins.keyword == "ENV":
             for key, val, _ in parse_pairs(ins.args):
                 expanded = shell.expand(val, env)
@@ -125,14 +131,17 @@ class StageModel:
         dest_exp = shell.expand(dest, env)
         if dest_exp is None:
             raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
-        into_dir = dest_exp.endswith("/") or len(sources) > 1
         dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
+        # Docker copies into dest when it ends in "/" or already is a directory (".").
+        into_dir = dest_exp.endswith("/") or len(sources) > 1 or dest_abs in self.dirs
         for src in sources:
             if "://" in src:  # ADD <url>: nothing from the context
                 continue
             norm = posixpath.normpath(src.lstrip("/")) if src not in (".", "./") else "."
             is_dir = norm == "." or self.project.has_dir(norm) or _is_glob(norm)
             self.copies.append(Copied(norm, dest_abs, into_dir or is_dir, index))
+            if into_dir or is_dir:
+                self.dirs.add(dest_abs)
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -502,3 +502,25 @@ def test_builder_image_from_a_global_arg() -> None:
 def test_nobody_user_keeps_its_uid() -> None:
     text = SIMPLE.replace("CMD", "USER nobody\nCMD")
     assert "USER 65534:65534" in runtime_stage(split(text))
+
+
+@pytest.mark.parametrize(
+    ("copy", "path"),
+    [
+        pytest.param("COPY config.yaml .", "/app/config.yaml", id="file-into-workdir"),
+        pytest.param("COPY config.yaml ./", "/app/config.yaml", id="file-into-dir-slash"),
+        pytest.param("COPY config.yaml /etc/app.yaml", "/etc/app.yaml", id="file-renamed"),
+        pytest.param("COPY config.yaml /etc", "/etc/config.yaml", id="file-into-existing-dir"),
+        pytest.param("COPY conf/ /app/conf", "/app/conf/config.yaml", id="dir-contents"),
+        pytest.param("COPY *.yaml ./", "/app/config.yaml", id="glob"),
+    ],
+)
+def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
+    files = {"config.yaml": "a: 1\n", "conf/config.yaml": "a: 1\n"}
+    contents = {**BASE_FILES, **files}
+    text = f"FROM golang:1.21\nWORKDIR /app\n{copy}\n"
+    project = Project("Dockerfile", text.encode(), frozenset(contents),
+                      {k: v.encode() for k, v in contents.items()})  # fmt: skip
+    df = dockerfile.parse(text.encode())
+    model = StageModel(df, df.stages()[0], project, {})
+    assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}

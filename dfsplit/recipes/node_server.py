@@ -8,7 +8,9 @@ build step) live in `prepare`.
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from dfsplit import carry, edits, images, node, shell, tokens
@@ -134,8 +136,8 @@ def new_install(app: App, command: Command) -> str | None:
     flags = [w for w in command.argv[start:] if w not in base]
     dropped = [w for w in flags if w in PROD_FLAGS]
     if dropped and app.pkg.dev_deps:
-        app.notes.append(f"`{' '.join(dropped)}` dropped from the builder's install: the build and "
-                         "tests need devDependencies; the runtime gets production ones only")  # fmt: skip
+        app.notes.append(f"`{' '.join(dropped)}` dropped from the builder's install: build "
+                         "and tests need devDependencies; the runtime gets prod ones")  # fmt: skip
     return " ".join(base + [w for w in flags if w not in PROD_FLAGS])
 
 
@@ -144,13 +146,14 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
     text = new_install(app, command)
     root = app.model.root_copy()
     index = app.model.stage.index(ins)
-    if root is not None and root.index < index and root.dest == app.app_dir and alone:
-        if not app.pkg.dir:
-            return _install_first(app, ins, root, text or " ".join(command.argv))
+    # Only a lone install at the context root can move above `COPY . .` unchanged.
+    movable = root is not None and root.index < index and root.dest == app.app_dir and alone
+    if root is not None and movable and not app.pkg.dir:
+        return _install_first(app, ins, root, text or " ".join(command.argv))
     out = _lock_copy(app, index)
     if text is not None and text != " ".join(command.argv):
         out.append(_replace_command(app, ins, command, text))
-        app.notes.append(f"`{' '.join(command.argv)}` -> `{text}`: the install follows the lock file")
+        app.notes.append(f"`{' '.join(command.argv)}` -> `{text}`: the lock file decides")
     return out
 
 
@@ -160,11 +163,13 @@ def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> li
     names = [n for n in ("package.json", app.pm.lock, ".yarnrc.yml")
              if n and app.project.has(n) and not model.ignore.excludes(n)]  # fmt: skip
     dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
-    flags = " ".join(ins.flags)
-    comment = edits.comment_text(df, ins)
-    run = f"{edits.keyword(df, 'RUN')} {flags + ' ' if flags else ''}{tokens.single_line(install, 'install')}"
-    text = "\n".join(x for x in (comment, f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}", run) if x)
+    flags = "".join(f"{f} " for f in ins.flags)
+    copy = f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}"
+    run = f"{edits.keyword(df, 'RUN')} {flags}{tokens.single_line(install, 'install')}"
     anchor = edits.attached_comments(df, copy_ins)
+    # A blank line keeps the comment of `COPY . .` attached to it, not to the new RUN.
+    gap = "\n" if anchor < copy_ins.start else ""
+    text = "\n".join(x for x in (edits.comment_text(df, ins), copy, run) if x) + gap
     app.notes.append(f"{' and '.join(names)} copied and `{install}` run before `COPY . .`, "
                      "so a source change does not re-install the dependencies")  # fmt: skip
     return [Edit(anchor, anchor, text), edits.remove(df, ins)]
@@ -176,11 +181,8 @@ def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
             continue
         if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
             return c
-        if any(ch in c.source for ch in "*?[") and posixpath.dirname(c.source) == posixpath.dirname(rel):
-            import fnmatch
-
-            if fnmatch.fnmatch(rel, c.source):
-                return c
+        if any(ch in c.source for ch in "*?[") and fnmatch.fnmatch(rel, c.source):
+            return c
     return None
 
 
@@ -195,8 +197,9 @@ def _lock_copy(app: App, index: int) -> list[Edit]:
         return []
     ins = model.stage[manifest.index]
     words = copy_words(ins.args)
-    if ins.end - ins.start != 1 or not words or not manifest.into_dir or ins.args.lstrip().startswith("["):
-        app.warnings.append(f"{lock} is not copied before the install; add it to line {ins.start + 1}")
+    exec_form = ins.args.lstrip().startswith("[")
+    if ins.end - ins.start != 1 or not words or not manifest.into_dir or exec_form:
+        app.warnings.append(f"{lock} is not copied before the install (line {ins.start + 1})")
         return []
     *sources, dest = words
     flags = "".join(f"{f} " for f in ins.flags)
@@ -207,10 +210,8 @@ def _lock_copy(app: App, index: int) -> list[Edit]:
 
 def _replace_command(app: App, ins: Instruction, command: Command, text: str) -> Edit:
     """Swap the install command inside its physical line, keeping the rest of the RUN."""
-    import re
-
-    prog, rest = command.argv[0], command.argv[1:]
-    pattern = re.compile(r"(?<![\w/-])" + r"\s+".join(re.escape(w) for w in (prog, *rest)) + r"(?![\w-])")
+    words = r"\s+".join(re.escape(w) for w in command.argv)
+    pattern = re.compile(r"(?<![\w/-])" + words + r"(?![\w-])")
     for number in range(ins.start, ins.end):
         line = app.df.lines[number].rstrip("\r\n")
         if pattern.search(line):
@@ -219,7 +220,7 @@ def _replace_command(app: App, ins: Instruction, command: Command, text: str) ->
 
 
 def node_env_trap(app: App, install: Instruction) -> list[Edit]:
-    """`ENV NODE_ENV=production` before the install drops devDependencies: move it to the runtime."""
+    """`ENV NODE_ENV=production` before the install drops devDependencies: move it to runtime."""
     if not app.pkg.dev_deps:
         return []
     out = []
@@ -237,8 +238,8 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
         out.append(Edit(ins.start, ins.end, f"{keyword} {' '.join(others)}") if others
                    else edits.remove(app.df, ins))  # fmt: skip
         needed = ", ".join(sorted(app.pkg.dev_deps)[:4])
-        app.notes.append("ENV NODE_ENV=production moved to the runtime: set before the install it "
-                         f"made {app.pm.name} skip devDependencies the build needs ({needed})")  # fmt: skip
+        app.notes.append("ENV NODE_ENV=production moved to the runtime: set before the install "
+                         f"it made {app.pm.name} skip devDependencies ({needed})")  # fmt: skip
     return out
 
 
@@ -319,7 +320,7 @@ class Start:
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    app = prepare(df, project, NODE_UID)
+    app = prepare(df, project, options.uid or NODE_UID)
     framework = node.server_framework(project, app.pkg)
     built = ensure_build(app)
     start = _framework_start(app, framework) or resolve_start(app, built)
@@ -328,7 +329,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     env = list(app.kept.env) + [tokens.env_pair(k, v) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
-        app.notes.append("ENV HOSTNAME=0.0.0.0: the standalone server listens on localhost otherwise")
+        app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
     runtime = RuntimeStage(
         image=tokens.image(image), args=tuple(app.kept.args), env=tuple(env),
         workdir=tokens.abs_path(app.app_dir), copies=copies, carried=tuple(_carried(app.kept)),
@@ -342,8 +343,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         notes=tuple(app.notes), warnings=tuple(app.warnings),
     )  # fmt: skip
     return Plan(
-        report=report, template="node-server.Dockerfile.j2", edits=tuple(app.edits), runtime=runtime,
-        tester=test, artifact_stage=artifact.stage,
+        report=report, template="node-server.Dockerfile.j2", edits=tuple(app.edits),
+        runtime=runtime, tester=test, artifact_stage=artifact.stage,
         required_paths=(app.abs(start.entry),) if start.entry else (),
         extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
     )  # fmt: skip
@@ -377,7 +378,8 @@ def node_runtime_image(builder: str) -> str:
 
 def _framework_start(app: App, framework: str | None) -> Start | None:
     """Frameworks whose built server has a known entry point."""
-    entries = {"next-standalone": "server.js", "nuxt": ".output/server/index.mjs", "nest": "dist/main.js"}
+    entries = {"next-standalone": "server.js", "nuxt": ".output/server/index.mjs",
+               "nest": "dist/main.js"}  # fmt: skip
     if framework == "next":
         app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
         return Start(["node", "node_modules/next/dist/bin/next", "start"])
@@ -403,7 +405,7 @@ def resolve_start(app: App, built: bool) -> Start:
         return _from_main(app, built, f"package.json has no `{script[0] if script else ''}` script")
     commands = shell.split_commands(text) or []
     extra = script[1] if script else []
-    if len(commands) == 1 and not shell.needs_shell(text.split("=", 1)[-1] if commands[0].env else text):
+    if len(commands) == 1 and not shell.needs_shell(" ".join(commands[0].argv)):
         argv = [*commands[0].argv, *extra]
         if argv[:1] == ["node"]:
             app.notes.append(f"`{' '.join(words)}` -> node directly: npm does not forward SIGTERM")
@@ -436,9 +438,10 @@ def _from_main(app: App, built: bool, why: str) -> Start:
 
 def _keep_script(app: App, words: list[str], text: str, commands: list[Command]) -> Start:
     """A start script that does more than run node: keep it, say why and what it costs."""
-    dev = sorted({c.program for c in commands if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS})
+    dev = sorted({c.program for c in commands
+                  if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS})  # fmt: skip
     app.warnings.append(f"the start command `{text}` does more than run node: kept as "
-                        f"`{' '.join(words)}`; npm does not forward SIGTERM to the app")  # fmt: skip
+                        f"`{' '.join(words)}`; npm does not forward SIGTERM")  # fmt: skip
     if dev:
         app.warnings.append(f"it runs {', '.join(dev)} from devDependencies: "
                             "the runtime keeps all dependencies")  # fmt: skip
@@ -496,8 +499,9 @@ def _next_configs(app: App) -> list[str]:
 def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
     """Standalone leaves out .next/static and public on purpose: copy them next to server.js."""
     src = app.abs(".next/standalone")
+    static = app.abs(".next/static")
     steps = [CopyStep("builder", src, app.abs("."), chown=NODE_UID),
-             CopyStep("builder", app.abs(".next/static"), app.abs(".next/static"), chown=NODE_UID)]  # fmt: skip
+             CopyStep("builder", static, static, chown=NODE_UID)]  # fmt: skip
     if app.project.has_dir(app.pkg.path("public")):
         steps.append(CopyStep("builder", app.abs("public"), app.abs("public"), chown=NODE_UID))
     app.notes.append("next standalone: .next/standalone, .next/static and public are copied")

@@ -41,7 +41,7 @@ def detect(project: Project) -> Detection | None:
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    app = prepare(df, project, NGINX_UID)
+    app = prepare(df, project, options.uid or NGINX_UID)
     framework = node.static_framework(project, app.pkg)
     if framework is None:
         raise Refuse(f"{app.pkg.rel}, which the builder uses, is not a static front end")
@@ -50,14 +50,14 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     if not ensure_build(app):
         raise Refuse(f"{app.pkg.rel} has no build script to produce {out_rel}/")
     port = static_port(app)
-    conf = _conf_file(app, port)
+    conf = _conf_file(app, port, options.template_dir)
     image = nginx_image(app.builder_image, options)
     artifact = app.abs(out_rel)
     runtime = RuntimeStage(
         image=tokens.image(image), workdir=None,
         copies=(CopyStep("builder", artifact, HTML_DIR),),
         carried=(f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"),
-        user=tokens.user(NGINX_UID), cmd=NGINX_CMD,
+        user=tokens.user(app.kept.user), cmd=NGINX_CMD,
     )  # fmt: skip
     test = tester(app, options)
     report = Report(
@@ -115,13 +115,13 @@ def _carried(app: App) -> list[str]:
             and t.split("\n")[-1].split()[:1] != ["expose"]]  # fmt: skip
 
 
-def _conf_file(app: App, port: int) -> NewFile:
+def _conf_file(app: App, port: int, templates: str | None) -> NewFile:
     """The nginx config written next to the Dockerfile; never overwrite a different one."""
     here = posixpath.dirname(app.project.dockerfile_name)
     rel = posixpath.join(here, CONF_NAME) if here else CONF_NAME
     if not _PLAIN.match(rel):
         raise Refuse(f"cannot name the nginx config {rel!r} in a COPY")
-    text = render.environment().get_template("nginx-spa.conf.j2").render(port=port)
+    text = render.environment(templates).get_template("nginx-spa.conf.j2").render(port=port)
     if app.project.has(rel) and app.project.text(rel) != text:
         raise Refuse(f"{rel} already exists with other content: dfsplit will not overwrite it")
     if app.model.ignore.excludes(rel):

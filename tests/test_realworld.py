@@ -1,0 +1,157 @@
+"""Robustness over real-world Dockerfiles from public GitHub projects (tests/realworld/).
+
+Each case folder holds a byte-exact Dockerfile, the manifests dfsplit reads, empty placeholders
+for the rest of the build context, and SOURCE.txt naming repository, path and commit.
+EXPECTED.json records the status dfsplit gives today (reviewed by hand); KNOWN_BUGS marks the
+cases whose result is wrong, as strict xfails, so a fix shows up as XPASS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import dockerfile as buildkit
+import pytest
+
+from dfsplit import core, files, model
+from dfsplit.model import Status
+
+ROOT = Path(__file__).parent / "realworld"
+CASES = sorted(p.name for p in ROOT.iterdir() if (p / "Dockerfile").is_file())
+EXPECTED: dict[str, str] = json.loads((ROOT / "EXPECTED.json").read_text())
+
+# case -> the dfsplit bug its result shows (see the report in the commit that added this file)
+KNOWN_BUGS: dict[str, str] = {
+    "go-airlog-gorun": "crash: `CMD [\"go\", \"run\", \".\"]` with no COPY/ADD of sources -> ValueError tuple.index",
+    "go-roost-gopath-off": "over-eager refusal: GO111MODULE=off is set inline on the RUN go build",
+    "go-tanagaku-user-nobody": "over-eager refusal: GOPATH-mode build on pinned golang:1.14 (GO111MODULE=auto works)",
+    "go-mosaics-exec-run-replace": "exec-form RUN [\"go\", \"build\"] not seen as a build",
+    "go-consult-two-binaries": "second binary (worker) silently dropped from the runtime, no warning",
+}
+CRASHES = {"go-airlog-gorun"}
+
+
+def _split(case: str, data: bytes | None = None) -> model.Outcome:
+    project, _ = files.load_project(ROOT / case / "Dockerfile", shown=f"{case}/Dockerfile")
+    if data is not None:
+        project = model.Project(
+            path=project.path,
+            dockerfile=data,
+            context_files=project.context_files,
+            contents=project.contents,
+            dockerfile_name=project.dockerfile_name,
+        )
+    return core.split(project, model.Options())
+
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.I)
+
+
+def _stages(text: str) -> list[tuple[str, str | None, list[str]]]:
+    """(image, name, instruction lines) for each stage, from BuildKit's parse."""
+    stages: list[tuple[str, str | None, list[str]]] = []
+    for cmd in buildkit.parse_string(text):
+        if cmd.cmd.upper() == "FROM":
+            m = _FROM.match(cmd.original)
+            assert m, cmd.original
+            stages.append((m.group(1), m.group(2), []))
+        elif stages:
+            stages[-1][2].append(cmd.original)
+    return stages
+
+
+def _runs(text: str) -> list[str]:
+    return [c.original for c in buildkit.parse_string(text) if c.cmd.upper() == "RUN"]
+
+
+def _check_changed(case: str, outcome: model.Outcome) -> None:
+    old = outcome.old.decode("utf-8-sig")
+    new = outcome.new.decode("utf-8-sig")
+    stages = _stages(new)
+    names = [n.lower() for _, n, _ in stages if n]
+    assert "builder" in names, "no builder stage"
+    assert len(stages) >= 2, "no final stage"
+    # every --from= names an earlier stage
+    seen: list[str] = []
+    for _, name, lines in stages:
+        for line in lines:
+            for ref in re.findall(r"--from=(\S+)", line):
+                assert ref.lower() in seen, f"{line!r} refers to a later or unknown stage"
+        if name:
+            seen.append(name.lower())
+    # the builder is a minimal edit: all original RUNs appear verbatim in the output
+    new_runs = _runs(new)
+    for run in _runs(old):
+        assert run in new_runs, f"original {run!r} lost"
+    # the artifact is copied into the final stage
+    artifact = outcome.report.artifact if outcome.report else None
+    assert artifact, "changed without an artifact"
+    final = stages[-1][2]
+    copies = [ln for ln in final if re.match(r"(?i)^\s*COPY\s+.*--from=", ln)]
+    assert any(artifact in ln for ln in copies), f"{artifact} not copied into the final stage"
+    # the rewrite is stable
+    again = _split(case, outcome.new)
+    assert again.status is Status.UNCHANGED, again.reason
+
+
+def _params() -> list:
+    out = []
+    for case in CASES:
+        marks = []
+        if case in KNOWN_BUGS:
+            marks.append(pytest.mark.xfail(reason=KNOWN_BUGS[case], strict=True))
+        out.append(pytest.param(case, id=case, marks=marks))
+    return out
+
+
+def test_every_case_has_an_expectation_and_source() -> None:
+    assert set(CASES) == set(EXPECTED), set(CASES) ^ set(EXPECTED)
+    for case in CASES:
+        lines = (ROOT / case / "SOURCE.txt").read_text().splitlines()
+        assert lines[0].startswith("repository: ") and lines[1].startswith("path: ")
+        assert re.fullmatch(r"commit: [0-9a-f]{40}", lines[2])
+
+
+def _status_params() -> list:
+    return [
+        pytest.param(
+            c,
+            id=c,
+            marks=[pytest.mark.xfail(reason=KNOWN_BUGS[c], strict=True)] if c in CRASHES else [],
+        )
+        for c in CASES
+    ]
+
+
+@pytest.mark.parametrize("case", _status_params())
+def test_status_never_failed_and_as_recorded(case: str) -> None:
+    outcome = _split(case)
+    assert outcome.status is not Status.FAILED, outcome.reason
+    assert outcome.status.value == EXPECTED[case], outcome.reason
+    if outcome.status is Status.REFUSED:
+        assert outcome.reason.strip() and "\n" not in outcome.reason
+        assert outcome.new == outcome.old
+
+
+@pytest.mark.parametrize("case", _params())
+def test_result_is_right(case: str) -> None:
+    """Structural checks on every rewrite, plus the hand-judged bugs in KNOWN_BUGS."""
+    outcome = _split(case)
+    assert outcome.status is not Status.FAILED, outcome.reason
+    if outcome.status is Status.CHANGED:
+        _check_changed(case, outcome)
+    if case in KNOWN_BUGS:
+        _assert_bug_fixed(case, outcome)
+
+
+def _assert_bug_fixed(case: str, outcome: model.Outcome) -> None:
+    new = outcome.new.decode("utf-8-sig")
+    if case in ("go-roost-gopath-off", "go-tanagaku-user-nobody", "go-mosaics-exec-run-replace"):
+        assert outcome.status is Status.CHANGED, outcome.reason
+    elif case == "go-consult-two-binaries":
+        final = new.split("AS runtime")[-1]
+        copied = any("worker" in ln for ln in final.splitlines() if "--from=" in ln)
+        warned = any("worker" in w for w in (outcome.report.warnings if outcome.report else ()))
+        assert copied or warned
