@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from dfsplit import edits, shell, tokens
 from dfsplit.model import Dockerfile, Edit, Instruction
-from dfsplit.stage import StageModel, parse_pairs
+from dfsplit.stage import StageModel, parse_pairs, run_script
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
@@ -157,7 +157,7 @@ def _created_uid(model: StageModel, user: str) -> str | None:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for cmd in shell.split_commands(ins.args) or []:
+        for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program not in {"useradd", "adduser"} or user not in cmd.argv:
                 continue
             uid = _flag_value(cmd.argv, _UID_FLAG)

@@ -55,6 +55,7 @@ class Build:
     cwd: str
     tags: str = ""
     race: bool = False  # -race links the race detector runtime, which needs cgo
+    gopath: bool = False  # GO111MODULE=off for this command
 
 
 def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
@@ -133,7 +134,7 @@ def _moved(
     if not built:
         return []
     b = built[-1]
-    return [Build(ins, target, b.package, b.cgo, b.cwd, b.tags, b.race)]
+    return [Build(ins, target, b.package, b.cgo, b.cwd, b.tags, b.race, b.gopath)]
 
 
 class ModuleLookup:
@@ -147,6 +148,30 @@ class ModuleLookup:
         if cwd not in self.cache:
             self.cache[cwd] = find_module(self.model, self.project, cwd)
         return self.cache[cwd]
+
+    def expand(self, pattern: str, cwd: str) -> list[str]:
+        """`./...` -> the main packages below it, as `./dir` patterns; others unchanged."""
+        if not pattern.endswith("..."):
+            return [pattern]
+        base = posixpath.normpath(posixpath.join(cwd, pattern[:-3].rstrip("/") or "."))
+        ctx = self.model.context_path(base)
+        if ctx is None:
+            return []
+        prefix = "" if ctx == "." else ctx + "/"
+        mains = sorted({
+            posixpath.dirname(p) for p in self.project.context_files
+            if p.startswith(prefix) and p.endswith(".go") and not p.endswith("_test.go")
+            and "/vendor/" not in "/" + p and _is_main(self.project.text(p) or "")
+        })  # fmt: skip
+        out = []
+        for directory in mains:
+            rel = posixpath.relpath(directory or ".", ctx)
+            out.append(posixpath.normpath(posixpath.join(posixpath.relpath(base, cwd), rel)))
+        return ["./" + p if p != "." else "." for p in out]
+
+
+def _is_main(text: str) -> bool:
+    return re.search(r"^package\s+main\b", text, re.MULTILINE) is not None
 
 
 def _is_go(program: str) -> bool:
@@ -189,26 +214,53 @@ def _build(
         raise Refuse(f"{where}: -buildmode={flags['buildmode']} does not produce a program")
     if "C" in flags:
         cwd = posixpath.normpath(posixpath.join(cwd, _expand(flags["C"], env, where)))
+    made = _Made(ins, env.get("CGO_ENABLED"), cwd, flags.get("tags", ""), "race" in flags,
+                 env.get("GO111MODULE") == "off")  # fmt: skip
     packages = packages or ["."]
-    cgo = env.get("CGO_ENABLED")
-    tags = flags.get("tags", "")
+    files = [p for p in packages if p.endswith(".go")]
+    wildcard = any("..." in p for p in packages)
+    if not files:
+        packages = [m for p in packages for m in module_of.expand(p, cwd)]
     if cmd.argv[1] == "install":
-        return [Build(ins, _install_path(p, env, cwd, module_of, where), p, cgo, cwd, tags)
+        gobin = _install_dir(env, where)
+        return [made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p)
                 for p in packages]  # fmt: skip
     output = flags.get("o")
-    race = "race" in flags
-    files = [p for p in packages if p.endswith(".go")]
     if output is None:
-        if (len(packages) > 1 and not files) or "..." in packages[0]:
+        if (len(packages) != 1 or wildcard) and not files:
             return []  # several packages and no -o: go build discards the results
-        name = binary_name(packages[0], cwd, module_of(cwd))
-        return [Build(ins, posixpath.join(cwd, name), packages[0], cgo, cwd, tags, race)]
+        return [made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)),
+                           packages[0])]  # fmt: skip
     target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
     if output.endswith("/") or target in KNOWN_DIRS:
-        if len(packages) > 1 and not files:
-            raise Refuse(f"{where}: several packages into {output}; dfsplit needs one binary")
-        target = posixpath.join(target, binary_name(packages[0], cwd, module_of(cwd)))
-    return [Build(ins, target, packages[0], cgo, cwd, tags, race)]
+        return [made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
+                for p in (files[:1] or packages)]  # fmt: skip
+    if len(packages) != 1 and not files:
+        raise Refuse(f"{where}: -o {output} with several packages does not build a program")
+    return [made.build(target, packages[0])]
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What one go command line shares between the binaries it makes."""
+
+    ins: Instruction
+    cgo: str | None
+    cwd: str
+    tags: str
+    race: bool
+    gopath: bool
+
+    def build(self, output: str, package: str) -> Build:
+        return Build(self.ins, output, package, self.cgo, self.cwd, self.tags, self.race,
+                     self.gopath)  # fmt: skip
+
+
+def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
+    name = binary_name(package, cwd, module_of(cwd))
+    if not name or "..." in name or name in {".", ".."}:
+        raise Refuse(f"{where}: cannot tell the name of the binary built from {package}")
+    return name
 
 
 def _expand(word: str, env: dict[str, str], where: str) -> str:
@@ -218,13 +270,10 @@ def _expand(word: str, env: dict[str, str], where: str) -> str:
     return value
 
 
-def _install_path(
-    package: str, env: dict[str, str], cwd: str, module_of: ModuleLookup, where: str
-) -> str:
+def _install_dir(env: dict[str, str], where: str) -> str:
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
         raise Refuse(f"{where}: go install for another platform puts the binary in a subdirectory")
-    gobin = env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
-    return posixpath.join(gobin, binary_name(package, cwd, module_of(cwd)))
+    return env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
 
 
 def binary_name(package: str, cwd: str, module: Module | None) -> str:

@@ -461,16 +461,26 @@ class _Session:
             return RunResult("not-run", error=f"127.0.0.1:{spec.http.port} is already in use "
                              "by another process; free it or pick --probe-port")  # fmt: skip
         self.progress.step(f"running the {role}")
+        name = f"{self.repo}-{role}"
         try:
-            cid = engine.start(f"{self.repo}:{role}", name=f"{self.repo}-{role}",
-                               labels=self.labels, env=spec.env, args=spec.args)  # fmt: skip
-        except EngineError as exc:
-            return RunResult("not-run", error=str(exc))
-        try:
+            cid = engine.start(f"{self.repo}:{role}", name=name, labels=self.labels,
+                               env=spec.env, args=spec.args)  # fmt: skip
             return _watch(cid, spec, self.progress)
+        except EngineError as exc:
+            return _start_failure(name, str(exc))
         finally:
             # Stop it now: both images may want the same port on the host network.
-            engine.remove_containers([cid])
+            engine.remove_containers([name])
+
+
+def _start_failure(name: str, error: str) -> RunResult:
+    """`docker run` failed. If the container exists, its process could not start (exec of a
+    missing binary): that is the program failing, like a crash. Otherwise it was not run."""
+    try:
+        state = engine.state(name)
+    except EngineError:
+        return RunResult("not-run", error=error)
+    return RunResult("oneshot", exit_code=state.exit_code, stderr=error)
 
 
 def _watch(cid: str, spec: RunSpec, progress: Progress) -> RunResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import shlex
 from dataclasses import dataclass
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
@@ -66,6 +67,7 @@ class StageModel:
         stage: tuple[Instruction, ...],
         project: Project,
         image_env: dict[str, str],
+        image_workdir: str = "/",
     ) -> None:
         self.df = df
         self.stage = stage
@@ -74,14 +76,15 @@ class StageModel:
         self.states: list[State] = []
         self.copies: list[Copied] = []
         self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
-        self._walk(image_env)
+        self._walk(image_env, image_workdir)
 
     # -- walking -----------------------------------------------------------------------------
 
-    def _walk(self, image_env: dict[str, str]) -> None:
+    def _walk(self, image_env: dict[str, str], workdir: str) -> None:
         global_args = self._global_args()
         env = dict(image_env)
-        state = State("/", env, frozenset(), None)
+        self.dirs.add(workdir)
+        state = State(workdir, env, frozenset(), None)
         for index, ins in enumerate(self.stage):
             self.states.append(state)
             state = self._step(state, ins, index, global_args)
@@ -208,6 +211,18 @@ class StageModel:
             return posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest
         return None
 
+    def context_dir(self, abs_dir: str, suffix: str) -> str | None:
+        """The context directory whose files (ending in suffix) a COPY put into abs_dir."""
+        whole = self.context_path(abs_dir)
+        if (whole is not None and self.project.has_dir(whole)) or whole == ".":
+            return whole
+        for rel in sorted(self.project.context_files):
+            if rel.endswith(suffix) and self.builder_path(rel) == posixpath.join(
+                abs_dir, posixpath.basename(rel)
+            ):
+                return posixpath.dirname(rel) or "."
+        return None
+
     def root_copy(self) -> Copied | None:
         """The first `COPY . <dest>` of the whole context, if any."""
         return next((c for c in self.copies if c.source == "."), None)
@@ -238,7 +253,14 @@ def base_image(df: Dockerfile) -> str:
 
 
 def run_script(ins: Instruction) -> str:
-    """The shell text a RUN executes (the heredoc body for `RUN <<EOF`)."""
+    """The shell text a RUN executes (the heredoc body for `RUN <<EOF`, the words of an
+    exec-form `RUN ["go", "build"]`)."""
     if ins.heredocs and ins.args.lstrip().startswith("<<"):
         return "\n".join(h.body for h in ins.heredocs)
+    if ins.args.lstrip().startswith("["):
+        from dfsplit.dockerfile import is_exec_form
+
+        argv = is_exec_form(ins.args.strip())
+        if argv is not None:
+            return shlex.join(argv)
     return ins.args

@@ -35,7 +35,8 @@ def buildable_cases() -> list[Case]:
 
 def case_config(case: Case, startup_seconds: float = 3.0) -> prove.Config:
     """What `dfsplit verify` would be given for this fixture: its options, env, args, probe."""
-    return prove.Config(options=case.options, run=prove.spec_from_fixture(case.meta, startup_seconds))
+    spec = prove.spec_from_fixture(case.meta, startup_seconds)
+    return prove.Config(options=case.options, run=spec)
 
 
 def verify_case(case: Case, config: prove.Config | None = None) -> prove.FileResult:

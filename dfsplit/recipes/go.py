@@ -5,6 +5,7 @@ distroless or a slim image of the builder's family, whichever is the smallest th
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from dfsplit import carry, edits, images, packages, shell, tokens
@@ -37,7 +38,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.runfiles import runtime_files
-from dfsplit.stage import StageModel, base_image
+from dfsplit.stage import StageModel, base_image, run_script
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -88,16 +89,22 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     stage = df.stages()[0]
     builder_image = base_image(df)
     builder_kind = images.classify(builder_image)
-    model = StageModel(df, stage, project, _image_env(builder_image))
+    golang_image = images.repository(builder_image).endswith("golang")
+    # The official golang image sets WORKDIR /go, so a relative path without WORKDIR is there.
+    model = StageModel(
+        df, stage, project, _image_env(builder_image), "/go" if golang_image else "/"
+    )
     modules = ModuleLookup(model, project)
     builds = find_builds(model, modules)
     kept = carry.carry(df, model, BUILD_ENV, options.uid or carry.DEFAULT_UID)
     start = _start(df, model, kept, builds, modules)
-    _check_not_in_cache_mount(start.build)
-    module = _module(modules, start.build, model)
+    shipped = _shipped(model, builds, start.build)
+    for build in shipped:
+        _check_not_in_cache_mount(build)
+    module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
-    needs = _needs(model, kept, start, module, source, builder_kind)
+    needs = _needs(model, kept, start, shipped, module, source, builder_kind)
     image, kind = _runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
     found = runtime_files(model, source, start.args, project)
@@ -105,7 +112,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     warnings += found.warnings
     artifact = start.build.output
     stage_name = "tester" if options.gate_tests and _has_tests(options, source) else "builder"
-    copies = _copies(image, kind, builder_image, artifact, found.paths, stage_name)
+    binaries = [b.output for b in shipped]
+    copies = _copies(image, kind, builder_image, binaries, found.paths, stage_name)
+    notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     runtime = RuntimeStage(
         image=tokens.image(image),
         args=tuple(kept.args),
@@ -120,7 +129,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         cmd=start.cmd,
     )
     tester = _tester(options, source, module, model, notes)
-    plan_edits = _edits(df, model, kept, start, module, static_link, needs, options, notes)
+    plan_edits = _edits(df, model, kept, start, shipped, module, static_link, needs, options, notes)
     report = Report(
         recipe="go", language="go", framework=detection.framework or ("cgo" if needs.cgo else None),
         builder_image=builder_image, runtime_image=image, artifact=artifact,
@@ -131,6 +140,18 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         report=report, template="go.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
         tester=tester, artifact_stage=stage_name, required_paths=(artifact, *found.required),
     )  # fmt: skip
+
+
+def _shipped(model: StageModel, builds: list[Build], start: Build) -> list[Build]:
+    """The binary the image starts, then every other binary it had, as `docker run IMAGE
+    /out/migrate` worked on the original; tools the build itself runs stay behind."""
+    latest = {b.output: b for b in builds}
+    later_runs = " ".join(run_script(i) for i in model.stage if i.keyword == "RUN")
+    others = [
+        b for out, b in latest.items()
+        if out != start.output and posixpath.basename(out) not in later_runs.split()
+    ]  # fmt: skip
+    return [start, *others]
 
 
 def _image_env(image: str) -> dict[str, str]:
@@ -266,18 +287,26 @@ def _go_run(
     return Start(None, tokens.exec_form([output, *app_args]), build, app_args, go_run=edit)
 
 
-def _module(modules: ModuleLookup, build: Build, model: StageModel) -> Module:
+def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) -> Module:
     module = modules(build.cwd)
     if module is not None:
         return module
-    if (
-        model.final.env.get("GO111MODULE") == "off"
-        or model.state_at(build.ins).env.get("GO111MODULE") == "off"
-    ):
-        rel = model.context_path(build.cwd) or "."
+    rel = model.context_dir(build.cwd, ".go")
+    if rel is None:
+        raise Refuse(f"the Go sources are not copied into {build.cwd} (mounted at run time?)")
+    env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
+    if build.gopath or env.get("GO111MODULE") == "off" or _gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
     raise Refuse("no go.mod above the build directory and GO111MODULE is not off: "
-                 "this GOPATH-style build does not work with a current Go")  # fmt: skip
+                 "this GOPATH-style build does not work with Go 1.16 or newer")  # fmt: skip
+
+
+def _gopath_by_default(image: str) -> bool:
+    """Before Go 1.16, a build outside any module ran in GOPATH mode on its own."""
+    if not images.repository(image).endswith("golang"):
+        return False
+    m = re.match(r"(\d+)\.(\d+)", images.tag(image))
+    return m is not None and (int(m.group(1)), int(m.group(2))) < (1, 16)
 
 
 # --- what the runtime needs ----------------------------------------------------------------
@@ -287,6 +316,7 @@ def _needs(
     model: StageModel,
     kept: carry.Carried,
     start: Start,
+    shipped: list[Build],
     module: Module,
     source: Source,
     builder_kind: images.ImageKind,
@@ -295,7 +325,9 @@ def _needs(
     for form, what in ((start.entrypoint, "ENTRYPOINT"), (start.cmd, "CMD")):
         if form is not None and not form.startswith("["):
             needs.shell.append(f"the {what} uses shell features: {form}")
-    _cgo_needs(needs, start.build, module, source)
+    for build in shipped:
+        _cgo_needs(needs, build, module, source)
+    needs.cgo = list(dict.fromkeys(needs.cgo))
     if source.needs_tz:
         needs.static_extras.append("the app loads time zones (time.LoadLocation)")
     if source.needs_tmp:
@@ -421,7 +453,7 @@ def _copies(
     image: str,
     kind: images.ImageKind,
     builder_image: str,
-    artifact: str,
+    binaries: list[str],
     files: list[str],
     stage_name: str,
 ) -> tuple[CopyStep, ...]:
@@ -429,7 +461,7 @@ def _copies(
     has_bundle = "distroless" in image or kind.family == "alpine"
     if not has_bundle and _ships_ca_bundle(builder_image):
         steps.append(CopyStep("builder", CA_BUNDLE, CA_BUNDLE))
-    steps.append(CopyStep(stage_name, artifact, artifact))
+    steps += [CopyStep(stage_name, binary, binary) for binary in binaries]
     steps += [CopyStep("builder", path, path) for path in files]
     return tuple(steps)
 
@@ -475,6 +507,7 @@ def _edits(
     model: StageModel,
     kept: carry.Carried,
     start: Start,
+    shipped: list[Build],
     module: Module,
     static_link: bool,
     needs: Needs,
@@ -483,8 +516,10 @@ def _edits(
 ) -> list[Edit]:
     out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
     build = start.build
-    if static_link and not needs.cgo and build.cgo != "0":
-        out.append(_cgo_off(df, build, start))
+    dynamic = [b for b in shipped if b.cgo != "0"]
+    if static_link and not needs.cgo and dynamic:
+        first = min(dynamic, key=lambda b: b.ins.start)
+        out.append(_cgo_off(df, first, start))
         notes.append("CGO_ENABLED=0 added: the runtime has no glibc for a cgo-linked binary")
     out += _dependency_cache(df, model, module, build, options, notes)
     if start.go_run is not None:
@@ -497,7 +532,7 @@ def _edits(
 
 def _cgo_off(df: Dockerfile, build: Build, start: Start) -> Edit:
     env = f"{edits.keyword(df, 'ENV')} CGO_ENABLED=0"
-    if start.go_run is not None:
+    if start.go_run is not None and build is start.build:
         return Edit(start.go_run.start, start.go_run.start, env)
     return Edit(edits.attached_comments(df, build.ins), edits.attached_comments(df, build.ins), env)
 
@@ -533,7 +568,7 @@ def _dependency_cache(
     anchor = edits.attached_comments(df, copy_ins)
     out = [Edit(anchor, anchor, text)]
     for ins in model.stage[root.index + 1 :]:
-        commands = shell.split_commands(ins.args) or []
+        commands = shell.split_commands(run_script(ins)) or []
         if (
             ins.keyword == "RUN"
             and commands

@@ -60,7 +60,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     stage = df.stages()[0]
     builder_image = stage[0].args.split()[0]
     model = StageModel(df, stage, project, IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid="10001:10001")
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or "10001:10001")
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)
     final = model.final
@@ -69,7 +69,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     else:
         start, copied = _jar_start(kept, model, build, warnings)
     notes += start.notes
-    image, why = (options.runtime_image, "chosen with --runtime") if options.runtime_image else (
+    forced = options.runtime_for("gradle", "java")
+    image, why = (forced, "chosen by --runtime or the runtime policy") if forced else (
         java.jre_image(builder_image, build.facts.java))  # fmt: skip
     notes.append(f"runtime {image}: {why}")
     has_tests = java.has_tests(project.context_files, build.context_dir)

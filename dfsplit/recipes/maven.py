@@ -67,7 +67,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     stage = df.stages()[0]
     builder_image = stage[0].args.split()[0]
     model = StageModel(df, stage, project, IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid="10001:10001")
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or "10001:10001")
     build = _build(model, project, kept)
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
     target = posixpath.join(build.project_dir, "target")
@@ -206,8 +206,9 @@ def _exec_java(build: Build, found: java.Start, jar: str) -> list[str]:
 
 
 def _image(builder_image: str, facts: java.MavenFacts, options: Options) -> tuple[str, str]:
-    if options.runtime_image:
-        return options.runtime_image, "chosen with --runtime"
+    forced = options.runtime_for("maven", "java")
+    if forced:
+        return forced, "chosen by --runtime or the runtime policy"
     return java.jre_image(builder_image, facts.java)
 
 

@@ -1,0 +1,224 @@
+"""Organisation policy from TOML: `[tool.dfsplit]` in pyproject.toml, `.dfsplit.toml`, `--config`.
+
+Precedence, lowest first: the `--config FILE` (org-wide policy) < the file found upward from
+each Dockerfile < command-line flags. The `runtime` tables merge per language; every other key
+replaces. Validation is strict so that a typo in a policy file is an error, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dfsplit.model import Options
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
+KEYS = ("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates")
+_BOOL_FIELDS = {"tester": "tester", "gate-tests": "gate_tests", "cache-mounts": "cache_mounts"}
+
+
+class ConfigError(Exception):
+    """A config file cannot be used; str() is one line naming the file and the key."""
+
+    def __init__(self, path: Path | str, reason: str, key: str = "") -> None:
+        self.path = str(path)
+        self.key = key
+        self.reason = reason
+        where = f"{self.path}: key '{key}'" if key else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The keys one config file sets (None: not set), already validated and normalised."""
+
+    source: str = ""
+    runtime: tuple[tuple[str, str], ...] = ()
+    registry: str | None = None
+    uid: str | None = None
+    tester: bool | None = None
+    gate_tests: bool | None = None
+    cache_mounts: bool | None = None
+    templates: str | None = None
+
+
+# --- pure: table -> Policy -----------------------------------------------------------------
+
+
+def parse_table(table: Mapping[str, object], source: Path, known_runtimes: frozenset[str]) -> Policy:
+    """Validate a `[tool.dfsplit]` table; `templates` is resolved against the file's directory."""
+    for key in table:
+        if key not in KEYS:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            more = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(KEYS)}"
+            raise ConfigError(source, f"unknown key{more}", key)
+    policy = Policy(source=str(source))
+    if "runtime" in table:
+        policy = replace(policy, runtime=_runtime(table["runtime"], source, known_runtimes))
+    if "registry" in table:
+        policy = replace(policy, registry=_string(table, "registry", source))
+    if "uid" in table:
+        policy = replace(policy, uid=_uid(table["uid"], source))
+    for key, name in _BOOL_FIELDS.items():
+        if key in table:
+            value = table[key]
+            if not isinstance(value, bool):
+                raise ConfigError(source, f"must be true or false, not {_kind(value)}", key)
+            policy = replace(policy, **{name: value})
+    if "templates" in table:
+        policy = replace(policy, templates=_templates(table, source))
+    return policy
+
+
+def _kind(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "a table"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def _string(table: Mapping[str, object], key: str, source: Path) -> str:
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, f"must be a non-empty string, not {_kind(value)}", key)
+    return value
+
+
+def _runtime(value: object, source: Path, known: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, f"must be a table of language = image, not {_kind(value)}",
+                          "runtime")  # fmt: skip
+    out = []
+    for name, image in sorted(value.items()):
+        key = f"runtime.{name}"
+        if known and name not in known:
+            raise ConfigError(source, f"unknown language or recipe; known: "
+                              f"{', '.join(sorted(known))}", key)  # fmt: skip
+        if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
+            raise ConfigError(source, f"must be an image reference, not {image!r}", key)
+        out.append((name, image))
+    return tuple(out)
+
+
+def _uid(value: object, source: Path) -> str:
+    """10001 -> "10001:10001"; "10001:10002" kept; anything else is an error."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+        return f"{value}:{value}"
+    if isinstance(value, str):
+        parts = value.split(":")
+        if len(parts) in (1, 2) and all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
+            return value if len(parts) == 2 else f"{value}:{value}"
+    raise ConfigError(source, f"must be a positive integer or \"uid:gid\", not {value!r} "
+                      "(a numeric non-root user)", "uid")  # fmt: skip
+
+
+def _templates(table: Mapping[str, object], source: Path) -> str:
+    path = source.parent / _string(table, "templates", source)
+    if not path.is_dir():
+        raise ConfigError(source, f"{path} is not a directory", "templates")
+    return str(path.resolve())
+
+
+def merge(options: Options, *policies: Policy) -> Options:
+    """Apply policies in order of rising precedence on top of `options`' defaults."""
+    for policy in policies:
+        runtime = dict(options.runtime_images)
+        runtime.update(policy.runtime)
+        options = replace(options, runtime_images=tuple(sorted(runtime.items())))
+        for field in ("tester", "gate_tests", "cache_mounts"):
+            value = getattr(policy, field)
+            if value is not None:
+                options = replace(options, **{field: value})
+        if policy.registry is not None:
+            options = replace(options, registry_prefix=policy.registry)
+        if policy.uid is not None:
+            options = replace(options, uid=policy.uid)
+        if policy.templates is not None:
+            options = replace(options, template_dir=policy.templates)
+    if options.gate_tests and not options.tester:
+        source = next((p.source for p in reversed(policies) if p.source), "config")
+        raise ConfigError(source, "gate-tests needs the tester; set tester = true", "gate-tests")
+    return options
+
+
+# --- IO: files -> Policy -------------------------------------------------------------------
+
+
+def known_runtime_keys() -> frozenset[str]:
+    """Recipe names and languages a `runtime` table may name."""
+    from dfsplit.recipes import REGISTRY
+
+    return frozenset({r.name for r in REGISTRY} | {r.language for r in REGISTRY})
+
+
+def load_file(path: Path) -> Policy:
+    """`--config FILE`: a `.dfsplit.toml`-style file, or a pyproject.toml with [tool.dfsplit]."""
+    table = _read_table(path)
+    if table is None:
+        raise ConfigError(path, "has no [tool.dfsplit] table")
+    return parse_table(table, path, known_runtime_keys())
+
+
+def _read_table(path: Path) -> Mapping[str, object] | None:
+    """The dfsplit table of a file, or None when a pyproject.toml has none."""
+    try:
+        with open(path, "rb") as handle:
+            doc = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml" or "tool" in doc:
+        tool = doc.get("tool", {})
+        table = tool.get("dfsplit") if isinstance(tool, dict) else None
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(path, "must be a table", "tool.dfsplit")
+        return table
+    return doc
+
+
+class Finder:
+    """Finds and caches the config file that applies to each directory (IO, memoised)."""
+
+    def __init__(self) -> None:
+        self._by_dir: dict[Path, Policy | ConfigError | None] = {}
+        self._known: frozenset[str] | None = None
+
+    def for_dockerfile(self, dockerfile: Path) -> Policy | None:
+        """The nearest config upward from the Dockerfile, stopping at the repository root."""
+        found = self._lookup(dockerfile.parent.resolve())
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+    def _lookup(self, directory: Path) -> Policy | ConfigError | None:
+        if directory in self._by_dir:
+            return self._by_dir[directory]
+        result: Policy | ConfigError | None = None
+        try:
+            result = self._here(directory)
+        except ConfigError as exc:
+            result = exc
+        stop = (directory / ".git").exists() or directory.parent == directory
+        if result is None and not stop:
+            result = self._lookup(directory.parent)
+        self._by_dir[directory] = result
+        return result
+
+    def _here(self, directory: Path) -> Policy | None:
+        for name in CONFIG_NAMES:
+            path = directory / name
+            if path.is_file():
+                table = _read_table(path)
+                if table is not None:
+                    if self._known is None:
+                        self._known = known_runtime_keys()
+                    return parse_table(table, path, self._known)
+        return None

@@ -1,0 +1,402 @@
+"""Find the Dockerfiles under PATH arguments, and the build context each one is built from.
+
+A PATH is a Dockerfile (taken as given) or a directory walked recursively. The walk skips VCS
+and dependency directories and whatever `.gitignore` ignores; a compose file in the same repo
+may name another build context for a Dockerfile. Nothing here reads a Dockerfile's contents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Dependency and build-output directories. `build/` is left to .gitignore on purpose: the
+# golang-standards layout keeps real Dockerfiles in build/package/.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "vendor", "bower_components", ".venv", "venv",
+     "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "target",
+     ".next", ".nuxt", ".gradle", ".terraform", ".dfsplit"}
+)  # fmt: skip
+# Files named like Dockerfile.* that are not Dockerfiles: per-Dockerfile ignore files,
+# merge leftovers, editor backups, templates rendered by other tools.
+_NOT_DOCKERFILE_SUFFIXES = (
+    ".dockerignore", ".orig", ".rej", ".bak", ".swp", ".patch", ".diff", ".j2", ".jinja",
+    ".tmpl", ".tpl", ".template", ".md", ".dfsplit-tmp", "~",
+)  # fmt: skip
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Dockerfile to process and where its build happens."""
+
+    dockerfile: Path
+    context: Path
+    root: Path  # reads (symlinks included) must stay inside this directory
+    repo: Path | None  # the nearest enclosing directory with .git, if any
+    problem: str = ""  # non-empty: discovery already knows the file cannot be processed
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* (any case)."""
+    low = name.lower()
+    if low.endswith(_NOT_DOCKERFILE_SUFFIXES):
+        return False
+    for base in ("dockerfile", "containerfile"):
+        if low == base or low.endswith("." + base) or low.startswith(base + "."):
+            return True
+    return False
+
+
+def find_repo(path: Path) -> Path | None:
+    """The nearest directory at or above `path` holding `.git` (a directory, or a worktree file)."""
+    for directory in (path, *path.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+# --- .gitignore ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    base: str  # directory of the .gitignore, posix, relative to the walk root ("" at the root)
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def parse_gitignore(text: str, base: str) -> list[IgnoreRule]:
+    """The rules of one .gitignore whose directory is `base` (see gitignore(5))."""
+    rules = []
+    for raw in text.splitlines():
+        line = raw.rstrip()  # trailing spaces are ignored unless escaped (rare; not supported)
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        line = line[1:] if negate else line
+        line = line.removeprefix("\\")
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        # A slash at the start or in the middle anchors the pattern to the .gitignore's dir.
+        anchored = "/" in line
+        body = _glob_regex(line.lstrip("/"))
+        regex = re.compile(("" if anchored else "(?:.*/)?") + body + r"\Z")
+        rules.append(IgnoreRule(base, regex, negate, dir_only))
+    return rules
+
+
+def _glob_regex(pattern: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("/.*")
+            i += 3
+        elif pattern[i] == "*":
+            out.append(".*" if pattern.startswith("**", i) else "[^/]*")
+            i += 2 if pattern.startswith("**", i) else 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 2 if pattern[i + 1 : i + 2] in "!]" else i + 1)
+            inner = pattern[i + 1 : end]
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+def is_ignored(rules: Sequence[IgnoreRule], rel: str, is_dir: bool) -> bool:
+    """Git's rule: the last matching pattern wins, and `!` re-includes."""
+    ignored = False
+    for rule in rules:
+        if rule.dir_only and not is_dir:
+            continue
+        if rule.base:
+            if not rel.startswith(rule.base + "/"):
+                continue
+            sub = rel[len(rule.base) + 1 :]
+        else:
+            sub = rel
+        if rule.regex.match(sub):
+            ignored = not rule.negate
+    return ignored
+
+
+# --- walking ---------------------------------------------------------------------------------
+
+
+def walk(top: Path) -> tuple[list[Path], list[Path]]:
+    """Dockerfiles and compose files under `top`, sorted, pruning skipped and ignored paths.
+
+    Paths are matched relative to the repository root (so .gitignore files above `top` apply);
+    each repository found below `top` starts its own set of rules, as git does.
+    """
+    dockerfiles: list[Path] = []
+    composes: list[Path] = []
+    rel_top, rules = _ancestor_rules(top)
+    stack: list[tuple[Path, str, list[IgnoreRule]]] = [(top, rel_top, rules)]
+    while stack:
+        directory, rel_dir, rules = stack.pop()
+        if directory != top and (directory / ".git").exists():
+            rel_dir, rules = "", []  # a nested repository: its ignore rules start afresh
+        rules = rules + _read_rules(directory, rel_dir)
+        subdirs = []
+        for entry in _entries(directory):
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if (is_dir and entry.name in SKIP_DIRS) or is_ignored(rules, rel, is_dir):
+                continue
+            if is_dir:
+                subdirs.append((Path(entry.path), rel, rules))
+            elif is_dockerfile_name(entry.name):
+                dockerfiles.append(Path(entry.path))
+            elif entry.name in COMPOSE_NAMES:
+                composes.append(Path(entry.path))
+        stack.extend(reversed(subdirs))
+    return sorted(dockerfiles), sorted(composes)
+
+
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []  # unreadable directories are skipped like empty ones
+
+
+def _read_rules(directory: Path, rel_dir: str) -> list[IgnoreRule]:
+    try:
+        text = (directory / ".gitignore").read_text("utf-8", errors="replace")
+    except OSError:
+        return []
+    return parse_gitignore(text, rel_dir)
+
+
+def _ancestor_rules(top: Path) -> tuple[str, list[IgnoreRule]]:
+    """`top` relative to its repository root, and the rules of .gitignore files above it."""
+    here = top.resolve()
+    repo = find_repo(here)
+    if repo is None or repo == here:
+        return "", []
+    rel_top = here.relative_to(repo)
+    rules: list[IgnoreRule] = []
+    for rel in reversed(rel_top.parents):  # ".", "a", "a/b" for rel_top "a/b/c"
+        base = "" if str(rel) == "." else rel.as_posix()
+        rules += _read_rules(repo / rel, base)
+    return rel_top.as_posix(), rules
+
+
+# --- compose ---------------------------------------------------------------------------------
+
+
+def build_entries(text: str) -> list[tuple[str, str]]:
+    """(context, dockerfile) of every service's `build:` in a compose file.
+
+    PyYAML is used when installed (anchors, merges); otherwise a small reader that understands
+    the `build:` shapes compose files use: a string, a block mapping, a flow mapping.
+    """
+    try:
+        import yaml
+    except ImportError:
+        return read_builds(text)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    services = doc.get("services") if isinstance(doc, dict) else None
+    if not isinstance(services, dict):
+        return []
+    builds = (_build_of(s.get("build")) for s in services.values() if isinstance(s, dict))
+    return [b for b in builds if b is not None]
+
+
+def _build_of(build: object) -> tuple[str, str] | None:
+    if isinstance(build, str):
+        return build, "Dockerfile"
+    if isinstance(build, dict):
+        context, dockerfile = build.get("context", "."), build.get("dockerfile", "Dockerfile")
+        if isinstance(context, str) and isinstance(dockerfile, str):
+            return context, dockerfile
+    return None
+
+
+_KEY = re.compile(r"^(\s*)([A-Za-z0-9_.-]+|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*))?$")
+
+
+def read_builds(text: str) -> list[tuple[str, str]]:
+    """The dependency-free reader: `services.<name>.build` in block-style YAML."""
+    out: list[tuple[str, str]] = []
+    lines = [_strip_comment(line) for line in text.splitlines()]
+    in_services, service_indent, build_indent = False, -1, -1
+    build: dict[str, str] | None = None
+    for line in lines:
+        match = _KEY.match(line)
+        if not match:
+            continue
+        indent, key, value = len(match.group(1)), _unquote(match.group(2)), match.group(3) or ""
+        if build is not None and indent <= build_indent:
+            out.append(_build_pair(build))
+            build = None
+        if indent == 0:
+            in_services, service_indent = key == "services", -1
+            continue
+        if not in_services:
+            continue
+        if service_indent < 0:
+            service_indent = indent
+        if build is not None:
+            build[key] = _unquote(value)
+        elif indent > service_indent and key == "build":
+            build, build_indent = _start_build(value, out), indent
+    if build is not None:
+        out.append(_build_pair(build))
+    return out
+
+
+def _start_build(value: str, out: list[tuple[str, str]]) -> dict[str, str] | None:
+    """A string or flow-mapping `build:` is complete on its line; a block one continues."""
+    value = value.strip()
+    if value.startswith("{") and value.endswith("}"):
+        pairs = (part.split(":", 1) for part in value[1:-1].split(",") if ":" in part)
+        out.append(_build_pair({_unquote(k): _unquote(v) for k, v in pairs}))
+        return None
+    if value:
+        out.append((_unquote(value), "Dockerfile"))
+        return None
+    return {}
+
+
+def _build_pair(build: dict[str, str]) -> tuple[str, str]:
+    return build.get("context") or ".", build.get("dockerfile") or "Dockerfile"
+
+
+def _strip_comment(line: str) -> str:
+    # A " #" outside quotes starts a comment; compose paths rarely contain one.
+    quote = ""
+    for i, char in enumerate(line):
+        if char in "\"'" and not quote:
+            quote = char
+        elif char == quote:
+            quote = ""
+        elif char == "#" and not quote and (i == 0 or line[i - 1] in " \t"):
+            return line[:i].rstrip()
+    return line.rstrip()
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def compose_contexts(compose_files: Iterable[Path]) -> dict[Path, tuple[Path, str]]:
+    """Resolved Dockerfile path -> (build context, problem) named by compose `build:` entries.
+
+    Dockerfile paths are relative to the context, the context to the compose file. A context
+    outside the compose file's repository (or a remote one) is recorded as a problem.
+    """
+    found: dict[Path, tuple[Path, str]] = {}
+    for compose in compose_files:
+        scope = find_repo(compose.parent) or compose.parent
+        try:
+            text = compose.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        for context, dockerfile in build_entries(text):
+            entry = _resolve_build(compose, scope, context, dockerfile)
+            if entry is not None:
+                found.setdefault(entry[0], (entry[1], entry[2]))
+    return found
+
+
+def _resolve_build(
+    compose: Path, scope: Path, context: str, dockerfile: str
+) -> tuple[Path, Path, str] | None:
+    if "://" in context or context.startswith("git@"):
+        return None  # a remote context has no local files to rewrite
+    ctx = Path(os.path.normpath(compose.parent / context))
+    path = Path(os.path.normpath(ctx / dockerfile))
+    real_scope = Path(os.path.realpath(scope))
+    real_ctx = Path(os.path.realpath(ctx))
+    problem = ""
+    if real_ctx != real_scope and not real_ctx.is_relative_to(real_scope):
+        problem = f"compose build.context {context!r} in {compose} is outside {scope}"
+    return Path(os.path.realpath(path)), ctx, problem
+
+
+def ancestor_composes(start: Path) -> list[Path]:
+    """Compose files in the directories above `start`, up to its repository root."""
+    repo = find_repo(start.resolve())
+    if repo is None:
+        return []
+    out = []
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        out += [directory / n for n in COMPOSE_NAMES if (directory / n).is_file()]
+        if directory == repo:
+            break
+    return out
+
+
+# --- targets -------------------------------------------------------------------------------
+
+
+def discover(paths: Sequence[Path]) -> Iterator[Target]:
+    """Every Dockerfile named by or found under `paths`, each with its build context.
+
+    An explicit file keeps today's behaviour (context = its directory) unless a compose file
+    of its repository says otherwise; a missing path yields a Target with a problem.
+    """
+    for top in paths:
+        if not top.exists() and not top.is_symlink():
+            yield Target(top, top.parent, top.parent, None, problem="no such file or directory")
+        elif top.is_dir():
+            yield from _targets_in_dir(top)
+        else:
+            contexts = compose_contexts(ancestor_composes(top.parent))
+            yield _target(top, top.parent, contexts)
+
+
+def _targets_in_dir(top: Path) -> Iterator[Target]:
+    dockerfiles, composes = walk(top)
+    contexts = compose_contexts([*ancestor_composes(top), *composes])
+    for dockerfile in dockerfiles:
+        yield _target(dockerfile, top, contexts)
+
+
+def _target(dockerfile: Path, default_root: Path, contexts: dict[Path, tuple[Path, str]]) -> Target:
+    repo = find_repo(dockerfile.parent.resolve())
+    named = contexts.get(Path(os.path.realpath(dockerfile)))
+    if named is None:
+        return Target(dockerfile, dockerfile.parent, default_root, repo)
+    context, problem = named
+    # The context may lie beside the Dockerfile's directory, so reads are bounded by the repo.
+    root = repo or Path(os.path.commonpath([context.resolve(), dockerfile.parent.resolve()]))
+    if not problem:
+        context = _as_shown(context, dockerfile)
+    return Target(dockerfile, context, root, repo, problem)
+
+
+def _as_shown(context: Path, dockerfile: Path) -> Path:
+    """The context spelled relative like the Dockerfile path when that one was relative."""
+    if dockerfile.is_absolute():
+        return context
+    try:
+        return Path(os.path.relpath(context))
+    except ValueError:
+        return context
