@@ -308,6 +308,10 @@ _TEMP = re.compile(
     r"os\.(?:CreateTemp|MkdirTemp|TempDir)\(|ioutil\.(?:TempFile|TempDir)\(|"
     r"\.ParseMultipartForm\(|\.FormFile\("
 )
+_OPENED = re.compile(
+    r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile|Stat)|ioutil\.ReadFile|template\.ParseFiles|"
+    r"template\.ParseGlob|http\.Dir|godotenv\.Load)\(\s*\"([^\"]+)\""
+)
 _DYNAMIC_OPEN = re.compile(
     r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile)|ioutil\.ReadFile|template\.ParseFiles|"
     r"template\.ParseGlob|http\.Dir|http\.ServeFile)\(\s*(?:w\s*,\s*r\s*,\s*)?([A-Za-z_][\w.]*)"
@@ -316,16 +320,17 @@ _DYNAMIC_OPEN = re.compile(
 
 @dataclass(frozen=True)
 class Source:
-    """Facts about the Go source that decide the runtime image."""
+    """Facts about the source that decide the runtime image (other recipes fill in literals)."""
 
-    uses_cgo: bool
-    needs_tz: bool
-    needs_tmp: bool
-    literals: tuple[str, ...]  # string literals outside imports and comments
-    embedded: tuple[str, ...]  # //go:embed patterns
-    executes: tuple[str, ...]  # programs run through os/exec
-    dynamic_opens: tuple[str, ...]  # "file.go: os.ReadFile(path)" with a computed path
-    has_tests: bool
+    uses_cgo: bool = False
+    needs_tz: bool = False
+    needs_tmp: bool = False
+    literals: tuple[str, ...] = ()  # string literals outside imports and comments
+    embedded: tuple[str, ...] = ()  # //go:embed patterns
+    executes: tuple[str, ...] = ()  # programs run through os/exec
+    dynamic_opens: tuple[str, ...] = ()  # "file.go: os.ReadFile(path)" with a computed path
+    opened: tuple[str, ...] = ()  # literal paths handed straight to a file-opening call
+    has_tests: bool = False
 
 
 def scan_source(project: Project, context_dir: str) -> Source:
@@ -338,6 +343,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
     embedded: list[str] = []
     executes: list[str] = []
     dynamic: list[str] = []
+    opened: list[str] = []
     cgo = tz = tmp = tzdata = False
     for path in go_files:
         if path.endswith("_test.go"):
@@ -351,6 +357,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
         tz |= "LoadLocation(" in code
         tmp |= bool(_TEMP.search(code))
         executes += _EXEC.findall(code)
+        opened += _OPENED.findall(code)
         dynamic += [f"{path}: {m}" for m in _DYNAMIC_OPEN.findall(code) if m not in {"nil"}]
         body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
         literals += [a or b for a, b in _STRING.findall(body)]
@@ -363,6 +370,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
         embedded=tuple(embedded),
         executes=tuple(dict.fromkeys(executes)),
         dynamic_opens=tuple(dynamic),
+        opened=tuple(dict.fromkeys(opened)),
         has_tests=has_tests,
     )
 

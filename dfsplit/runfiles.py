@@ -82,6 +82,12 @@ def _top_dir(model: StageModel, workdir: str, absolute: str) -> str | None:
 
 
 def _warn_unresolved(model: StageModel, source: Source, found: Found, workdir: str) -> None:
+    for literal in source.opened:
+        if not literal.startswith("/") and _resolve(model, workdir, literal) is None:
+            found.warnings.append(
+                f"the app opens {literal!r}, which the build does not copy into {workdir}: "
+                "it was missing from the original image too, unless mounted at run time"
+            )
     if source.dynamic_opens:
         found.warnings.append(
             "the app opens files by computed path ("

@@ -214,7 +214,7 @@ def _image(builder_image: str, facts: java.MavenFacts, options: Options) -> tupl
 
 def _source(project: Project, build: Build) -> Source:
     literals = java.java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
-    return Source(False, False, False, literals, (), (), (), False)
+    return Source(literals=literals)
 
 
 def _is_build_input(model: StageModel, path: str) -> bool:
