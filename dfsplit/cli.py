@@ -15,6 +15,8 @@ import typer
 from dfsplit import __version__
 
 if TYPE_CHECKING:
+    from dfsplit.bulk import Job, Result
+    from dfsplit.config import Policy
     from dfsplit.model import Options, Outcome
     from dfsplit.prove import Config
     from dfsplit.verify_view import Format
@@ -101,33 +103,83 @@ def _process(target: Path, options: Options) -> tuple[Outcome, Path | None]:
     return core.split(project, options), real
 
 
-def _diff(outcome: Outcome) -> str:
-    from dfsplit.diff import unified_diff
+# --- rewrite (bulk: discovery, config, parallel map, reports, patches) -----------------------
 
-    path = outcome.path.lstrip("/")  # a/<path> must stay relative for git apply
-    text = unified_diff(outcome.old, outcome.new, path)
-    base = os.path.dirname(path)
-    for new in outcome.new_files:
-        text += unified_diff(None, new.text.encode("utf-8"), os.path.join(base, new.rel))
-    return text
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", metavar="N", min=1, show_default=False,
+                 help="Files processed in parallel (default: the number of CPUs)."),
+]  # fmt: skip
+ReportFile = Annotated[
+    Path | None,
+    typer.Option("--report", metavar="FILE.json|FILE.md", help="Write a JSON report, or a "
+                 "Markdown pull-request body with a mermaid diagram of the stages."),
+]  # fmt: skip
+PatchDir = Annotated[
+    Path | None,
+    typer.Option("--patch-dir", metavar="DIR", help="Write one git-applicable <repo>.patch "
+                 "per repository (a directory with .git) into DIR."),
+]  # fmt: skip
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="FILE", help="Organisation policy (TOML), below the "
+                 "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
+                 "below the command-line flags."),
+]  # fmt: skip
 
 
-def _apply(outcome: Outcome, real: Path) -> Outcome:
-    from dfsplit import files
-    from dfsplit.model import Outcome, Status
+def _policies(config_file: Path | None, no_tester: bool, gate: bool, cache: bool
+              ) -> tuple[Policy | None, Policy]:  # fmt: skip
+    """The --config policy (a bad one is a usage error) and the flags given, as a policy."""
+    from dfsplit import config
 
-    changes: list[tuple[Path, bytes, bytes | None]] = [(real, outcome.new, outcome.old)]
-    changes += [(real.parent / f.rel, f.text.encode("utf-8"), None) for f in outcome.new_files]
-    try:
-        files.write_all(changes)
-    except files.FileError as exc:
-        return Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, str(exc))
-    return outcome
+    org = None
+    if config_file is not None:
+        problem = ""
+        try:
+            org = config.load_file(config_file)
+        except config.ConfigError as exc:
+            problem = str(exc)
+        if problem:  # one plain line naming file and key, not a wrapped usage box
+            print(f"error: --config: {problem}", file=sys.stderr)
+            raise typer.Exit(2)
+    flags = config.Policy(source="command line", tester=False if no_tester else None,
+                          gate_tests=True if gate else None,
+                          cache_mounts=True if cache else None)  # fmt: skip
+    return org, flags
+
+
+def _run_bulk(jobs: list[Job], workers: int) -> list[Result]:
+    """The parallel map, with a progress bar on stderr when it is a terminal."""
+    from dfsplit import bulk
+
+    if not (sys.stderr.isatty() and len(jobs) >= bulk.MIN_PARALLEL_FILES):
+        return bulk.run_all(jobs, workers)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("splitting Dockerfiles", total=len(jobs))
+        return bulk.run_all(jobs, workers, lambda done, _: bar.update(task, completed=done))
+
+
+def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
+    from dfsplit.fleet_report import REPORT_SUFFIXES
+
+    if apply and check:
+        raise typer.BadParameter("--apply and --check exclude each other")
+    if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
+        raise typer.BadParameter("the report file must end in .json or .md",
+                                 param_hint="--report")  # fmt: skip
 
 
 @app.command()
 def rewrite(
-    paths: Paths = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Dockerfiles, or directories searched recursively for them "
+                       "(default: .).", show_default=False),
+    ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the rewritten files.")] = False,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when a file would change.")
@@ -148,43 +200,72 @@ def rewrite(
         typer.Option("--verify", help="Build, test and run each rewrite against the original "
                      "with Docker first; print or write only those that pass."),
     ] = False,
+    jobs: Jobs = None,
+    report: ReportFile = None,
+    patch_dir: PatchDir = None,
+    config_file: ConfigFile = None,
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
+    from dfsplit import bulk
     from dfsplit.diff import colorize
-    from dfsplit.model import Status
+    from dfsplit.model import Options, Status
     from dfsplit.report import RunReport, dump_json
 
-    if apply and check:
-        raise typer.BadParameter("--apply and --check exclude each other")
-    options = _options(runtime, no_tester, gate_tests, cache_mounts)
-    run = RunReport(check=check, apply=apply)
-    outcomes = []
-    use_color = sys.stdout.isatty() if color is None else color
+    _check_outputs(report, apply, check)
+    _options(runtime, no_tester, gate_tests, cache_mounts)  # rejects contradictory flags
+    org, flags = _policies(config_file, no_tester, gate_tests, cache_mounts)
+    planned = bulk.plan_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags)
     if verify_first:
         from dfsplit import verify_view
+        from dfsplit.prove import Config
 
         if not verify_view.check_engine():
             raise typer.Exit(2)
+    results = _run_bulk(planned, jobs or os.cpu_count() or 1)
+    run = RunReport(check=check, apply=apply)
+    kept: list[Result] = []
+    use_color = sys.stdout.isatty() if color is None else color
     failed_verify = False
-    for target in paths or [Path(".")]:
-        outcome, real = _process(target, options)
-        if verify_first and outcome.status is Status.CHANGED and real is not None:
-            from dfsplit.prove import Config
-
-            if not verify_view.verify_before_write(outcome, real, Config(options=options)):
+    for job, result in zip(planned, results, strict=True):
+        outcome = result.outcome
+        if verify_first and outcome.status is Status.CHANGED and result.real is not None:
+            assert job.options is not None  # a job without options fails before splitting
+            if not verify_view.verify_before_write(outcome, result.real,
+                                                   Config(options=job.options)):  # fmt: skip
                 failed_verify = True
                 continue
-        if outcome.status is Status.CHANGED and apply and real is not None:
-            outcome = _apply(outcome, real)
-        outcomes.append(outcome)
-        run.outcome(outcome, applied=apply)
-        if outcome.status is Status.CHANGED and not (check or as_json or apply):
-            text = _diff(outcome)
+        if outcome.status is Status.CHANGED and apply:
+            result = bulk.apply(result)
+        kept.append(result)
+        run.outcome(result.outcome, applied=apply)
+        if result.outcome.status is Status.CHANGED and not (check or as_json or apply):
+            text = bulk.diff_text(result)
             sys.stdout.write(colorize(text) if use_color else text)
+    _write_outputs(kept, report, patch_dir, apply)
     if as_json:
-        dump_json(outcomes, run, sys.stdout)
+        dump_json([r.outcome for r in kept], run, sys.stdout)
     print(run.summary(), file=sys.stderr)
     raise typer.Exit(1 if failed_verify else run.exit_code)
+
+
+def _write_outputs(results: list[Result], report: Path | None, patch_dir: Path | None,
+                   applied: bool) -> None:  # fmt: skip
+    """The summary table (several files), --report and --patch-dir."""
+    if report is None and patch_dir is None and len(results) < 2:
+        return
+    from dfsplit import bulk, fleet_report
+
+    if len(results) > 1:
+        print(fleet_report.summary_table([r.outcome for r in results], applied=applied),
+              file=sys.stderr)  # fmt: skip
+    if report is not None:
+        fleet_report.write_report(results, report)
+    if patch_dir is not None:
+        for path in bulk.write_patches(results, patch_dir):
+            print(f"wrote {path}", file=sys.stderr)
+
+
+# --- end of rewrite ---------------------------------------------------------------------------
 
 
 def _verify_config(runtime: str | None, no_tester: bool, gate: bool, cache: bool,

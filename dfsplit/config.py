@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from dfsplit.model import Options
 
@@ -53,29 +54,30 @@ class Policy:
 # --- pure: table -> Policy -----------------------------------------------------------------
 
 
-def parse_table(table: Mapping[str, object], source: Path, known_runtimes: frozenset[str]) -> Policy:
+def parse_table(
+    table: Mapping[str, object], source: Path, known_runtimes: frozenset[str]
+) -> Policy:
     """Validate a `[tool.dfsplit]` table; `templates` is resolved against the file's directory."""
     for key in table:
         if key not in KEYS:
             hint = difflib.get_close_matches(key, KEYS, n=1)
             more = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(KEYS)}"
             raise ConfigError(source, f"unknown key{more}", key)
-    policy = Policy(source=str(source))
+    values: dict[str, Any] = {}
     if "runtime" in table:
-        policy = replace(policy, runtime=_runtime(table["runtime"], source, known_runtimes))
+        values["runtime"] = _runtime(table["runtime"], source, known_runtimes)
     if "registry" in table:
-        policy = replace(policy, registry=_string(table, "registry", source))
+        values["registry"] = _string(table, "registry", source)
     if "uid" in table:
-        policy = replace(policy, uid=_uid(table["uid"], source))
+        values["uid"] = _uid(table["uid"], source)
     for key, name in _BOOL_FIELDS.items():
         if key in table:
-            value = table[key]
-            if not isinstance(value, bool):
-                raise ConfigError(source, f"must be true or false, not {_kind(value)}", key)
-            policy = replace(policy, **{name: value})
+            if not isinstance(table[key], bool):
+                raise ConfigError(source, f"must be true or false, not {_kind(table[key])}", key)
+            values[name] = table[key]
     if "templates" in table:
-        policy = replace(policy, templates=_templates(table, source))
-    return policy
+        values["templates"] = _templates(table, source)
+    return Policy(source=str(source), **values)
 
 
 def _kind(value: object) -> str:
@@ -170,7 +172,7 @@ def _read_table(path: Path) -> Mapping[str, object] | None:
     """The dfsplit table of a file, or None when a pyproject.toml has none."""
     try:
         with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
+            doc: dict[str, Any] = tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
     except tomllib.TOMLDecodeError as exc:

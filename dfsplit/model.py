@@ -206,7 +206,8 @@ class Report:
     framework: str | None = None
     builder_image: str | None = None
     runtime_image: str | None = None
-    artifact: str | None = None
+    artifact: str | None = None  # absolute path in the builder
+    runtime_artifact: str | None = None  # where the runtime holds it, when that path differs
     test_command: str | None = None
     runtime_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # why each decision was made

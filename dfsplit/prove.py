@@ -260,7 +260,8 @@ def required_paths(report: Report | None) -> tuple[str, ...]:
     """The artifact and the runtime files the plan promised the runtime image holds."""
     if report is None:
         return ()
-    wanted = ([report.artifact] if report.artifact else []) + list(report.runtime_files)
+    artifact = report.runtime_artifact or report.artifact
+    wanted = ([artifact] if artifact else []) + list(report.runtime_files)
     return tuple(dict.fromkeys(posixpath.normpath("/" + p.lstrip("/")) for p in wanted))
 
 

@@ -86,6 +86,7 @@ def outcome_json(outcome: Outcome) -> dict[str, object]:
             "runtime": report.runtime_image if report else None,
         },
         "artifact": report.artifact if report else None,
+        "runtime_artifact": (report.runtime_artifact or report.artifact) if report else None,
         "test_command": report.test_command if report else None,
         "runtime_files": list(report.runtime_files) if report else [],
         "notes": list(report.notes) if report else [],

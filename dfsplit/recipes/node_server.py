@@ -339,7 +339,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     test = tester(app, options)
     report = Report(
         recipe="node_server", language="node", framework=framework, builder_image=app.builder_image,
-        runtime_image=image, artifact=artifact.src, test_command=test.commands[0] if test else None,
+        runtime_image=image, artifact=artifact.src or None,
+        test_command=test.commands[0] if test else None,
+        runtime_files=(app.abs(start.entry),) if start.entry else (),
         notes=tuple(app.notes), warnings=tuple(app.warnings),
     )  # fmt: skip
     return Plan(
@@ -505,7 +507,8 @@ def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
     if app.project.has_dir(app.pkg.path("public")):
         steps.append(CopyStep("builder", app.abs("public"), app.abs("public"), chown=NODE_UID))
     app.notes.append("next standalone: .next/standalone, .next/static and public are copied")
-    return tuple(steps), False, _Artifact("builder", src)
+    # No artifact path: .next/standalone lands at the app root, server.js is the runtime file.
+    return tuple(steps), False, _Artifact("builder", "")
 
 
 RECIPE = Recipe(

@@ -62,12 +62,14 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     test = tester(app, options)
     report = Report(
         recipe="node_static", language="node", framework=framework, builder_image=app.builder_image,
-        runtime_image=image, artifact=artifact, test_command=test.commands[0] if test else None,
-        runtime_files=(conf.rel,), notes=tuple(app.notes), warnings=tuple(app.warnings),
+        artifact=artifact, runtime_artifact=HTML_DIR,
+        runtime_image=image, test_command=test.commands[0] if test else None,
+        runtime_files=(f"{HTML_DIR}/index.html", "/etc/nginx/nginx.conf"),
+        notes=tuple(app.notes), warnings=tuple(app.warnings),
     )  # fmt: skip
     return Plan(
         report=report, template="node-static.Dockerfile.j2", edits=tuple(app.edits),
-        runtime=runtime, tester=test, new_files=(conf,),
+        runtime=runtime, tester=test, new_files=(conf,), required_paths=(HTML_DIR,),
     )  # fmt: skip
 
 

@@ -1,0 +1,239 @@
+"""Many Dockerfiles at once: discovery -> jobs (with their policy) -> a parallel map -> results.
+
+The mapped function is `run_job`: read one Dockerfile's project and call the pure
+`core.split`. Results come back in job order (argument order, then sorted paths), however the
+workers finish, so a parallel run prints and writes exactly what a serial one does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dfsplit.config import ConfigError, Finder, Policy, merge
+from dfsplit.discover import Target, discover
+from dfsplit.model import Options, Outcome, Status
+
+# Below this many files a process pool costs more to start than it saves.
+MIN_PARALLEL_FILES = 16
+
+
+@dataclass(frozen=True)
+class Job:
+    target: Target
+    shown: str  # the Dockerfile path as the user sees it
+    options: Options | None  # None: the config that applies to this file is broken
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    target: Target
+    real: Path | None  # the resolved Dockerfile that --apply would write, once it was read
+
+    @property
+    def repo(self) -> Path:
+        """The repository a patch for this file belongs to (or the directory walked)."""
+        return self.target.repo or self.target.root
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+# --- planning (IO: discovery and config files) -----------------------------------------------
+
+
+def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy) -> list[Job]:
+    """One job per distinct Dockerfile, with its options: `org` < the file found < `flags`."""
+    finder = Finder()
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for target in discover(paths):
+        key = os.path.realpath(target.dockerfile)
+        if key in seen:
+            continue  # named twice (a directory and a file in it): process it once
+        seen.add(key)
+        shown = shown_path(target.dockerfile)
+        if target.problem:
+            jobs.append(Job(target, shown, None, target.problem))
+            continue
+        try:
+            found = finder.for_dockerfile(target.dockerfile)
+            policies = [p for p in (org, found, flags) if p is not None]
+            jobs.append(Job(target, shown, merge(cli, *policies)))
+        except ConfigError as exc:
+            jobs.append(Job(target, shown, None, f"bad config: {exc}"))
+    return jobs
+
+
+# --- the mapped function -------------------------------------------------------------------
+
+
+def run_job(job: Job) -> Result:
+    """Read and split one Dockerfile; never raises for a bad file, it becomes a failed Outcome."""
+    from dfsplit import core, files
+
+    target = job.target
+    if job.options is None:
+        return Result(Outcome(job.shown, Status.FAILED, reason=job.problem), target, None)
+    try:
+        project, real = files.load_project(
+            target.dockerfile, context=target.context, root=target.root, shown=job.shown
+        )
+    except files.FileError as exc:
+        return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
+    outcome = core.split(project, job.options)
+    return Result(_explain_template_error(outcome, job.options), target, real)
+
+
+# core.split reports any exception as an internal error; an exception raised by jinja2 while
+# rendering an organisation's own template is that template's fault, so say so instead.
+_TEMPLATE_ERROR = re.compile(
+    r"^internal error \((SecurityError|TemplateSyntaxError|UndefinedError|TemplateNotFound|"
+    r"TemplateRuntimeError): (.*)\); please report it$", re.DOTALL)  # fmt: skip
+
+
+def _explain_template_error(outcome: Outcome, options: Options) -> Outcome:
+    match = _TEMPLATE_ERROR.match(outcome.reason)
+    if outcome.status is not Status.FAILED or not options.template_dir or not match:
+        return outcome
+    kind, message = match.groups()
+    what = "unsafe" if kind == "SecurityError" else "broken"
+    reason = f"custom template in {options.template_dir} is {what} ({kind}: {message})"
+    return replace(outcome, reason=reason)
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def run_all(jobs: Sequence[Job], workers: int, progress: Progress | None = None) -> list[Result]:
+    """`run_job` over all jobs, in a process pool when it pays; results in job order."""
+    if workers <= 1 or len(jobs) < MIN_PARALLEL_FILES:
+        results = []
+        for job in jobs:
+            results.append(run_job(job))
+            if progress:
+                progress(len(results), len(jobs))
+        return results
+    return _run_pool(jobs, workers, progress)
+
+
+def _run_pool(jobs: Sequence[Job], workers: int, progress: Progress | None) -> list[Result]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    import dfsplit.core  # noqa: F401  # imported before forking, so no worker imports it again
+
+    # Chunks amortise pickling; several per worker keep both cores busy until the end.
+    size = max(1, min(64, len(jobs) // (workers * 4)))
+    chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    by_chunk: dict[int, list[Result]] = {}
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[list[Result]], int] = {
+            pool.submit(_run_chunk, chunk): n for n, chunk in enumerate(chunks)
+        }
+        for future in as_completed(futures):
+            by_chunk[futures[future]] = future.result()
+            done += len(by_chunk[futures[future]])
+            if progress:
+                progress(done, len(jobs))
+    return [result for n in range(len(chunks)) for result in by_chunk[n]]
+
+
+def _run_chunk(chunk: list[Job]) -> list[Result]:
+    return [run_job(job) for job in chunk]
+
+
+# --- output: diffs, patches, writes ----------------------------------------------------------
+
+
+def changes(result: Result) -> Iterator[tuple[Path, str, bytes | None, bytes]]:
+    """(real path, path as shown, old bytes or None when new, new bytes) of each file touched."""
+    outcome = result.outcome
+    if outcome.status is not Status.CHANGED or result.real is None:
+        return
+    yield result.real, outcome.path, outcome.old, outcome.new
+    # New files are relative to the build context (see model.NewFile).
+    context = result.target.context
+    for new in outcome.new_files:
+        real = Path(os.path.realpath(context)) / new.rel
+        yield real, shown_path(context / new.rel), None, new.text.encode("utf-8")
+
+
+def diff_text(result: Result, base: Path | None = None) -> str:
+    """The unified diff of one result; paths relative to `base`, else as shown to the user."""
+    from dfsplit.diff import unified_diff
+
+    parts = []
+    for real, shown, old, new in changes(result):
+        rel = shown
+        if base is not None:
+            rel = os.path.relpath(real, os.path.realpath(base)).replace(os.sep, "/")
+        parts.append(unified_diff(old, new, rel.lstrip("/")))  # a/<path> must stay relative
+    return "".join(parts)
+
+
+def patches(results: Sequence[Result]) -> dict[str, str]:
+    """One git-applicable patch per repository: file name -> text, paths from the repo root."""
+    by_repo: dict[Path, list[Result]] = {}
+    for result in results:
+        if result.outcome.status is Status.CHANGED and result.real is not None:
+            by_repo.setdefault(result.repo, []).append(result)
+    out: dict[str, str] = {}
+    for repo in sorted(by_repo):
+        text = "".join(diff_text(r, repo) for r in by_repo[repo])
+        out[_patch_name(repo, out)] = text
+    return out
+
+
+def _patch_name(repo: Path, taken: dict[str, str]) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(os.path.realpath(repo)).name) or "repo"
+    name, n = f"{stem}.patch", 2
+    while name in taken:
+        name, n = f"{stem}-{n}.patch", n + 1
+    return name
+
+
+def apply(result: Result) -> Result:
+    """Write one changed result (atomically, all files or none); a write error fails it."""
+    from dfsplit import files
+
+    writes = [(path, new, old) for path, _, old, new in changes(result)]
+    if not writes:
+        return result
+    try:
+        files.write_all(writes)
+    except files.FileError as exc:
+        outcome = result.outcome
+        failed = Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, str(exc))
+        return replace(result, outcome=failed)
+    return result
+
+
+def write_patches(results: Sequence[Result], directory: Path) -> list[Path]:
+    """Write `<repo>.patch` files into `directory` (created); returns the paths written.
+
+    The IO edge of --patch-dir: it creates patch files only, never touches a project file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in patches(results).items():
+        path = directory / name
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        written.append(path)
+    return written
