@@ -7,7 +7,6 @@ replaces. Validation is strict so that a typo in a policy file is an error, not 
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -15,11 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from dfsplit.model import Options
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
 KEYS = ("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates")
@@ -54,14 +48,29 @@ class Policy:
 # --- pure: table -> Policy -----------------------------------------------------------------
 
 
+def _closest(key: str) -> str | None:
+    """The known key within two edits of a mistyped one (`gate_tests`, `registy`)."""
+
+    def distance(a: str, b: str) -> int:
+        row = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            prev, row[0] = row[0], i
+            for j, cb in enumerate(b, 1):
+                prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        return row[-1]
+
+    scored = sorted((distance(key.replace("_", "-"), k), k) for k in KEYS)
+    return scored[0][1] if scored and scored[0][0] <= 2 else None
+
+
 def parse_table(
     table: Mapping[str, object], source: Path, known_runtimes: frozenset[str]
 ) -> Policy:
     """Validate a `[tool.dfsplit]` table; `templates` is resolved against the file's directory."""
     for key in table:
         if key not in KEYS:
-            hint = difflib.get_close_matches(key, KEYS, n=1)
-            more = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(KEYS)}"
+            hint = _closest(key)
+            more = f" (did you mean '{hint}'?)" if hint else f"; known keys: {', '.join(KEYS)}"
             raise ConfigError(source, f"unknown key{more}", key)
     values: dict[str, Any] = {}
     if "runtime" in table:
@@ -170,6 +179,12 @@ def load_file(path: Path) -> Policy:
 
 def _read_table(path: Path) -> Mapping[str, object] | None:
     """The dfsplit table of a file, or None when a pyproject.toml has none."""
+    # Imported here: most runs find no config file, and start-up time matters.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         with open(path, "rb") as handle:
             doc: dict[str, Any] = tomllib.load(handle)

@@ -265,9 +265,7 @@ def required_paths(report: Report | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(posixpath.normpath("/" + p.lstrip("/")) for p in wanted))
 
 
-def missing_paths(
-    wanted: Sequence[str], listing: Mapping[str, str | None]
-) -> tuple[str, ...]:
+def missing_paths(wanted: Sequence[str], listing: Mapping[str, str | None]) -> tuple[str, ...]:
     """Paths (globs allowed) that the image listing holds neither directly nor via symlinks."""
     return tuple(p for p in wanted if not _present(p, listing))
 

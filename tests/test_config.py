@@ -102,7 +102,9 @@ def _project(tmp_path: Path, case: str = "go-article") -> Path:
 
 def test_found_config_reaches_the_rewrite(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    (project / ".dfsplit.toml").write_text("uid = 10001\n[runtime]\ngo = \"gcr.io/distroless/static-debian12\"\n")
+    (project / ".dfsplit.toml").write_text(
+        'uid = 10001\n[runtime]\ngo = "gcr.io/distroless/static-debian12"\n'
+    )
     out = CliRunner().invoke(app, ["rewrite", str(project)]).stdout
     assert "+FROM gcr.io/distroless/static-debian12 AS runtime" in out
     assert "+USER 10001:10001" in out

@@ -160,7 +160,11 @@ def test_spec_from_fixture_json() -> None:
         "probe": {"http": {"port": 1, "path": "/h", "expect": "ok"}},
     })  # fmt: skip
     assert (spec.env, spec.args, spec.http, spec.exit) == (
-        ("ADDR=127.0.0.1:1",), ("-v",), HttpProbe(1, "/h", "ok"), None)
+        ("ADDR=127.0.0.1:1",),
+        ("-v",),
+        HttpProbe(1, "/h", "ok"),
+        None,
+    )
     assert prove.spec_from_fixture({"probe": {"exit": {"code": 0}}}).exit == ExitProbe(0, None)
 
 
@@ -247,7 +251,7 @@ def test_cli_verifies_the_article(clean: None) -> None:
     args = ["verify", str(FIXTURES / "go-article"), "--json", *_article_flags()]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output[result.output.index("{"):])
+    doc = json.loads(result.output[result.output.index("{") :])
     entry = doc["files"][0]
     assert entry["verdict"] == "pass", entry["problems"]
     assert entry["tester"]["status"] == "passed"

