@@ -6,13 +6,14 @@ Everything else in dfsplit works on bytes and strings; only this module touches 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import os
+import re
 import stat
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from dfsplit.model import Project
@@ -97,6 +98,7 @@ def snapshot_context(
         raise FileError(context_dir, "build context is not a directory")
     names: list[str] = []
     contents: dict[str, bytes] = {}
+    wanted = _globs_regex(tuple(patterns))
     pending = [""]
     while pending and len(names) < max_files:
         rel_dir = pending.pop(0)
@@ -107,7 +109,7 @@ def snapshot_context(
                     pending.append(rel)
                 continue
             names.append(rel)
-            if any(glob_match(p, rel) for p in patterns):
+            if wanted.match(rel):
                 data = _read_small(entry, max_bytes)
                 if data is not None:
                     contents[rel] = data
@@ -144,19 +146,51 @@ def glob_match(pattern: str, rel_path: str) -> bool:
 
     "go.mod" and "*.go" match only at the context root; "**/*.go" matches at any depth.
     """
-    pat = pattern.removeprefix("./").split("/")
-    return _match_parts(pat, rel_path.split("/"))
+    return _globs_regex((pattern,)).match(rel_path) is not None
 
 
-def _match_parts(pat: list[str], parts: list[str]) -> bool:
-    if not pat:
-        return not parts
-    if pat[0] == "**":
-        # "**" absorbs zero or more leading directories, never the final file name.
-        return any(_match_parts(pat[1:], parts[i:]) for i in range(len(parts)))
-    if not parts or not fnmatch.fnmatchcase(parts[0], pat[0]):
-        return False
-    return _match_parts(pat[1:], parts[1:])
+@lru_cache(maxsize=32)
+def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regex for several globs: the snapshot tests every file against all."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{_glob_regex(p)})" for p in patterns) + r"\Z")
+
+
+def _glob_regex(pattern: str) -> str:
+    out: list[str] = []
+    parts = pattern.removeprefix("./").split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            # "**" absorbs zero or more leading directories, never the final file name.
+            out.append("(?:[^/]+/)*" if not last else "(?!)")
+            continue
+        out.append(_segment(part))
+        if not last:
+            out.append("/")
+    return "".join(out)
+
+
+def _segment(part: str) -> str:
+    """One path segment of a glob: `*` and `?` stay inside the segment."""
+    out: list[str] = []
+    i = 0
+    while i < len(part):
+        ch = part[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[" and "]" in part[i + 2 :]:
+            end = part.index("]", i + 2)
+            inner = part[i + 1 : end]
+            out.append("[^" + inner[1:] + "]" if inner.startswith("!") else "[" + inner + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
 
 
 # --- writing ---------------------------------------------------------------------------------
