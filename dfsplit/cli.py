@@ -353,8 +353,23 @@ def detect(
     raise typer.Exit(run.exit_code)
 
 
+def _template_cache() -> None:
+    """Compiled templates under the user's cache directory, when one can be made."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "dfsplit", f"templates-{__version__}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return
+    if os.access(directory, os.W_OK):
+        from dfsplit import render
+
+        render.cache_compiled_templates(directory)
+
+
 def main() -> None:
     """Console-script entry point; usage errors exit 2, nothing else raises to the user."""
+    _template_cache()
     try:
         app()
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 class Refuse(Exception):
@@ -111,8 +112,16 @@ class Project:
         return rel in self.context_files
 
     def has_dir(self, rel: str) -> bool:
-        prefix = rel.rstrip("/") + "/"
-        return any(p.startswith(prefix) for p in self.context_files)
+        return rel.rstrip("/") in self.directories
+
+    @cached_property
+    def directories(self) -> frozenset[str]:
+        """Every directory that holds a context file (computed once: recipes ask often)."""
+        out: set[str] = set()
+        for path in self.context_files:
+            parts = path.split("/")[:-1]
+            out.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        return frozenset(out)
 
     def text(self, rel: str) -> str | None:
         """Decoded content of a file the IO edge read, or None."""

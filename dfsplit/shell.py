@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _SEPARATORS = {"&&", "||", ";", "|", "&", ";;"}
 _REDIRECT = re.compile(r"^[0-9]*(>>?|<<?|>&|<&|&>|>\|)$")
@@ -42,6 +43,13 @@ def _tokens(script: str) -> list[str] | None:
 
 def split_commands(script: str) -> list[Command] | None:
     """The simple commands of a shell script, in order; None when it cannot be read."""
+    commands = _split_cached(script)
+    return list(commands) if commands is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _split_cached(script: str) -> tuple[Command, ...] | None:
+    # Cached: the recipes read the same RUN lines several times. Commands are frozen.
     tokens = _tokens(script)
     if tokens is None:
         return None
@@ -60,7 +68,7 @@ def split_commands(script: str) -> list[Command] | None:
             skip_next = True
         else:
             words.append(tok)
-    return commands
+    return tuple(commands)
 
 
 def _command(words: list[str]) -> Command:

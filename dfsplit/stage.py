@@ -9,6 +9,7 @@ import fnmatch
 import posixpath
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
 from dockerfile_parse.util import WordSplitter
@@ -42,20 +43,22 @@ class Copied:
     index: int  # position of the instruction in the stage
 
 
-def parse_pairs(value: str) -> list[tuple[str, str, str]]:
-    """ENV/LABEL/ARG pairs as (key, value, raw `key=value` token)."""
+@lru_cache(maxsize=4096)
+def parse_pairs(value: str) -> tuple[tuple[str, str, str], ...]:
+    """ENV/LABEL/ARG pairs as (key, value, raw `key=value` token). Cached: every walk of a
+    stage reads the same instructions again."""
     words = list(WordSplitter(value).split(dequote=False))
     if not words:
-        return []
+        return ()
     if "=" not in words[0]:  # legacy `ENV KEY value words`
         key, _, rest = value.strip().partition(" ")
         raw_val = rest.strip()
-        return [(key, WordSplitter(raw_val).dequote(), f"{key}={raw_val}")]
+        return ((key, WordSplitter(raw_val).dequote(), f"{key}={raw_val}"),)
     pairs = []
     for word in words:
         key, _, raw_val = word.partition("=")
         pairs.append((WordSplitter(key).dequote(), WordSplitter(raw_val).dequote(), word))
-    return pairs
+    return tuple(pairs)
 
 
 class StageModel:
@@ -176,8 +179,8 @@ class StageModel:
                 return src
             if not abs_path.startswith(dest.rstrip("/") + "/"):
                 return None
-            rel = posixpath.relpath(abs_path, dest)
-            candidate = rel if src == "." else posixpath.join(src, rel)
+            rel = abs_path[len(dest.rstrip("/")) + 1 :]
+            candidate = rel if src == "." else f"{src}/{rel}"
             return candidate if self._exists(candidate) else None
         target = posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest
         return src if abs_path == target and self.project.has(src) else None
@@ -229,12 +232,19 @@ class StageModel:
 
 
 def copy_words(args: str) -> list[str] | None:
-    stripped = args.strip()
+    """Sources and destination of a COPY/ADD (JSON or plain form)."""
+    words = _copy_words(args.strip())
+    return list(words) if words is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _copy_words(stripped: str) -> tuple[str, ...] | None:
     if stripped.startswith("["):
         from dfsplit.dockerfile import is_exec_form
 
-        return is_exec_form(stripped)
-    return list(WordSplitter(stripped).split())
+        argv = is_exec_form(stripped)
+        return tuple(argv) if argv is not None else None
+    return tuple(WordSplitter(stripped).split())
 
 
 def _is_glob(path: str) -> bool:
