@@ -312,6 +312,10 @@ _OPENED = re.compile(
     r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile|Stat)|ioutil\.ReadFile|template\.ParseFiles|"
     r"template\.ParseGlob|http\.Dir|godotenv\.Load)\(\s*\"([^\"]+)\""
 )
+_WRITES = re.compile(
+    r"\bos\.(?:Create|WriteFile|Mkdir|MkdirAll|OpenFile|Rename)\(|ioutil\.WriteFile\(|"
+    r"sql\.Open\(\s*\"sqlite3?\""
+)
 _DYNAMIC_OPEN = re.compile(
     r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile)|ioutil\.ReadFile|template\.ParseFiles|"
     r"template\.ParseGlob|http\.Dir|http\.ServeFile)\(\s*(?:w\s*,\s*r\s*,\s*)?([A-Za-z_][\w.]*)"
@@ -330,6 +334,7 @@ class Source:
     executes: tuple[str, ...] = ()  # programs run through os/exec
     dynamic_opens: tuple[str, ...] = ()  # "file.go: os.ReadFile(path)" with a computed path
     opened: tuple[str, ...] = ()  # literal paths handed straight to a file-opening call
+    writes: tuple[str, ...] = ()  # "file.go: os.Create(" calls that write to the filesystem
     has_tests: bool = False
 
 
@@ -344,6 +349,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
     executes: list[str] = []
     dynamic: list[str] = []
     opened: list[str] = []
+    writes: list[str] = []
     cgo = tz = tmp = tzdata = False
     for path in go_files:
         if path.endswith("_test.go"):
@@ -358,6 +364,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
         tmp |= bool(_TEMP.search(code))
         executes += _EXEC.findall(code)
         opened += _OPENED.findall(code)
+        writes += [f"{path}: {m.split('(')[0]}" for m in _WRITES.findall(code)]
         dynamic += [f"{path}: {m}" for m in _DYNAMIC_OPEN.findall(code) if m not in {"nil"}]
         body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
         literals += [a or b for a, b in _STRING.findall(body)]
@@ -371,6 +378,7 @@ def scan_source(project: Project, context_dir: str) -> Source:
         executes=tuple(dict.fromkeys(executes)),
         dynamic_opens=tuple(dynamic),
         opened=tuple(dict.fromkeys(opened)),
+        writes=tuple(dict.fromkeys(writes)),
         has_tests=has_tests,
     )
 

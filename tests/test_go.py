@@ -524,3 +524,10 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
     df = dockerfile.parse(text.encode())
     model = StageModel(df, df.stages()[0], project, {})
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
+
+
+def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
+    main = 'package main\n\nimport "os"\n\nfunc main() { os.WriteFile("data.txt", nil, 0o600) }\n'
+    out = split(SIMPLE, {"main.go": main})
+    assert out.report is not None
+    assert any("writes files (main.go: os.WriteFile)" in w for w in out.report.warnings)

@@ -104,6 +104,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
+    if source.writes:
+        warnings.append(
+            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
+            f"{kept.user}: directories it writes to must be writable by that user"
+        )
     needs = _needs(model, kept, start, shipped, module, source, builder_kind)
     image, kind = _runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
