@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dfsplit import engine, prove
 from dfsplit.model import Options
-from dfsplit.verify_view import StderrProgress, human_size, progress_on_stderr, ratio_text
+from dfsplit.report_verify import StderrProgress, human_size, progress_on_stderr, ratio_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ("fixture", "naive", "rewritten", "ratio", "verdict")

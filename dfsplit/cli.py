@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from dfsplit.config import Policy
     from dfsplit.model import Options, Outcome
     from dfsplit.prove import Config
-    from dfsplit.verify_view import Format
+    from dfsplit.report_verify import Format
 
 EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
 2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
@@ -216,10 +216,10 @@ def rewrite(
     org, flags = _policies(config_file, no_tester, gate_tests, cache_mounts)
     planned = bulk.plan_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags)
     if verify_first:
-        from dfsplit import verify_view
+        from dfsplit import report_verify
         from dfsplit.prove import Config
 
-        if not verify_view.check_engine():
+        if not report_verify.check_engine():
             raise typer.Exit(2)
     results = _run_bulk(planned, jobs or os.cpu_count() or 1)
     run = RunReport(check=check, apply=apply)
@@ -230,7 +230,7 @@ def rewrite(
         outcome = result.outcome
         if verify_first and outcome.status is Status.CHANGED and result.real is not None:
             assert job.options is not None  # a job without options fails before splitting
-            if not verify_view.verify_before_write(outcome, result.real,
+            if not report_verify.verify_before_write(outcome, result.real,
                                                    Config(options=job.options)):  # fmt: skip
                 failed_verify = True
                 continue
@@ -316,7 +316,7 @@ def verify_command(
 
     Exit codes: 0 verified; 1 a rewrite does not build, fails its tests or behaves
     differently; 2 no Docker engine (or usage error); 123 a file was refused or failed."""
-    from dfsplit import verify_view
+    from dfsplit import report_verify
 
     if fmt not in ("table", "json", "markdown"):
         raise typer.BadParameter("--format must be table, json or markdown")
@@ -324,7 +324,7 @@ def verify_command(
                             run_arg, startup_seconds, oneshot,
                             (probe_port, probe_path, probe_expect), keep_images)
     chosen = cast("Format", "json" if as_json else fmt)
-    raise typer.Exit(verify_view.run_verify(paths or [Path(".")], config, chosen))
+    raise typer.Exit(report_verify.run_verify(paths or [Path(".")], config, chosen))
 
 
 @app.command()

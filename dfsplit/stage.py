@@ -15,6 +15,7 @@ from functools import lru_cache
 from dockerfile_parse.util import WordSplitter
 
 from dfsplit import shell
+from dfsplit.dockerfile import is_exec_form
 from dfsplit.dockerignore import Dockerignore
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
@@ -240,8 +241,6 @@ def copy_words(args: str) -> list[str] | None:
 @lru_cache(maxsize=4096)
 def _copy_words(stripped: str) -> tuple[str, ...] | None:
     if stripped.startswith("["):
-        from dfsplit.dockerfile import is_exec_form
-
         argv = is_exec_form(stripped)
         return tuple(argv) if argv is not None else None
     return tuple(WordSplitter(stripped).split())
@@ -268,8 +267,6 @@ def run_script(ins: Instruction) -> str:
     if ins.heredocs and ins.args.lstrip().startswith("<<"):
         return "\n".join(h.body for h in ins.heredocs)
     if ins.args.lstrip().startswith("["):
-        from dfsplit.dockerfile import is_exec_form
-
         argv = is_exec_form(ins.args.strip())
         if argv is not None:
             return shlex.join(argv)

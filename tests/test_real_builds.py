@@ -14,7 +14,7 @@ from engine_helpers import buildable_cases, leftovers, requires_engine, verify_c
 from fixture_cases import Case, case_ids
 
 from dfsplit import prove
-from dfsplit.verify_view import human_size, ratio_text
+from dfsplit.report_verify import human_size, ratio_text
 
 pytestmark = [pytest.mark.engine, requires_engine()]
 CASES = buildable_cases()

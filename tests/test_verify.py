@@ -16,7 +16,7 @@ from fixture_cases import FIXTURES, Case, cases
 from rich.console import Console
 from typer.testing import CliRunner
 
-from dfsplit import prove, verify_view
+from dfsplit import prove, report_verify
 from dfsplit.cli import app
 from dfsplit.engine import HttpAnswer
 from dfsplit.model import Outcome, Report, Status
@@ -172,7 +172,7 @@ def test_spec_from_fixture_json() -> None:
 
 
 def test_markdown_has_before_after_table_and_stage_graph() -> None:
-    text = verify_view.to_markdown([_measured()])
+    text = report_verify.to_markdown([_measured()])
     assert "| | before (original) | after (rewrite) |" in text
     assert "| image size | 641.0 MB | 6.7 MB (1.0 %, 95x smaller) |" in text
     assert "| tests (tester stage) | - | passed (14.0 s) |" in text
@@ -183,14 +183,14 @@ def test_markdown_has_before_after_table_and_stage_graph() -> None:
 
 def test_markdown_of_a_failure_lists_problems_and_log() -> None:
     failed = _measured(tester=prove.TesterResult("failed", 9.0, ("--- FAIL: TestX", "FAIL")))
-    text = verify_view.to_markdown([failed, FileResult("b", "refused", reason="no FROM")])
+    text = report_verify.to_markdown([failed, FileResult("b", "refused", reason="no FROM")])
     assert "**Problems:**\n\n- the tests fail in the tester stage" in text
     assert "<summary>tests, last lines</summary>" in text and "--- FAIL: TestX" in text
     assert "### ⛔ `b`: refused\n\nno FROM" in text
 
 
 def test_json_is_complete_and_serialisable() -> None:
-    doc = json.loads(json.dumps(verify_view.to_json([_measured(), FileResult("b", "unchanged")])))
+    doc = json.loads(json.dumps(report_verify.to_json([_measured(), FileResult("b", "unchanged")])))
     first = doc["files"][0]
     assert doc["exit_code"] == 0
     assert first["verdict"] == "pass" and first["original"]["size"] == 640_953_007
@@ -200,7 +200,7 @@ def test_json_is_complete_and_serialisable() -> None:
 
 def test_terminal_table() -> None:
     console = Console(record=True, width=140)
-    verify_view.print_table(_measured(rewrite_run=_up("x", 404)), console)
+    report_verify.print_table(_measured(rewrite_run=_up("x", 404)), console)
     text = console.export_text()
     assert "app/Dockerfile" in text and "fail" in text
     assert "641.0 MB" in text and "6.7 MB" in text and "HTTP status differs" in text

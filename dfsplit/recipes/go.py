@@ -16,6 +16,7 @@ from dfsplit.golang import (
     Module,
     ModuleLookup,
     Source,
+    binary_name,
     cgo_modules,
     find_builds,
     parse_flags,
@@ -275,8 +276,6 @@ def _go_run(
     files = [w for w in rest if w.endswith(".go")]
     package_words = files or rest[:1] or ["."]
     app_args = rest[len(package_words) :]
-    from dfsplit.golang import binary_name
-
     cwd = model.final.workdir
     name = binary_name(package_words[0], cwd, modules(cwd))
     output = posixpath.join(GO_RUN_DIR, name)
