@@ -49,6 +49,13 @@ def read_dockerfile(
     path: Path, *, root: Path | None = None, limit: int = MAX_DOCKERFILE_BYTES
 ) -> bytes:
     """Return the raw bytes of a regular file inside `root` (default: the file's directory)."""
+    return read_resolved(path, root=root, limit=limit)[0]
+
+
+def read_resolved(
+    path: Path, *, root: Path | None = None, limit: int = MAX_DOCKERFILE_BYTES
+) -> tuple[bytes, Path]:
+    """`read_dockerfile`, plus the resolved path that a later write must target."""
     resolved = resolve_within(path, path.parent if root is None else root)
     try:
         info = os.stat(resolved)
@@ -69,7 +76,7 @@ def read_dockerfile(
     if len(data) > limit:
         size = max(info.st_size, len(data))
         raise FileError(path, f"is {size} bytes, over the {limit}-byte limit")
-    return data
+    return data, resolved
 
 
 def _reason(exc: OSError) -> str:
@@ -378,7 +385,7 @@ def load_project(
     from dfsplit.recipes import wanted_patterns
 
     context = context or dockerfile.parent
-    raw = read_dockerfile(dockerfile, root=root or dockerfile.parent)
+    raw, resolved = read_resolved(dockerfile, root=root or dockerfile.parent)
     names, contents = snapshot_context(context, wanted_patterns())
     project = Project(
         path=shown or str(dockerfile),
@@ -387,4 +394,4 @@ def load_project(
         contents=contents,
         dockerfile_name=os.path.relpath(dockerfile, context).replace(os.sep, "/"),
     )
-    return project, resolve_within(dockerfile, root or dockerfile.parent)
+    return project, resolved
