@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from dfsplit.config import ConfigError, Finder, Policy, merge
 from dfsplit.discover import Target, discover
+from dfsplit.files import shown_path
 from dfsplit.model import Options, Outcome, Status
 
 if TYPE_CHECKING:
@@ -43,15 +44,6 @@ class Result:
     def repo(self) -> Path:
         """The repository a patch for this file belongs to (or the directory walked)."""
         return self.target.repo or self.target.root
-
-
-def shown_path(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 # --- planning (IO: discovery and config files) -----------------------------------------------
@@ -97,24 +89,7 @@ def run_job(job: Job) -> Result:
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
     outcome = core.split(project, job.options)
-    return Result(_explain_template_error(outcome, job.options), target, real)
-
-
-# core.split reports any exception as an internal error; an exception raised by jinja2 while
-# rendering an organisation's own template is that template's fault, so say so instead.
-_TEMPLATE_ERROR = re.compile(
-    r"^internal error \((SecurityError|TemplateSyntaxError|UndefinedError|TemplateNotFound|"
-    r"TemplateRuntimeError): (.*)\); please report it$", re.DOTALL)  # fmt: skip
-
-
-def _explain_template_error(outcome: Outcome, options: Options) -> Outcome:
-    match = _TEMPLATE_ERROR.match(outcome.reason)
-    if outcome.status is not Status.FAILED or not options.template_dir or not match:
-        return outcome
-    kind, message = match.groups()
-    what = "unsafe" if kind == "SecurityError" else "broken"
-    reason = f"custom template in {options.template_dir} is {what} ({kind}: {message})"
-    return replace(outcome, reason=reason)
+    return Result(outcome, target, real)
 
 
 # --- the map ---------------------------------------------------------------------------------

@@ -78,24 +78,15 @@ def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> O
     return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
 
 
-def _shown(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def _process(target: Path, options: Options) -> tuple[Outcome, Path | None]:
     """Read, split: never raises for a bad file, it becomes a failed Outcome."""
     from dfsplit import core, files
     from dfsplit.model import Outcome, Status
 
-    shown = _shown(target)
+    shown = files.shown_path(target)
     try:
         dockerfile = files.find_dockerfile(target)
-        shown = _shown(dockerfile)
+        shown = files.shown_path(dockerfile)
         root = target if target.is_dir() else target.parent
         project, real = files.load_project(dockerfile, root=root, shown=shown)
     except files.FileError as exc:

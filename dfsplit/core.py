@@ -40,6 +40,8 @@ def split(project: Project, options: Options) -> Outcome:
         return Outcome(project.path, Status.UNCHANGED, old, old, reason=exc.reason, report=report)
     except Refuse as exc:
         return Outcome(project.path, Status.REFUSED, old, old, reason=exc.reason, report=report)
+    except render.CustomTemplateError as exc:
+        return Outcome(project.path, Status.FAILED, old, old, reason=str(exc), report=report)
     except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
         return Outcome(project.path, Status.FAILED, old, old, reason=reason, report=report)

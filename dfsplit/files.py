@@ -363,6 +363,16 @@ def _fsync_dir(directory: Path) -> None:
 
 # --- projects ------------------------------------------------------------------------------
 
+
+def shown_path(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile", "dockerfile", "containerfile")
 
 

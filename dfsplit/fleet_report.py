@@ -44,7 +44,7 @@ class FileEntry:
 
 def _repo_rel(result: Result) -> tuple[str, str]:
     """(the repository as shown, the Dockerfile relative to it)."""
-    from dfsplit.bulk import shown_path
+    from dfsplit.files import shown_path
 
     repo = result.repo
     real = os.path.realpath(result.target.dockerfile)

@@ -707,22 +707,6 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
     return tuple(dict.fromkeys(out))
 
 
-def context_path(model: StageModel, abs_path: str) -> str | None:
-    """StageModel.context_path, plus `COPY pom.xml .`: a file copied onto a directory that
-    exists (the WORKDIR) lands inside it, which the stage model reads as a file named `.`."""
-    found = model.context_path(abs_path)
-    if found is not None:
-        return found
-    directory, name = posixpath.split(posixpath.normpath(abs_path))
-    for copied in reversed(model.copies):
-        ins = model.stage[copied.index]
-        is_dir = copied.dest == model.state_at(ins).workdir
-        same = posixpath.basename(copied.source) == name and copied.dest == directory
-        if same and not copied.into_dir and is_dir and model.project.has(copied.source):
-            return None if model.ignore.excludes(copied.source) else copied.source
-    return None
-
-
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
     return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))

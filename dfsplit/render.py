@@ -57,16 +57,35 @@ def environment(custom: str | None = None) -> jinja2.Environment:
     return env
 
 
+class CustomTemplateError(Exception):
+    """An organisation's own template failed: its fault, not a dfsplit bug."""
+
+
 def render(df: Dockerfile, plan: Plan, custom_templates: str | None = None) -> str:
     """The whole new Dockerfile as text with "\\n" line endings (no BOM)."""
     head = "".join(edits.apply(df, plan.edits, len(df.lines)))
     head = _terminate(head.replace("\r\n", "\n"), df.escape)
-    template = environment(custom_templates).get_template(plan.template)
-    tail = template.render(plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra)
+    tail = _render_template(plan, custom_templates)
     tail = re.sub(r"\n{3,}", "\n\n", tail).strip("\n") + "\n"
     if all(i.lowercase for i in df.instructions):
         tail = _lowercase_keywords(tail)
     return head + "\n" + tail
+
+
+def _render_template(plan: Plan, custom: str | None) -> str:
+    import jinja2
+
+    try:
+        template = environment(custom).get_template(plan.template)
+        return template.render(
+            plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra
+        )
+    except jinja2.TemplateError as exc:
+        if custom is None:
+            raise
+        kind = type(exc).__name__
+        what = "unsafe" if kind == "SecurityError" else "broken"
+        raise CustomTemplateError(f"custom template in {custom} is {what} ({kind}: {exc})") from exc
 
 
 def _terminate(head: str, escape: str) -> str:

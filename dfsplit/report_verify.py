@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -272,11 +271,6 @@ def check_engine() -> bool:
     return True
 
 
-def _shown(path: Path) -> str:
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def verify_target(target: Path, config: prove.Config, progress: StderrProgress) -> FileResult:
     """One PATH argument: a Dockerfile, or a directory holding one (its build context)."""
     from dfsplit import files
@@ -284,8 +278,8 @@ def verify_target(target: Path, config: prove.Config, progress: StderrProgress) 
     try:
         dockerfile = files.find_dockerfile(target)
     except files.FileError as exc:
-        return FileResult(_shown(target), "failed", reason=exc.reason)
-    progress.path = _shown(dockerfile)
+        return FileResult(files.shown_path(target), "failed", reason=exc.reason)
+    progress.path = files.shown_path(dockerfile)
     return prove.verify_file(dockerfile, config, progress, shown=progress.path)
 
 

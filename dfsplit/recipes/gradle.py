@@ -101,7 +101,7 @@ def _build(model: StageModel, project: Project) -> Build:
         raise Refuse("shadowJar: the -all jar's name depends on the Shadow plugin's settings")
     build_rel = next(
         (rel for name in BUILD_FILES
-         if (rel := java.context_path(model, posixpath.join(run.cwd, name))) is not None), None,
+         if (rel := model.context_path(posixpath.join(run.cwd, name))) is not None), None,
     )  # fmt: skip
     text = project.text(build_rel) if build_rel else None
     if build_rel is None or text is None:

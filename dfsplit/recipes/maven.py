@@ -117,7 +117,7 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     program = run.program if run else _start_program(kept, runs)
     cwd = run.cwd if run else model.final.workdir
     pom_abs = posixpath.normpath(posixpath.join(cwd, _pom_flag(run) or "pom.xml"))
-    pom_rel = java.context_path(model, pom_abs)
+    pom_rel = model.context_path(pom_abs)
     text = project.text(pom_rel) if pom_rel else None
     if pom_rel is None or text is None:
         raise Refuse(f"the build reads {pom_abs}, which no COPY puts there from the build context")
