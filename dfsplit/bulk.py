@@ -55,7 +55,7 @@ def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     jobs: list[Job] = []
     seen: set[str] = set()
     for target in discover(paths):
-        key = os.path.realpath(target.dockerfile)
+        key = target.real or os.path.realpath(target.dockerfile)
         if key in seen:
             continue  # named twice (a directory and a file in it): process it once
         seen.add(key)

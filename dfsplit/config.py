@@ -7,6 +7,7 @@ replaces. Validation is strict so that a typo in a policy file is an error, not 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -179,6 +180,12 @@ def load_file(path: Path) -> Policy:
 
 def _read_table(path: Path) -> Mapping[str, object] | None:
     """The dfsplit table of a file, or None when a pyproject.toml has none."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
+    if path.name == "pyproject.toml" and not may_hold_dfsplit_table(data):
+        return None  # most pyproject.toml files found upward are not about dfsplit
     # Imported here: most runs find no config file, and start-up time matters.
     if sys.version_info >= (3, 11):
         import tomllib
@@ -186,10 +193,9 @@ def _read_table(path: Path) -> Mapping[str, object] | None:
         import tomli as tomllib
 
     try:
-        with open(path, "rb") as handle:
-            doc: dict[str, Any] = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
+        doc: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"not valid UTF-8 (byte offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"invalid TOML: {exc}") from None
     if path.name == "pyproject.toml" or "tool" in doc:
@@ -199,6 +205,21 @@ def _read_table(path: Path) -> Mapping[str, object] | None:
             raise ConfigError(path, "must be a table", "tool.dfsplit")
         return table
     return doc
+
+
+# A TOML key or table header sits on one line, so a file that defines tool.dfsplit has a line
+# naming both (`[tool.dfsplit]`, `tool.dfsplit.uid = ...`, `tool = {dfsplit = ...}`), or a
+# `[tool]` table, or a `tool = ` key whose value may span lines. Unicode escapes in quoted
+# keys ("\u0074ool") are not recognised.
+_DFSPLIT_TABLE = re.compile(
+    rb"tool.*dfsplit|^[ \t]*\[[ \t]*[\"']?tool[\"']?[ \t]*\]|^[ \t]*[\"']?tool[\"']?[ \t]*=",
+    re.MULTILINE,
+)
+
+
+def may_hold_dfsplit_table(data: bytes) -> bool:
+    """False only when a pyproject.toml certainly has no [tool.dfsplit]: TOML need not be read."""
+    return _DFSPLIT_TABLE.search(data) is not None
 
 
 class Finder:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dfsplit.model import Detection, Project, Recipe, Refuse
-from dfsplit.recipes import REGISTRY
+from dfsplit.model import Detection, Project, Refuse
+from dfsplit.recipes import REGISTRY, Recipe
 
 
 def detect(project: Project, registry: tuple[Recipe, ...] = REGISTRY) -> tuple[Recipe, Detection]:

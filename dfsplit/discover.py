@@ -11,8 +11,9 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 # Dependency and build-output directories. `build/` is left to .gitignore on purpose: the
 # golang-standards layout keeps real Dockerfiles in build/package/.
@@ -39,11 +40,15 @@ class Target:
     root: Path  # reads (symlinks included) must stay inside this directory
     repo: Path | None  # the nearest enclosing directory with .git, if any
     problem: str = ""  # non-empty: discovery already knows the file cannot be processed
+    # os.path.realpath(dockerfile), which discovery learns cheaply; "" when not known.
+    real: str = field(default="", compare=False)
 
 
 def is_dockerfile_name(name: str) -> bool:
     """Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* (any case)."""
     low = name.lower()
+    if "dockerfile" not in low and "containerfile" not in low:
+        return False  # most names a walk meets: one cheap test settles them
     if low.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
     for base in ("dockerfile", "containerfile"):
@@ -147,45 +152,71 @@ def is_ignored(rules: Sequence[IgnoreRule], rel: str, is_dir: bool) -> bool:
 # --- walking ---------------------------------------------------------------------------------
 
 
+class Found(NamedTuple):
+    """A Dockerfile the walk found, with what the walk learnt on the way to it."""
+
+    path: Path
+    real: str  # os.path.realpath(path)
+    repo: Path | None  # resolved, as find_repo(path.parent.resolve()) gives it
+
+
+class _Frame(NamedTuple):
+    """A directory still to visit."""
+
+    path: str  # as walked from the top
+    rel: str  # relative to `base`, posix: what .gitignore rules match
+    rules: list[IgnoreRule]
+    base: str  # the resolved repository root, or the resolved top outside any repository
+    repo: Path | None
+
+
 def walk(top: Path) -> tuple[list[Path], list[Path]]:
     """Dockerfiles and compose files under `top`, sorted, pruning skipped and ignored paths.
 
     Paths are matched relative to the repository root (so .gitignore files above `top` apply);
-    each repository found below `top` starts its own set of rules, as git does. Strings, not
-    Path objects, inside the loop: a fleet walk visits every file of a thousand clones.
+    each repository found below `top` starts its own set of rules, as git does.
     """
-    dockerfiles: list[Path] = []
+    found, composes = _walk(top)
+    return [f.path for f in found], composes
+
+
+def _walk(top: Path) -> tuple[list[Found], list[Path]]:
+    # Strings, not Path objects, inside the loop: a fleet walk visits every file of a thousand
+    # clones. The walk never enters a symlinked directory, so base + rel is a resolved path and
+    # no Dockerfile needs a realpath of its own unless it is itself a symlink.
+    dockerfiles: list[Found] = []
     composes: list[Path] = []
-    rel_top, rules = _ancestor_rules(top)
-    stack: list[tuple[str, str, list[IgnoreRule]]] = [(str(top), rel_top, rules)]
+    stack = [_top_frame(top)]
     while stack:
-        directory, rel_dir, rules = stack.pop()
+        directory, rel_dir, rules, base, repo = stack.pop()
         entries = _entries(directory)
         names = {e.name for e in entries}
         if directory != str(top) and ".git" in names:
-            rel_dir, rules = "", []  # a nested repository: its ignore rules start afresh
+            # A nested repository: its ignore rules and relative paths start afresh.
+            base = os.path.join(base, rel_dir)
+            rel_dir, rules, repo = "", [], Path(base)
         if ".gitignore" in names:
             rules = rules + _read_rules(Path(directory), rel_dir)
-        subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             is_dir = entry.is_dir(follow_symlinks=False)
             if (is_dir and entry.name in SKIP_DIRS) or (rules and is_ignored(rules, rel, is_dir)):
                 continue
             if is_dir:
-                subdirs.append((entry.path, rel, rules))
+                stack.append(_Frame(entry.path, rel, rules, base, repo))
             elif is_dockerfile_name(entry.name):
-                dockerfiles.append(Path(entry.path))
+                real = os.path.realpath(entry) if entry.is_symlink() else os.path.join(base, rel)
+                dockerfiles.append(Found(Path(entry.path), real, repo))
             elif entry.name in COMPOSE_NAMES:
                 composes.append(Path(entry.path))
-        stack.extend(reversed(subdirs))
-    return sorted(dockerfiles), sorted(composes)
+    # The visiting order does not matter: both lists are sorted here.
+    return sorted(dockerfiles, key=lambda f: f.path), sorted(composes)
 
 
 def _entries(directory: str) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(directory) as it:
-            return sorted(it, key=lambda e: e.name)
+            return list(it)
     except OSError:
         return []  # unreadable directories are skipped like empty ones
 
@@ -198,18 +229,18 @@ def _read_rules(directory: Path, rel_dir: str) -> list[IgnoreRule]:
     return parse_gitignore(text, rel_dir)
 
 
-def _ancestor_rules(top: Path) -> tuple[str, list[IgnoreRule]]:
-    """`top` relative to its repository root, and the rules of .gitignore files above it."""
+def _top_frame(top: Path) -> _Frame:
+    """`top` relative to its repository root, with the rules of .gitignore files above it."""
     here = top.resolve()
     repo = find_repo(here)
     if repo is None or repo == here:
-        return "", []
+        return _Frame(str(top), "", [], str(here), repo)
     rel_top = here.relative_to(repo)
     rules: list[IgnoreRule] = []
     for rel in reversed(rel_top.parents):  # ".", "a", "a/b" for rel_top "a/b/c"
         base = "" if str(rel) == "." else rel.as_posix()
         rules += _read_rules(repo / rel, base)
-    return rel_top.as_posix(), rules
+    return _Frame(str(top), rel_top.as_posix(), rules, str(repo), repo)
 
 
 # --- compose ---------------------------------------------------------------------------------
@@ -316,13 +347,13 @@ def _unquote(value: str) -> str:
     return value
 
 
-def compose_contexts(compose_files: Iterable[Path]) -> dict[Path, tuple[Path, str]]:
-    """Resolved Dockerfile path -> (build context, problem) named by compose `build:` entries.
+def compose_contexts(compose_files: Iterable[Path]) -> dict[str, tuple[Path, str]]:
+    """A Dockerfile's realpath -> (build context, problem) named by compose `build:` entries.
 
     Dockerfile paths are relative to the context, the context to the compose file. A context
     outside the compose file's repository (or a remote one) is recorded as a problem.
     """
-    found: dict[Path, tuple[Path, str]] = {}
+    found: dict[str, tuple[Path, str]] = {}
     for compose in compose_files:
         scope = find_repo(compose.parent) or compose.parent
         try:
@@ -338,7 +369,7 @@ def compose_contexts(compose_files: Iterable[Path]) -> dict[Path, tuple[Path, st
 
 def _resolve_build(
     compose: Path, scope: Path, context: str, dockerfile: str
-) -> tuple[Path, Path, str] | None:
+) -> tuple[str, Path, str] | None:
     if "://" in context or context.startswith("git@"):
         return None  # a remote context has no local files to rewrite
     ctx = Path(os.path.normpath(compose.parent / context))
@@ -348,7 +379,7 @@ def _resolve_build(
     problem = ""
     if real_ctx != real_scope and not real_ctx.is_relative_to(real_scope):
         problem = f"compose build.context {context!r} in {compose} is outside {scope}"
-    return Path(os.path.realpath(path)), ctx, problem
+    return os.path.realpath(path), ctx, problem
 
 
 def ancestor_composes(start: Path) -> list[Path]:
@@ -377,32 +408,38 @@ def discover(paths: Sequence[Path]) -> Iterator[Target]:
     _repo_of.cache_clear()  # the cache lives for one discovery; trees change between runs
     for top in paths:
         if not top.exists() and not top.is_symlink():
-            yield Target(top, top.parent, top.parent, None, problem="no such file or directory")
+            problem = "no such file or directory"
+            yield Target(top, top.parent, top.parent, None, problem, os.path.realpath(top))
         elif top.is_dir():
             yield from _targets_in_dir(top)
         else:
             contexts = compose_contexts(ancestor_composes(top.parent))
-            yield _target(top, top.parent, contexts)
+            yield _target(_named_file(top), top.parent, contexts)
 
 
 def _targets_in_dir(top: Path) -> Iterator[Target]:
-    dockerfiles, composes = walk(top)
+    dockerfiles, composes = _walk(top)
     contexts = compose_contexts([*ancestor_composes(top), *composes])
-    for dockerfile in dockerfiles:
-        yield _target(dockerfile, top, contexts)
+    for found in dockerfiles:
+        yield _target(found, top, contexts)
 
 
-def _target(dockerfile: Path, default_root: Path, contexts: dict[Path, tuple[Path, str]]) -> Target:
-    repo = find_repo(dockerfile.parent.resolve())
-    named = contexts.get(Path(os.path.realpath(dockerfile)))
+def _named_file(path: Path) -> Found:
+    """A Dockerfile named on the command line: resolve what a walk would have learnt."""
+    return Found(path, os.path.realpath(path), find_repo(path.parent.resolve()))
+
+
+def _target(found: Found, default_root: Path, contexts: dict[str, tuple[Path, str]]) -> Target:
+    dockerfile, real, repo = found
+    named = contexts.get(real)
     if named is None:
-        return Target(dockerfile, dockerfile.parent, default_root, repo)
+        return Target(dockerfile, dockerfile.parent, default_root, repo, real=real)
     context, problem = named
     # The context may lie beside the Dockerfile's directory, so reads are bounded by the repo.
     root = repo or Path(os.path.commonpath([context.resolve(), dockerfile.parent.resolve()]))
     if not problem:
         context = _as_shown(context, dockerfile)
-    return Target(dockerfile, context, root, repo, problem)
+    return Target(dockerfile, context, root, repo, problem, real)
 
 
 def _as_shown(context: Path, dockerfile: Path) -> Path:

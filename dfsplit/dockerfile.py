@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dockerfile_parse import DockerfileParser
 
@@ -43,24 +43,36 @@ _DIRECTIVE = re.compile(
     r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
 )
 _HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
+_DQUOTE_ESCAPE = re.compile(r'\\([\\"$])')
 
 
-@dataclass(frozen=True)
-class _Logical:
-    """One instruction as BuildKit sees it, before keyword and flags are split off."""
+def _reject_constant(name: str) -> object:
+    # Go's encoding/json (BuildKit) rejects NaN/Infinity, so they are not exec form.
+    raise ValueError(name)
+
+
+# Stateless, so one instance serves every call (building one per call showed in profiles).
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+class _Logical(NamedTuple):
+    """One instruction as BuildKit sees it, with its keyword split off once."""
 
     start: int
     end: int
     joined: str  # first line plus continuations, escapes removed, without heredoc bodies
     heredocs: tuple[Heredoc, ...]
+    written: str  # the keyword as written, e.g. "run"
+    value: str  # everything after the keyword
 
 
 def parse(raw: bytes, path: str = "Dockerfile") -> Dockerfile:
     """Parse `raw` or raise Refuse; `path` is accepted for callers but reasons never repeat it."""
     text, bom = _decode(raw)
     lines = _split_lines(text)
-    directives, escape = _directives(lines)
-    logicals = _scan(lines, escape)
+    bares = _bares(lines)
+    directives, escape = _directives(bares)
+    logicals = _scan(lines, bares, escape)
     if not logicals:
         raise Refuse("no instructions")
     keywords = _tokenize(logicals)
@@ -70,7 +82,7 @@ def parse(raw: bytes, path: str = "Dockerfile") -> Dockerfile:
         instructions=instructions,
         directives=directives,
         bom=bom,
-        newline=_dominant_newline(lines),
+        newline=_dominant_newline(text),
         escape=escape,
     )
 
@@ -87,17 +99,12 @@ def to_bytes(text: str, df: Dockerfile) -> bytes:
 def is_exec_form(value: str) -> list[str] | None:
     """The list if `value` is exactly a JSON array of strings (exec form), else None."""
     try:
-        parsed = json.loads(value, parse_constant=_reject_constant)
+        parsed = _JSON.decode(value)
     except ValueError:
         return None
     if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
         return parsed
     return None
-
-
-def _reject_constant(name: str) -> object:
-    # Go's encoding/json (BuildKit) rejects NaN/Infinity, so they are not exec form.
-    raise ValueError(name)
 
 
 # --- bytes and lines -----------------------------------------------------------------------
@@ -129,9 +136,10 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _dominant_newline(lines: list[str]) -> str:
-    crlf = sum(1 for line in lines if line.endswith("\r\n"))
-    lf = sum(1 for line in lines if line.endswith("\n")) - crlf
+def _dominant_newline(text: str) -> str:
+    # Lines are split on "\n" only, so these counts are the CRLF and LF line endings.
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
     return "\r\n" if crlf > lf else "\n"
 
 
@@ -140,20 +148,29 @@ def _content(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _bare(line: str) -> str:
-    """Content with leading whitespace removed: what decides blank and comment lines."""
-    return _content(line).lstrip(_GO_SPACE)
+def _bares(lines: list[str]) -> list[str]:
+    """Each line's content without leading whitespace: what decides blank and comment lines.
+
+    Computed once per file, as directives, scan and join each look at them; _content is
+    inlined because this runs for every line.
+    """
+    return [line.rstrip("\r\n").lstrip(_GO_SPACE) for line in lines]
+
+
+def _skipped(bare: str) -> bool:
+    """A blank or comment line, which BuildKit skips (also inside continuations)."""
+    return not bare or bare[0] == "#"
 
 
 # --- directives ----------------------------------------------------------------------------
 
 
-def _directives(lines: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
+def _directives(bares: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
     """Leading parser directives; scanning stops at the first line that is not one."""
     found: list[tuple[str, str]] = []
     escape = "\\"
-    for line in lines:
-        match = _DIRECTIVE.match(_bare(line))
+    for bare in bares:
+        match = _DIRECTIVE.match(bare)
         # An unknown name is an ordinary comment and ends the directive block (as in BuildKit).
         if match is None or match[1].lower() not in DIRECTIVES:
             break
@@ -171,34 +188,33 @@ def _directives(lines: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
 # --- logical instructions ------------------------------------------------------------------
 
 
-def _scan(lines: list[str], escape: str) -> list[_Logical]:
+def _scan(lines: list[str], bares: list[str], escape: str) -> list[_Logical]:
     out: list[_Logical] = []
     i = 0
     while i < len(lines):
-        bare = _bare(lines[i])
-        if not bare or bare.startswith("#"):
+        if _skipped(bares[i]):
             i += 1
             continue
         start = i
-        joined, i = _join(lines, i, escape)
+        joined, i = _join(lines, bares, i, escape)
+        written, value = _split_keyword(joined)
         heredocs: tuple[Heredoc, ...] = ()
-        specs = _heredoc_specs(joined, start)
+        specs = _heredoc_specs(joined, written, value, start)
         if specs:
             heredocs, i = _read_heredocs(lines, i, specs, start)
-        out.append(_Logical(start, i, joined, heredocs))
+        out.append(_Logical(start, i, joined, heredocs, written, value))
     return out
 
 
-def _join(lines: list[str], start: int, escape: str) -> tuple[str, int]:
+def _join(lines: list[str], bares: list[str], start: int, escape: str) -> tuple[str, int]:
     """Join a line with its continuations; returns the text and the next line index."""
-    text, more = _cut_escape(_bare(lines[start]), escape)
+    text, more = _cut_escape(bares[start], escape)
     i = start + 1
     while more and i < len(lines):
-        line = lines[i]
+        line, bare = lines[i], bares[i]
         i += 1
-        bare = _bare(line)
         # BuildKit skips blank and comment lines inside a continuation without ending it.
-        if not bare or bare.startswith("#"):
+        if _skipped(bare):
             continue
         piece, more = _cut_escape(_content(line), escape)
         text += piece
@@ -217,15 +233,15 @@ def _cut_escape(text: str, escape: str) -> tuple[str, bool]:
 # --- heredocs ------------------------------------------------------------------------------
 
 
-def _heredoc_specs(joined: str, start: int) -> list[tuple[str, bool]]:
+def _heredoc_specs(joined: str, written: str, value: str, start: int) -> list[tuple[str, bool]]:
     """(name, strip-tabs) for each heredoc the instruction opens, in order."""
     if "<<" not in joined:
         return []
-    keyword, value = _split_keyword(joined)
-    if keyword.upper() == "ONBUILD":  # ONBUILD RUN <<EOF carries a heredoc too
-        keyword, value = _split_keyword(value)
-    keyword = keyword.upper()
-    if keyword not in HEREDOC_KEYWORDS or _json_args(keyword, value, start) is not None:
+    keyword = written.upper()
+    if keyword == "ONBUILD":  # ONBUILD RUN <<EOF carries a heredoc too
+        inner, value = _split_keyword(value)
+        keyword = inner.upper()
+    if keyword not in HEREDOC_KEYWORDS or _json_value(keyword, value, start) is not None:
         return []
     words = _shell_words(joined)
     specs: list[tuple[str, bool]] = []
@@ -324,7 +340,7 @@ def _unquote(word: str) -> str | None:
             out.append(token[1:-1])
         elif token[0] == '"':
             # Inside double quotes only \" \$ and \\ are escapes; other backslashes stay.
-            out.append(re.sub(r'\\([\\"$])', r"\1", token[1:-1]))
+            out.append(_DQUOTE_ESCAPE.sub(r"\1", token[1:-1]))
         else:
             out.append(token)
         i = end
@@ -367,13 +383,19 @@ def _partition_space(text: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
-def _json_args(keyword: str, value: str, start: int) -> list[object] | None:
-    """The JSON array BuildKit would read from the arguments, or None for shell form.
+def _json_value(keyword: str, value: str, start: int) -> list[object] | None:
+    """_json_args for a value whose --flags are not split off yet."""
+    _, args = _split_flags(keyword, value)
+    return _json_args(keyword, args, start)
+
+
+def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
+    """The JSON array BuildKit would read from `args` (the value after its --flags), or None
+    for shell form.
 
     BuildKit decodes only the first JSON value and silently drops what follows it, and it
     errors on non-string items; both would make our reading differ from docker's, so refuse.
     """
-    _, args = _split_flags(keyword, value)
     if keyword == "HEALTHCHECK":
         first, rest = _split_keyword(args)
         keyword, args = first.upper(), rest
@@ -382,7 +404,7 @@ def _json_args(keyword: str, value: str, start: int) -> list[object] | None:
     if keyword not in JSON_KEYWORDS or not args.startswith("["):
         return None
     try:
-        parsed, end = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(args)
+        parsed, end = _JSON.raw_decode(args)
     except ValueError:
         return None
     if not isinstance(parsed, list):
@@ -399,8 +421,7 @@ def _json_args(keyword: str, value: str, start: int) -> list[object] | None:
 
 def _tokenize(logicals: list[_Logical]) -> list[str]:
     """Keywords from dockerfile-parse, fed one normalised instruction per line."""
-    # A line ending in a backslash would look like a continuation to dockerfile-parse.
-    normal = [re.sub(r"[\\\s]+\Z", "", lg.joined) + "\n" for lg in logicals]
+    normal = [_trim_continuation(lg.joined) + "\n" for lg in logicals]
     parser = DockerfileParser(fileobj=io.BytesIO("".join(normal).encode("utf-8")))
     found = [item for item in parser.structure if item["instruction"] != "COMMENT"]
     if len(found) != len(logicals):
@@ -409,7 +430,7 @@ def _tokenize(logicals: list[_Logical]) -> list[str]:
         )
     keywords: list[str] = []
     for logical, item in zip(logicals, found, strict=True):
-        written, _ = _split_keyword(logical.joined)
+        written = logical.written
         keyword = str(item["instruction"]).upper()
         if written.upper() not in KEYWORDS:
             raise Refuse(f"unknown instruction {written[:40]} at line {logical.start + 1}")
@@ -419,13 +440,26 @@ def _tokenize(logicals: list[_Logical]) -> list[str]:
     return keywords
 
 
+def _trim_continuation(text: str) -> str:
+    """`text` without its trailing run of whitespace and backslashes.
+
+    A line ending in a backslash would look like a continuation to dockerfile-parse.
+    str.rstrip() strips exactly what re's \\s matches (str.isspace), and is much cheaper
+    than a regex on this once-per-instruction path.
+    """
+    text = text.rstrip()
+    while text.endswith("\\"):
+        text = text.rstrip("\\").rstrip()
+    return text
+
+
 def _instruction(logical: _Logical, keyword: str) -> Instruction:
-    written, value = _split_keyword(logical.joined)
+    value = logical.value
     flags, args = _split_flags(keyword, value)
-    _json_args(keyword, value, logical.start)  # refuses arrays BuildKit would misread
+    _json_args(keyword, args, logical.start)  # refuses arrays BuildKit would misread
     if keyword == "ONBUILD":
         inner, inner_value = _split_keyword(value)
-        _json_args(inner.upper(), inner_value, logical.start)
+        _json_value(inner.upper(), inner_value, logical.start)
     return Instruction(
         keyword=keyword,
         value=value,
@@ -434,5 +468,5 @@ def _instruction(logical: _Logical, keyword: str) -> Instruction:
         start=logical.start,
         end=logical.end,
         heredocs=logical.heredocs,
-        lowercase=written.islower(),
+        lowercase=logical.written.islower(),
     )

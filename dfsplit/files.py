@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
+from dfsplit.globs import globs_regex
 from dfsplit.model import Project
 
 MAX_DOCKERFILE_BYTES = 1024 * 1024
@@ -97,7 +96,7 @@ def snapshot_context(
 
     Returns every file's posix path relative to `context_dir` (symlinks included, symlinked
     directories not entered, SKIP_DIRS skipped at any depth) and the contents of the regular,
-    non-symlink files of at most `max_bytes` whose path matches a pattern (see `glob_match`).
+    non-symlink files of at most `max_bytes` whose path matches a pattern (see `globs`).
     Listing stops silently after `max_files` paths, in sorted breadth-first order, so a
     huge context yields a partial but deterministic snapshot.
     """
@@ -105,7 +104,7 @@ def snapshot_context(
         raise FileError(context_dir, "build context is not a directory")
     names: list[str] = []
     contents: dict[str, bytes] = {}
-    wanted = _globs_regex(tuple(patterns))
+    wanted = globs_regex(tuple(patterns))
     pending = [""]
     while pending and len(names) < max_files:
         rel_dir = pending.pop(0)
@@ -146,58 +145,6 @@ def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
     except OSError:
         return None
     return data if len(data) <= max_bytes else None
-
-
-def glob_match(pattern: str, rel_path: str) -> bool:
-    """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
-
-    "go.mod" and "*.go" match only at the context root; "**/*.go" matches at any depth.
-    """
-    return _globs_regex((pattern,)).match(rel_path) is not None
-
-
-@lru_cache(maxsize=32)
-def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One compiled regex for several globs: the snapshot tests every file against all."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{_glob_regex(p)})" for p in patterns) + r"\Z")
-
-
-def _glob_regex(pattern: str) -> str:
-    out: list[str] = []
-    parts = pattern.removeprefix("./").split("/")
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if part == "**":
-            # "**" absorbs zero or more leading directories, never the final file name.
-            out.append("(?:[^/]+/)*" if not last else "(?!)")
-            continue
-        out.append(_segment(part))
-        if not last:
-            out.append("/")
-    return "".join(out)
-
-
-def _segment(part: str) -> str:
-    """One path segment of a glob: `*` and `?` stay inside the segment."""
-    out: list[str] = []
-    i = 0
-    while i < len(part):
-        ch = part[i]
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[" and "]" in part[i + 2 :]:
-            end = part.index("]", i + 2)
-            inner = part[i + 1 : end]
-            out.append("[^" + inner[1:] + "]" if inner.startswith("!") else "[" + inner + "]")
-            i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return "".join(out)
 
 
 # --- writing ---------------------------------------------------------------------------------

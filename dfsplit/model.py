@@ -6,7 +6,7 @@ Everything here is picklable so that a process pool can map `core.split` over ma
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -255,17 +255,6 @@ class Detection:
     framework: str | None = None
     why: tuple[str, ...] = ()
     data: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """One language or framework: how to recognise it and how to plan its split."""
-
-    name: str
-    language: str
-    wants: tuple[str, ...]  # glob patterns of context files whose contents plan/detect read
-    detect: Callable[[Project], Detection | None]
-    plan: Callable[[Dockerfile, Project, Detection, Options], Plan]
 
 
 # --- outcome -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from typer.testing import CliRunner
 from dfsplit import bulk, config
 from dfsplit.cli import app
 from dfsplit.model import Options, Status
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 KNOWN = frozenset({"go", "java", "node", "maven"})
 
@@ -90,6 +96,45 @@ def test_pyproject_table_is_found_upward_and_stops_at_the_repo(tmp_path: Path) -
     assert found is not None and found.uid == "2000:2000"
     (repo / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert config.Finder().for_dockerfile(repo / "svc" / "api" / "Dockerfile") is None
+
+
+DFSPLIT_SPELLINGS = [
+    "[tool.dfsplit]\nuid = 2000\n",
+    '[ tool . "dfsplit" ]\nuid = 2000\n',
+    "['tool'.dfsplit]\r\nuid = 2000\r\n",
+    "tool.dfsplit.uid = 2000\n",
+    '"tool".dfsplit = { uid = 2000 }\n',
+    "tool = { dfsplit = { uid = 2000 } }\n",
+    "[tool]\nruff = {}\ndfsplit = { uid = 2000 }\n",
+    '[ "tool" ]\ndfsplit.uid = 2000\n',
+    "[tool.dfsplit.runtime]\ngo = 'scratch'\n",
+    "[project]\nname = 'x'\n\n  [tool.dfsplit]  # indented, with a comment\n  uid = 2000\n",
+]
+
+
+@pytest.mark.parametrize("text", DFSPLIT_SPELLINGS)
+def test_every_spelling_of_the_table_is_read(text: str, tmp_path: Path) -> None:
+    assert "dfsplit" in tomllib.loads(text)["tool"]  # the spelling is valid TOML for the table
+    assert config.may_hold_dfsplit_table(text.encode())
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert config.Finder().for_dockerfile(tmp_path / "Dockerfile") is not None
+
+
+@pytest.mark.parametrize("text", [
+    "[project]\nname = 'dfsplit'\n[project.scripts]\ndfsplit = 'dfsplit.cli:main'\n",
+    "[tool.ruff]\nline-length = 100\n[tool.hatch.build]\ninclude = ['dfsplit']\n",
+    "[tool.ruff.dfsplit]\nx = 1\n",  # (this one is read: a false alarm costs only a parse)
+])  # fmt: skip
+def test_pyproject_without_the_table_finds_nothing(text: str, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert config.Finder().for_dockerfile(tmp_path / "Dockerfile") is None
+
+
+def test_prefilter_skips_unrelated_pyproject_files() -> None:
+    assert not config.may_hold_dfsplit_table(b"[project]\nname = 'dfsplit'\n[tool.ruff]\nx = 1\n")
+    assert not config.may_hold_dfsplit_table((FIXTURES.parent / "pyproject.toml").read_bytes())
 
 
 def _project(tmp_path: Path, case: str = "go-article") -> Path:

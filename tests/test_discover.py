@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -185,6 +186,34 @@ def test_directory_with_a_root_dockerfile_gives_the_same_result_as_before(
 def test_missing_path_becomes_a_failed_file(tmp_path: Path) -> None:
     [target] = discover.discover([tmp_path / "nope"])
     assert target.problem == "no such file or directory"
+
+
+def test_walk_knows_each_dockerfiles_real_path_and_repo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk derives what realpath and find_repo would say instead of asking each file."""
+    outer = tmp_path / "outer"
+    _touch(outer, "Dockerfile", "a/b/Dockerfile", "nested/svc/Dockerfile")
+    (outer / ".git").mkdir()
+    (outer / "nested" / ".git").mkdir()
+    (outer / "a" / "b" / "svc.Dockerfile").symlink_to("../../nested/svc/Dockerfile")
+    (tmp_path / "alias").symlink_to(outer / "a")  # a symlinked top; never entered from above
+    _touch(tmp_path, "loose/Dockerfile")  # outside any repository
+    monkeypatch.chdir(tmp_path)
+    tops = [tmp_path, outer, Path("alias"), Path("outer/nested/svc"), Path("loose")]
+    targets = [t for top in tops for t in discover.discover([top])]
+    assert len(targets) == 13
+    for target in targets:
+        assert target.real == os.path.realpath(target.dockerfile), target
+        assert target.repo == discover.find_repo(target.dockerfile.parent.resolve()), target
+
+
+def test_a_dockerfile_reached_twice_is_planned_once(tmp_path: Path) -> None:
+    _touch(tmp_path, "Dockerfile")
+    (tmp_path / "prod.Dockerfile").symlink_to("Dockerfile")
+    paths = [tmp_path / "prod.Dockerfile", tmp_path, tmp_path / "Dockerfile"]
+    jobs = bulk.plan_jobs(paths, Options(), None, _no_flags())
+    assert [job.target.dockerfile for job in jobs] == [tmp_path / "prod.Dockerfile"]
 
 
 def test_walk_matches_git_check_ignore(tmp_path: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import dockerfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dfsplit.dockerfile import FLAG_KEYWORDS, is_exec_form, parse, to_bytes
+from dfsplit.dockerfile import FLAG_KEYWORDS, _trim_continuation, is_exec_form, parse, to_bytes
 from dfsplit.model import Dockerfile, Heredoc, Refuse
 
 BOM = b"\xef\xbb\xbf"
@@ -64,6 +66,7 @@ VALID = [
     pytest.param("FROM a\nRUN <<EOF\nx\n  EOF\nEOF\n", id="heredoc-indented-not-end"),
     pytest.param("FROM a\nRUN a \\\n  <<EOF\nx\nEOF\n", id="heredoc-after-continuation"),
     pytest.param("FROM a\nONBUILD RUN <<EOF\nx\nEOF\n", id="heredoc-onbuild"),
+    pytest.param("FROM a\nONBUILD RUN --network=none <<EOF\nx\nEOF\n", id="heredoc-onbuild-flag"),
     pytest.param("FROM a\nRUN <<EOF\nx\nEOF", id="heredoc-no-final-newline"),
     pytest.param('FROM a\nRUN cat <<< "x"\nRUN y\n', id="here-string"),
     pytest.param("FROM a\nRUN echo '<<EOF'\nRUN y\n", id="quoted-lt-lt"),
@@ -77,6 +80,7 @@ VALID = [
         id="flags",
     ),
     pytest.param("FROM a\nRUN\nCMD\n", id="no-arguments"),
+    pytest.param("FROM a\nRUN echo \\\\ \t\\\\\nRUN b\n", id="doubled-escapes-at-end"),
     pytest.param("FROM a\nRUN a\x0cb\n", id="form-feed-not-a-line-break"),
     pytest.param("FROM a\nRUN a \u2028 b\n", id="line-separator-not-a-line-break"),
 ]
@@ -99,6 +103,7 @@ def test_crlf_and_bom_recorded() -> None:
     df = parse(BOM + b"FROM a\r\nRUN x\r\n")
     assert df.bom and df.newline == "\r\n" and df.lines == ("FROM a\r\n", "RUN x\r\n")
     assert parse(b"FROM a\r\nRUN a\nRUN b\n").newline == "\n"
+    assert parse(b"FROM a\r\nRUN a\r\nRUN b\n").newline == "\r\n"
 
 
 def test_no_final_newline() -> None:
@@ -239,6 +244,14 @@ REFUSED = [
     pytest.param(b'FROM a\nCMD ["a"] b\n', "text after the JSON array", id="json-trailing"),
     pytest.param(b"FROM a\nRUN <<$X\nx\n$X\n", "unsupported heredoc delimiter", id="heredoc-var"),
     pytest.param(b'FROM a\nCOPY --from="b" x y\n', "quoted COPY flag --from", id="quoted-flag"),
+    pytest.param(b'FROM a\nRUN --mount="x" <<EOF\nx\nEOF\n', "quoted RUN flag --mount",
+                 id="quoted-flag-heredoc"),
+    pytest.param(b'FROM a\nONBUILD COPY --from="b" x y\n', "quoted COPY flag --from",
+                 id="quoted-flag-onbuild"),
+    pytest.param(b'FROM a\nONBUILD COPY --from=b ["a"] c\n', "text after the JSON array of COPY",
+                 id="json-trailing-onbuild-flag"),
+    pytest.param(b'FROM a\nHEALTHCHECK --interval=5s CMD ["a"] b\n',
+                 "text after the JSON array of CMD", id="json-trailing-healthcheck-flag"),
 ]  # fmt: skip
 
 
@@ -326,3 +339,9 @@ def dockerfiles(draw: st.DrawFn) -> str:
 @given(dockerfiles())
 def test_generated_match_oracle(text: str) -> None:
     check_against_oracle(text)
+
+
+@given(st.text(alphabet="a\\ \t\n\x0c\x1c\x85\xa0\u2028\u3000"))
+def test_trim_continuation_is_the_regex(text: str) -> None:
+    # What dockerfile-parse is fed must not change: str.rstrip() must strip exactly re's \s.
+    assert _trim_continuation(text) == re.sub(r"[\\\s]+\Z", "", text)

@@ -11,13 +11,13 @@ import pytest
 from dfsplit import files
 from dfsplit.files import (
     FileError,
-    glob_match,
     read_dockerfile,
     resolve_within,
     snapshot_context,
     write_all,
     write_atomic,
 )
+from dfsplit.globs import glob_match
 
 DOCKERFILE = b"FROM python:3.12\nRUN pip install .\n"
 

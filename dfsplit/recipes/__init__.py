@@ -1,20 +1,66 @@
 """The ordered registry of recipes: the first whose `detect` claims a project plans it.
 
-A new language is a new module here plus its template under templates/.
+A new language is a new module here (with `detect` and `plan`), a line in REGISTRY and its
+template under templates/. A recipe's module is imported only when a project holds a file the
+recipe reads: a Go repository never pays for loading the Java and Node recipes.
 """
 
 from __future__ import annotations
 
-from dfsplit.model import Recipe
-from dfsplit.recipes import go, gradle, maven, node_server, node_static
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
+
+from dfsplit.globs import globs_regex
+
+if TYPE_CHECKING:
+    from dfsplit.model import Detection, Dockerfile, Options, Plan, Project
+
+
+class _Module(Protocol):
+    def detect(self, project: Project) -> Detection | None: ...
+
+    def plan(self, df: Dockerfile, project: Project, detection: Detection,
+             options: Options) -> Plan: ...  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One language or framework; its logic lives in the module dfsplit.recipes.<name>."""
+
+    name: str
+    language: str
+    wants: tuple[str, ...]  # glob patterns of context files whose contents detect/plan read
+
+    def detect(self, project: Project) -> Detection | None:
+        # Every recipe recognises a project by a file it reads (go.mod, pom.xml, package.json,
+        # ...): without one, its detect cannot claim the project, so its module stays unloaded.
+        wanted = globs_regex(self.wants)
+        if not any(wanted.match(path) for path in project.context_files):
+            return None
+        return self.module().detect(project)
+
+    def plan(self, df: Dockerfile, project: Project, detection: Detection,
+             options: Options) -> Plan:  # fmt: skip
+        return self.module().plan(df, project, detection, options)
+
+    def module(self) -> _Module:
+        return cast(_Module, importlib.import_module(f"{__name__}.{self.name}"))
+
+
+NODE_WANTS = ("**/package.json", "**/yarn.lock", "**/.yarnrc.yml", "**/angular.json",
+              "**/vite.config.*", "**/vue.config.*", "**/astro.config.*", "**/next.config.*",
+              "**/nginx-spa.conf")  # fmt: skip
 
 REGISTRY: tuple[Recipe, ...] = (
-    go.RECIPE,
-    maven.RECIPE,
-    gradle.RECIPE,
-    node_static.RECIPE,  # before node_server: a static front end also has a package.json
-    node_server.RECIPE,
-)
+    Recipe("go", "go", ("**/go.mod", "**/go.sum", "**/*.go", "go.work", "vendor/modules.txt")),
+    Recipe("maven", "java",
+           ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties")),
+    Recipe("gradle", "java", ("**/build.gradle", "**/build.gradle.kts", "**/settings.gradle",
+                              "**/settings.gradle.kts", "**/gradle.properties")),
+    Recipe("node_static", "node", NODE_WANTS),  # before node_server: a front end has a
+    Recipe("node_server", "node", NODE_WANTS),  # package.json too
+)  # fmt: skip
 
 
 def wanted_patterns() -> tuple[str, ...]:

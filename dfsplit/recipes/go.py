@@ -32,7 +32,6 @@ from dfsplit.model import (
     Options,
     Plan,
     Project,
-    Recipe,
     Refuse,
     Report,
     RuntimeStage,
@@ -606,12 +605,3 @@ def _cache_mounts(df: Dockerfile, model: StageModel, build: Build, notes: list[s
         return []
     notes.append("BuildKit cache mounts added for the module and build caches")
     return [edits.add_run_flags(df, ins, _mount_flags(model, ins))]
-
-
-RECIPE = Recipe(
-    name="go",
-    language="go",
-    wants=("**/go.mod", "**/go.sum", "**/*.go", "go.work", "vendor/modules.txt"),
-    detect=detect,
-    plan=plan,
-)

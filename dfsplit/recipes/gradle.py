@@ -18,7 +18,6 @@ from dfsplit.model import (
     Options,
     Plan,
     Project,
-    Recipe,
     Refuse,
     Report,
     TesterStage,
@@ -220,13 +219,3 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     lines = edit.text.split("\n")
     lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, "gradle"))
     return Edit(edit.start, edit.end, "\n".join(lines))
-
-
-RECIPE = Recipe(
-    name="gradle",
-    language="java",
-    wants=("**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts",
-           "**/gradle.properties"),
-    detect=detect,
-    plan=plan,
-)  # fmt: skip

@@ -19,7 +19,6 @@ from dfsplit.model import (
     Options,
     Plan,
     Project,
-    Recipe,
     Refuse,
     Report,
     TesterStage,
@@ -288,12 +287,3 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     lines = edit.text.split("\n")
     lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, ".mvn"))
     return Edit(edit.start, edit.end, "\n".join(lines))
-
-
-RECIPE = Recipe(
-    name="maven",
-    language="java",
-    wants=("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
-    detect=detect,
-    plan=plan,
-)

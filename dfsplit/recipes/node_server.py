@@ -24,7 +24,6 @@ from dfsplit.model import (
     Options,
     Plan,
     Project,
-    Recipe,
     Refuse,
     Report,
     RuntimeStage,
@@ -42,9 +41,6 @@ PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=pro
 PRUNE_STAGE = "prod-deps"
 # Directories an app commonly reads at run time next to its build output.
 RUNTIME_DIRS = ("public", "views", "static", "templates")
-WANTS = ("**/package.json", "**/yarn.lock", "**/.yarnrc.yml", "**/angular.json",
-         "**/vite.config.*", "**/vue.config.*", "**/astro.config.*", "**/next.config.*",
-         "**/nginx-spa.conf")  # fmt: skip
 
 
 # --- shared with node_static: the builder ------------------------------------------------
@@ -509,12 +505,3 @@ def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
     app.notes.append("next standalone: .next/standalone, .next/static and public are copied")
     # No artifact path: .next/standalone lands at the app root, server.js is the runtime file.
     return tuple(steps), False, _Artifact("builder", "")
-
-
-RECIPE = Recipe(
-    name="node_server",
-    language="node",
-    wants=WANTS,
-    detect=detect,
-    plan=plan,
-)

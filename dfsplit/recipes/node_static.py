@@ -17,12 +17,11 @@ from dfsplit.model import (
     Options,
     Plan,
     Project,
-    Recipe,
     Refuse,
     Report,
     RuntimeStage,
 )
-from dfsplit.recipes.node_server import WANTS, App, ensure_build, prepare, start_words, tester
+from dfsplit.recipes.node_server import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
 HTML_DIR = "/usr/share/nginx/html"
@@ -129,12 +128,3 @@ def _conf_file(app: App, port: int, templates: str | None) -> NewFile:
     if app.model.ignore.excludes(rel):
         raise Refuse(f".dockerignore excludes {rel}, which the nginx runtime needs")
     return NewFile(rel, text)
-
-
-RECIPE = Recipe(
-    name="node_static",
-    language="node",
-    wants=WANTS,
-    detect=detect,
-    plan=plan,
-)

@@ -1,0 +1,61 @@
+"""Globs over posix paths relative to a build context: `*` stays in a segment, `**` is any depth.
+
+Recipes name the files they read with these patterns; the IO edge reads the matching files.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+def glob_match(pattern: str, rel_path: str) -> bool:
+    """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
+
+    "go.mod" and "*.go" match only at the context root; "**/*.go" matches at any depth.
+    """
+    return globs_regex((pattern,)).match(rel_path) is not None
+
+
+@lru_cache(maxsize=32)
+def globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regex for several globs: the snapshot tests every file against all."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{_glob_regex(p)})" for p in patterns) + r"\Z")
+
+
+def _glob_regex(pattern: str) -> str:
+    out: list[str] = []
+    parts = pattern.removeprefix("./").split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            # "**" absorbs zero or more leading directories, never the final file name.
+            out.append("(?:[^/]+/)*" if not last else "(?!)")
+            continue
+        out.append(_segment(part))
+        if not last:
+            out.append("/")
+    return "".join(out)
+
+
+def _segment(part: str) -> str:
+    """One path segment of a glob: `*` and `?` stay inside the segment."""
+    out: list[str] = []
+    i = 0
+    while i < len(part):
+        ch = part[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[" and "]" in part[i + 2 :]:
+            end = part.index("]", i + 2)
+            inner = part[i + 1 : end]
+            out.append("[^" + inner[1:] + "]" if inner.startswith("!") else "[" + inner + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
