@@ -39,6 +39,7 @@ class Result:
     outcome: Outcome
     target: Target
     real: Path | None  # the resolved Dockerfile that --apply would write, once it was read
+    diff: str = ""  # the unified diff of a changed file, paths as shown (made by the worker)
 
     @property
     def repo(self) -> Path:
@@ -64,12 +65,20 @@ def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
             jobs.append(Job(target, shown, None, target.problem))
             continue
         try:
-            found = finder.for_dockerfile(target.dockerfile)
+            found = finder.for_directory(_resolved_parent(target))
             policies = [p for p in (org, found, flags) if p is not None]
             jobs.append(Job(target, shown, merge(cli, *policies)))
         except ConfigError as exc:
             jobs.append(Job(target, shown, None, f"bad config: {exc}"))
     return jobs
+
+
+def _resolved_parent(target: Target) -> Path:
+    """The Dockerfile's directory, resolved. Discovery's realpath of the file gives it for
+    free, unless the file itself is a symlink (one lstat instead of a realpath per file)."""
+    if target.real and not os.path.islink(target.dockerfile):
+        return Path(os.path.dirname(target.real))
+    return target.dockerfile.parent.resolve()
 
 
 # --- the mapped function -------------------------------------------------------------------
@@ -88,8 +97,11 @@ def run_job(job: Job) -> Result:
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
-    outcome = core.split(project, job.options)
-    return Result(outcome, target, real)
+    result = Result(core.split(project, job.options), target, real)
+    if result.outcome.status is not Status.CHANGED:
+        return result
+    # Diffed here, in the worker: the main process only prints, however many files there are.
+    return replace(result, diff=diff_text(result))
 
 
 # --- the map ---------------------------------------------------------------------------------

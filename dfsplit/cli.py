@@ -230,8 +230,7 @@ def rewrite(
         kept.append(result)
         run.outcome(result.outcome, applied=apply)
         if result.outcome.status is Status.CHANGED and not (check or as_json or apply):
-            text = bulk.diff_text(result)
-            sys.stdout.write(colorize(text) if use_color else text)
+            sys.stdout.write(colorize(result.diff) if use_color else result.diff)
     _write_outputs(kept, report, patch_dir, apply)
     if as_json:
         dump_json([r.outcome for r in kept], run, sys.stdout)

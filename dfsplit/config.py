@@ -231,7 +231,11 @@ class Finder:
 
     def for_dockerfile(self, dockerfile: Path) -> Policy | None:
         """The nearest config upward from the Dockerfile, stopping at the repository root."""
-        found = self._lookup(dockerfile.parent.resolve())
+        return self.for_directory(dockerfile.parent.resolve())
+
+    def for_directory(self, directory: Path) -> Policy | None:
+        """The nearest config upward from `directory`, which must be resolved."""
+        found = self._lookup(directory)
         if isinstance(found, ConfigError):
             raise found
         return found

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dfsplit.bulk import Result
+from dfsplit.files import shown_path
 from dfsplit.model import Outcome, Status
 
 SCHEMA_VERSION = 1
@@ -42,13 +43,10 @@ class FileEntry:
     new_files: tuple[str, ...]
 
 
-def _repo_rel(result: Result) -> tuple[str, str]:
-    """(the repository as shown, the Dockerfile relative to it)."""
-    from dfsplit.files import shown_path
-
-    repo = result.repo
-    real = os.path.realpath(result.target.dockerfile)
-    return shown_path(repo), os.path.relpath(real, os.path.realpath(repo)).replace(os.sep, "/")
+def _rel_in_repo(result: Result) -> str:
+    """The Dockerfile relative to its repository, as git names it."""
+    real = result.target.real or os.path.realpath(result.target.dockerfile)
+    return os.path.relpath(real, os.path.realpath(result.repo)).replace(os.sep, "/")
 
 
 def file_entry(result: Result) -> FileEntry:
@@ -58,7 +56,7 @@ def file_entry(result: Result) -> FileEntry:
     reasons = ((outcome.reason,) if outcome.reason else ()) + (report.notes if report else ())
     return FileEntry(
         path=outcome.path,
-        repo=_repo_rel(result)[0],
+        repo=shown_path(result.repo),
         status=outcome.status.value,
         language=report.language if report else None,
         framework=report.framework if report else None,
@@ -215,7 +213,7 @@ def report_markdown(results: Sequence[Result]) -> str:
 
 def _title(result: Result, several: bool) -> str:
     """The Dockerfile relative to its repository, and which repository when there are several."""
-    _, rel = _repo_rel(result)
+    rel = _rel_in_repo(result)
     return f"`{rel}` in `{Path(os.path.realpath(result.repo)).name}`" if several else f"`{rel}`"
 
 
@@ -249,7 +247,7 @@ def tester_command(result: Result) -> str:
     """`docker build --target tester .`, with -f and the context when they are not default."""
     repo = os.path.realpath(result.repo)
     context = os.path.relpath(os.path.realpath(result.target.context), repo).replace(os.sep, "/")
-    _, dockerfile = _repo_rel(result)
+    dockerfile = _rel_in_repo(result)
     default = f"{context}/Dockerfile" if context != "." else "Dockerfile"
     file_flag = "" if dockerfile == default else f" -f {dockerfile}"
     return f"docker build --target tester{file_flag} {context}"

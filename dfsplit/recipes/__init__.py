@@ -8,6 +8,7 @@ recipe reads: a Go repository never pays for loading the Java and Node recipes.
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -45,7 +46,9 @@ class Recipe:
         return self.module().plan(df, project, detection, options)
 
     def module(self) -> _Module:
-        return cast(_Module, importlib.import_module(f"{__name__}.{self.name}"))
+        name = f"{__name__}.{self.name}"
+        # sys.modules first: import_module takes the import lock even for a loaded module.
+        return cast(_Module, sys.modules.get(name) or importlib.import_module(name))
 
 
 NODE_WANTS = ("**/package.json", "**/yarn.lock", "**/.yarnrc.yml", "**/angular.json",
