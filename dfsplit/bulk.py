@@ -7,9 +7,10 @@ workers finish, so a parallel run prints and writes exactly what a serial one do
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,8 +53,13 @@ class Result:
 
 def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy) -> list[Job]:
     """One job per distinct Dockerfile, with its options: `org` < the file found < `flags`."""
+    return list(iter_jobs(paths, cli, org, flags))
+
+
+def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy
+              ) -> Iterator[Job]:  # fmt: skip
+    """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends."""
     finder = Finder()
-    jobs: list[Job] = []
     seen: set[str] = set()
     for target in discover(paths):
         key = target.real or os.path.realpath(target.dockerfile)
@@ -62,15 +68,15 @@ def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
         seen.add(key)
         shown = shown_path(target.dockerfile)
         if target.problem:
-            jobs.append(Job(target, shown, None, target.problem))
+            yield Job(target, shown, None, target.problem)
             continue
         try:
             found = finder.for_directory(_resolved_parent(target))
-            policies = [p for p in (org, found, flags) if p is not None]
-            jobs.append(Job(target, shown, merge(cli, *policies)))
         except ConfigError as exc:
-            jobs.append(Job(target, shown, None, f"bad config: {exc}"))
-    return jobs
+            yield Job(target, shown, None, f"bad config: {exc}")
+            continue
+        policies = [p for p in (org, found, flags) if p is not None]
+        yield Job(target, shown, merge(cli, *policies))
 
 
 def _resolved_parent(target: Target) -> Path:
@@ -109,57 +115,68 @@ def run_job(job: Job) -> Result:
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def run_all(jobs: Sequence[Job], workers: int, progress: Progress | None = None) -> list[Result]:
-    """`run_job` over all jobs, in a process pool when it pays; results in job order."""
-    if workers <= 1 or len(jobs) < MIN_PARALLEL_FILES:
-        results = []
-        for job in jobs:
-            results.append(run_job(job))
-            if progress:
-                progress(len(results), len(jobs))
-        return results
-    return _run_pool(jobs, workers, progress)
+def run_all(jobs: Iterable[Job], workers: int, progress: Progress | None = None) -> list[Result]:
+    """`run_job` over all jobs, in a process pool when it pays; results in job order.
+
+    `jobs` may be a lazy iterator (`iter_jobs`): the pool then starts on the first chunk while
+    the rest is still being planned, so planning does not leave a core idle.
+    """
+    pending = iter(jobs)
+    head = list(itertools.islice(pending, MIN_PARALLEL_FILES))
+    if workers <= 1 or len(head) < MIN_PARALLEL_FILES:
+        return _run_serial([*head, *pending], progress)
+    return _run_pool(itertools.chain(head, pending), workers, progress)
 
 
-def _run_pool(jobs: Sequence[Job], workers: int, progress: Progress | None) -> list[Result]:
+def _run_serial(jobs: list[Job], progress: Progress | None) -> list[Result]:
+    results = []
+    for job in jobs:
+        results.append(run_job(job))
+        if progress:
+            progress(len(results), len(jobs))
+    return results
+
+
+# Jobs per task sent to a worker: enough to amortise pickling, few enough that both cores stay
+# busy until the end. Fixed, because the number of jobs is not known while planning goes on.
+CHUNK = 24
+
+
+def _run_pool(jobs: Iterator[Job], workers: int, progress: Progress | None) -> list[Result]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    _warm_up(jobs)
-    # Chunks amortise pickling; several per worker keep both cores busy until the end.
-    size = max(1, min(64, len(jobs) // (workers * 4)))
-    chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    _warm_up()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     by_chunk: dict[int, list[Result]] = {}
-    done = 0
+    done = total = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: dict[Future[list[Result]], int] = {
-            pool.submit(_run_chunk, chunk): n for n, chunk in enumerate(chunks)
-        }
+        futures: dict[Future[list[Result]], int] = {}
+        while chunk := list(itertools.islice(jobs, CHUNK)):
+            futures[pool.submit(_run_chunk, chunk)] = len(futures)
+            total += len(chunk)
         for future in as_completed(futures):
             by_chunk[futures[future]] = future.result()
             done += len(by_chunk[futures[future]])
             if progress:
-                progress(done, len(jobs))
-    return [result for n in range(len(chunks)) for result in by_chunk[n]]
+                progress(done, total)
+    return [result for n in range(len(futures)) for result in by_chunk[n]]
 
 
-def _warm_up(jobs: Sequence[Job]) -> None:
-    """Import the pipeline and compile every template before forking: forked workers inherit
-    them, where each would otherwise pay for that itself (it doubles a cold pool's run time)."""
+def _warm_up() -> None:
+    """Import the pipeline, every recipe and compile the built-in templates before forking:
+    forked workers inherit them, where each would otherwise pay for that itself (it doubles a
+    cold pool's run time). Custom template directories are compiled by each worker."""
     import dfsplit.core  # noqa: F401
     from dfsplit import files, render  # noqa: F401  # files: imported for the workers
+    from dfsplit.recipes import REGISTRY
 
-    builtin = sorted(p.name for p in render.template_dir().glob("*.j2"))
-    custom = {job.options.template_dir for job in jobs if job.options is not None}
-    for template_dir in sorted(custom, key=str):
-        env = render.environment(template_dir)
-        for name in builtin:
-            try:
-                env.get_template(name)
-            except Exception:  # a broken custom template fails its files later
-                continue
+    for recipe in REGISTRY:
+        recipe.module()
+    env = render.environment(None)
+    for path in sorted(render.template_dir().glob("*.j2")):
+        env.get_template(path.name)
 
 
 def _run_chunk(chunk: list[Job]) -> list[Result]:

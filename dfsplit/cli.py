@@ -15,6 +15,8 @@ import typer
 from dfsplit import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from dfsplit.bulk import Job, Result
     from dfsplit.config import Policy
     from dfsplit.model import Options, Outcome
@@ -140,18 +142,34 @@ def _policies(config_file: Path | None, no_tester: bool, gate: bool, cache: bool
     return org, flags
 
 
-def _run_bulk(jobs: "list[Job]", workers: int) -> "list[Result]":
+def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
     """The parallel map, with a progress bar on stderr when it is a terminal."""
     from dfsplit import bulk
 
-    if not (sys.stderr.isatty() and len(jobs) >= bulk.MIN_PARALLEL_FILES):
+    if not sys.stderr.isatty():
         return bulk.run_all(jobs, workers)
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("splitting Dockerfiles", total=len(jobs))
-        return bulk.run_all(jobs, workers, lambda done, _: bar.update(task, completed=done))
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("splitting Dockerfiles", total=None)
+
+    def show(done: int, total: int) -> None:
+        if total >= bulk.MIN_PARALLEL_FILES and not bar.live.is_started:
+            bar.start()  # not for a handful of files
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return bulk.run_all(jobs, workers, show)
+    finally:
+        bar.stop()
+
+
+def _recorded(jobs: "Iterable[Job]", into: "list[Job]") -> "Iterator[Job]":
+    """Pass jobs through, keeping them: planning goes on while the workers start."""
+    for job in jobs:
+        into.append(job)
+        yield job
 
 
 def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
@@ -205,14 +223,15 @@ def rewrite(
     _check_outputs(report, apply, check)
     _options(runtime, no_tester, gate_tests, cache_mounts)  # rejects contradictory flags
     org, flags = _policies(config_file, no_tester, gate_tests, cache_mounts)
-    planned = bulk.plan_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags)
     if verify_first:
         from dfsplit import report_verify
         from dfsplit.prove import Config
 
         if not report_verify.check_engine():
             raise typer.Exit(2)
-    results = _run_bulk(planned, jobs or os.cpu_count() or 1)
+    planned: list[Job] = []
+    stream = bulk.iter_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags)
+    results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
     run = RunReport(check=check, apply=apply)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color

@@ -105,10 +105,11 @@ def snapshot_context(
     names: list[str] = []
     contents: dict[str, bytes] = {}
     wanted = globs_regex(tuple(patterns))
+    base = os.fspath(context_dir)  # strings, not Paths, in the loop: it runs for every file
     pending = [""]
     while pending and len(names) < max_files:
         rel_dir = pending.pop(0)
-        for entry in _sorted_entries(context_dir / rel_dir):
+        for entry in _sorted_entries(os.path.join(base, rel_dir) if rel_dir else base):
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in SKIP_DIRS:
@@ -124,7 +125,7 @@ def snapshot_context(
     return frozenset(names), contents
 
 
-def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
+def _sorted_entries(directory: str) -> list[os.DirEntry[str]]:
     """Directory entries sorted by name; an unreadable directory counts as empty."""
     try:
         with os.scandir(directory) as it:

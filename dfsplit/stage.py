@@ -247,7 +247,7 @@ def _copy_words(stripped: str) -> tuple[str, ...] | None:
 
 
 def _is_glob(path: str) -> bool:
-    return any(ch in path for ch in "*?[")
+    return "*" in path or "?" in path or "[" in path  # not any(...): a hot path
 
 
 def base_image(df: Dockerfile) -> str:

@@ -88,6 +88,23 @@ def test_parallel_results_equal_serial_ones(fleet: Path, monkeypatch: pytest.Mon
     assert statuses["checkouts/monorepo/docker/backend.Dockerfile"] is Status.CHANGED
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_lazy_jobs_give_the_same_results_and_progress(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Jobs streamed from planning (the pool starts before planning ends) change nothing."""
+    monkeypatch.setattr(bulk, "MIN_PARALLEL_FILES", 2)
+    monkeypatch.setattr(bulk, "CHUNK", 2)  # several chunks on a small fleet
+    planned = bulk.plan_jobs([fleet], Options(), None, Policy(source="command line"))
+    seen: list[tuple[int, int]] = []
+    stream = bulk.iter_jobs([fleet], Options(), None, Policy(source="command line"))
+    streamed = bulk.run_all(stream, workers, lambda done, total: seen.append((done, total)))
+    assert [r.outcome for r in streamed] == [r.outcome for r in bulk.run_all(planned, 1)]
+    assert len(planned) > 2 * bulk.CHUNK
+    assert seen[-1] == (len(planned), len(planned))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
 def test_cli_output_does_not_depend_on_jobs(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "MIN_PARALLEL_FILES", 1)
     one = CliRunner().invoke(app, ["rewrite", "--jobs", "1", str(fleet)])
