@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,12 @@ def cases() -> list[Case]:
 
 def case_ids(items: list[Case]) -> list[str]:
     return [c.name for c in items]
+
+
+def copy_case(tmp_path: Path, case: str = "go-article") -> Path:
+    """A fixture's project copied under tmp_path, without its expected.* files."""
+    target = tmp_path / case
+    shutil.copytree(FIXTURES / case, target)
+    for name in ("expected.Dockerfile", "expected.refusal", "expected.unchanged"):
+        (target / name).unlink(missing_ok=True)
+    return target

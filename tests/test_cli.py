@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
-from fixture_cases import FIXTURES
+from fixture_cases import FIXTURES, copy_case
 from typer.testing import CliRunner
 from unidiff import PatchSet
 
@@ -18,21 +17,13 @@ from dfsplit.cli import app
 runner = CliRunner()
 
 
-def _project(tmp_path: Path, case: str = "go-article") -> Path:
-    target = tmp_path / case
-    shutil.copytree(FIXTURES / case, target)
-    for name in ("expected.Dockerfile", "expected.refusal", "expected.unchanged"):
-        (target / name).unlink(missing_ok=True)
-    return target
-
-
 def _run(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_rewrite_prints_a_diff_on_stdout_and_messages_on_stderr(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     before = (project / "Dockerfile").read_bytes()
     code, out, err = _run("rewrite", str(project))
     assert code == 0
@@ -44,7 +35,7 @@ def test_rewrite_prints_a_diff_on_stdout_and_messages_on_stderr(tmp_path: Path) 
 
 
 def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     before = (project / "Dockerfile").read_bytes()
     code, out, err = _run("rewrite", "--check", str(project))
     assert code == 1
@@ -54,7 +45,7 @@ def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_apply_writes_and_is_idempotent(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     os.chmod(project / "Dockerfile", 0o640)
     code, _, err = _run("rewrite", "--apply", str(project))
     assert code == 0, err
@@ -67,12 +58,12 @@ def test_apply_writes_and_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_apply_and_check_together_is_a_usage_error(tmp_path: Path) -> None:
-    code, _, _ = _run("rewrite", "--apply", "--check", str(_project(tmp_path)))
+    code, _, _ = _run("rewrite", "--apply", "--check", str(copy_case(tmp_path)))
     assert code == 2
 
 
 def test_json_report_fields(tmp_path: Path) -> None:
-    code, out, _ = _run("rewrite", "--json", str(_project(tmp_path)))
+    code, out, _ = _run("rewrite", "--json", str(copy_case(tmp_path)))
     assert code == 0
     doc = json.loads(out)
     entry = doc["files"][0]
@@ -84,7 +75,7 @@ def test_json_report_fields(tmp_path: Path) -> None:
 
 
 def test_runtime_and_no_tester_options(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     code, out, _ = _run(
         "rewrite", "--runtime", "gcr.io/distroless/static-debian12", "--no-tester", str(project)
     )
@@ -94,19 +85,19 @@ def test_runtime_and_no_tester_options(tmp_path: Path) -> None:
 
 
 def test_gate_tests_copies_the_artifact_from_the_tester(tmp_path: Path) -> None:
-    code, out, _ = _run("rewrite", "--gate-tests", str(_project(tmp_path)))
+    code, out, _ = _run("rewrite", "--gate-tests", str(copy_case(tmp_path)))
     assert code == 0
     assert "+COPY --from=tester /main /main" in out
 
 
 def test_cache_mounts_option(tmp_path: Path) -> None:
-    code, out, _ = _run("rewrite", "--cache-mounts", str(_project(tmp_path)))
+    code, out, _ = _run("rewrite", "--cache-mounts", str(copy_case(tmp_path)))
     assert code == 0
     assert "--mount=type=cache,target=/go/pkg/mod" in out
 
 
 def test_detect_explains_the_plan(tmp_path: Path) -> None:
-    code, out, _ = _run("detect", str(_project(tmp_path)))
+    code, out, _ = _run("detect", str(copy_case(tmp_path)))
     assert code == 0
     for needle in ("language:      go", "artifact:      /main", "runtime image: scratch", "why:"):
         assert needle in out
@@ -146,7 +137,7 @@ BAD_INPUTS = {
 def test_bad_input_is_one_line_with_the_file_and_nothing_is_written(
     name: str, tmp_path: Path
 ) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     dockerfile = project / "Dockerfile"
     dockerfile.write_bytes(BAD_INPUTS[name])
     code, out, err = _run("rewrite", "--apply", str(project))
@@ -165,7 +156,7 @@ def test_symlink_out_of_the_tree_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "Dockerfile").write_bytes((FIXTURES / "go-article" / "Dockerfile").read_bytes())
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     (project / "Dockerfile").unlink()
     (project / "Dockerfile").symlink_to(outside / "Dockerfile")
     code, _, err = _run("rewrite", "--apply", str(project))
@@ -177,7 +168,7 @@ def test_symlink_out_of_the_tree_is_refused(tmp_path: Path) -> None:
 
 
 def test_read_only_file_is_refused_by_apply(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     dockerfile = project / "Dockerfile"
     before = dockerfile.read_bytes()
     os.chmod(dockerfile, 0o444)
@@ -194,7 +185,7 @@ def test_missing_path_fails_with_exit_123(tmp_path: Path) -> None:
 
 
 def test_several_paths_keep_going_after_a_failure(tmp_path: Path) -> None:
-    good = _project(tmp_path)
+    good = copy_case(tmp_path)
     code, out, err = _run("rewrite", str(tmp_path / "nope"), str(good))
     assert code == 123
     assert "+FROM scratch AS runtime" in out

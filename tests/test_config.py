@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from fixture_cases import FIXTURES
+from fixture_cases import FIXTURES, copy_case
 from typer.testing import CliRunner
 
 from dfsplit import bulk, config
@@ -137,16 +136,8 @@ def test_prefilter_skips_unrelated_pyproject_files() -> None:
     assert not config.may_hold_dfsplit_table((FIXTURES.parent / "pyproject.toml").read_bytes())
 
 
-def _project(tmp_path: Path, case: str = "go-article") -> Path:
-    target = tmp_path / case
-    shutil.copytree(FIXTURES / case, target)
-    for name in ("expected.Dockerfile", "expected.refusal", "expected.unchanged"):
-        (target / name).unlink(missing_ok=True)
-    return target
-
-
 def test_found_config_reaches_the_rewrite(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     (project / ".dfsplit.toml").write_text(
         'uid = 10001\n[runtime]\ngo = "gcr.io/distroless/static-debian12"\n'
     )
@@ -156,7 +147,7 @@ def test_found_config_reaches_the_rewrite(tmp_path: Path) -> None:
 
 
 def test_flags_beat_the_found_file(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     (project / ".dfsplit.toml").write_text("tester = true\n")
     out = CliRunner().invoke(app, ["rewrite", "--no-tester", str(project)]).stdout
     assert "AS tester" not in out
@@ -165,7 +156,7 @@ def test_flags_beat_the_found_file(tmp_path: Path) -> None:
 def test_bad_config_option_is_a_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "org.toml"
     bad.write_text("registy = 'x/'\n")
-    result = CliRunner().invoke(app, ["rewrite", "--config", str(bad), str(_project(tmp_path))])
+    result = CliRunner().invoke(app, ["rewrite", "--config", str(bad), str(copy_case(tmp_path))])
     assert result.exit_code == 2
     assert "org.toml: key 'registy': unknown key (did you mean 'registry'?)" in result.stderr
 
@@ -173,13 +164,13 @@ def test_bad_config_option_is_a_usage_error(tmp_path: Path) -> None:
 def test_invalid_toml_in_config_option_is_a_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "org.toml"
     bad.write_text("registry = \n")
-    result = CliRunner().invoke(app, ["rewrite", "--config", str(bad), str(_project(tmp_path))])
+    result = CliRunner().invoke(app, ["rewrite", "--config", str(bad), str(copy_case(tmp_path))])
     assert result.exit_code == 2 and "invalid TOML" in result.stderr
 
 
 def test_bad_found_config_fails_only_its_files(tmp_path: Path) -> None:
-    bad = _project(tmp_path, "go-article")
-    good = _project(tmp_path, "go-install")
+    bad = copy_case(tmp_path, "go-article")
+    good = copy_case(tmp_path, "go-install")
     (bad / ".dfsplit.toml").write_text("uid = -1\n")
     result = CliRunner().invoke(app, ["rewrite", str(bad), str(good)])
     assert result.exit_code == 123
@@ -191,7 +182,7 @@ MALICIOUS = "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"
 
 
 def test_sandbox_refuses_a_malicious_custom_template(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_case(tmp_path)
     templates = project / "org-templates"
     templates.mkdir()
     for builtin in (Path(__file__).parent.parent / "templates").glob("*.j2"):
