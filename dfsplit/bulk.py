@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dfsplit.config import ConfigError, Finder, Policy, merge
+from dfsplit.config import ConfigError, Finder, Policy, as_policy, merge
 from dfsplit.discover import Target, discover
 from dfsplit.files import shown_path
 from dfsplit.model import Options, Outcome, Status
@@ -33,6 +33,7 @@ class Job:
     shown: str  # the Dockerfile path as the user sees it
     options: Options | None  # None: the config that applies to this file is broken
     problem: str = ""
+    diff: bool = False  # the worker makes the diff shown to the user
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,16 @@ def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     return list(iter_jobs(paths, cli, org, flags))
 
 
-def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy
-              ) -> Iterator[Job]:  # fmt: skip
-    """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends."""
+def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy, *,
+              diffs: bool = False) -> Iterator[Job]:  # fmt: skip
+    """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
+    with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
     finder = Finder()
     seen: set[str] = set()
     for target in discover(paths):
-        key = target.real or os.path.realpath(target.dockerfile)
-        if key in seen:
+        if target.real in seen:
             continue  # named twice (a directory and a file in it): process it once
-        seen.add(key)
+        seen.add(target.real)
         shown = shown_path(target.dockerfile)
         if target.problem:
             yield Job(target, shown, None, target.problem)
@@ -76,13 +77,22 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
             yield Job(target, shown, None, f"bad config: {exc}")
             continue
         policies = [p for p in (org, found, flags) if p is not None]
-        yield Job(target, shown, merge(cli, *policies))
+        yield Job(target, shown, merge(cli, *policies), diff=diffs)
+
+
+def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
+    """The job for one named Dockerfile, as a bulk run plans it (compose context, config file
+    found upward), with `options` on top: what `detect` and `verify` run, so that they see
+    exactly the rewrite that `rewrite` would write."""
+    base = Options(runtime_image=options.runtime_image)
+    [job] = plan_jobs([dockerfile], base, None, as_policy(options))
+    return replace(job, shown=shown) if shown else job
 
 
 def _resolved_parent(target: Target) -> Path:
     """The Dockerfile's directory, resolved. Discovery's realpath of the file gives it for
-    free, unless the file itself is a symlink (one lstat instead of a realpath per file)."""
-    if target.real and not os.path.islink(target.dockerfile):
+    free unless the file itself is a symlink (one lstat instead of a realpath per file)."""
+    if not os.path.islink(target.dockerfile):
         return Path(os.path.dirname(target.real))
     return target.dockerfile.parent.resolve()
 
@@ -104,7 +114,7 @@ def run_job(job: Job) -> Result:
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
     result = Result(core.split(project, job.options), target, real)
-    if result.outcome.status is not Status.CHANGED:
+    if not job.diff or result.outcome.status is not Status.CHANGED:
         return result
     # Diffed here, in the worker: the main process only prints, however many files there are.
     return replace(result, diff=diff_text(result))
@@ -243,8 +253,11 @@ def apply(result: Result) -> Result:
     try:
         files.write_all(writes)
     except files.FileError as exc:
+        # Reported under the Dockerfile's path: name the file only when it is another one.
+        same = exc.path == str(result.real)
+        reason = exc.reason if same else f"{shown_path(Path(exc.path))}: {exc.reason}"
         outcome = result.outcome
-        failed = Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, str(exc))
+        failed = Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, reason)
         return replace(result, outcome=failed)
     return result
 

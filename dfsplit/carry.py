@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from dfsplit import edits, shell, tokens
-from dfsplit.model import Dockerfile, Edit, Instruction
+from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
 from dfsplit.stage import StageModel, parse_pairs, run_script
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
@@ -42,15 +42,29 @@ class Carried:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def runtime_instructions(self) -> tuple[str, ...]:
+        """The instructions the runtime stage repeats verbatim, the HEALTHCHECK last."""
+        health = () if self.healthcheck is None else (f"HEALTHCHECK {self.healthcheck.value}",)
+        return (*self.instructions, *health)
+
+
+def last_build_index(model: StageModel, default: int | None = None) -> int:
+    """Index of the stage's last RUN/COPY/ADD/WORKDIR, else `default`. Callers that insert a
+    step after it pass none: a stage without one is refused, since nothing is built there."""
+    found = [i for i, ins in enumerate(model.stage) if ins.keyword in BUILD_STEPS]
+    if found:
+        return found[-1]
+    if default is None:
+        raise Refuse("the build stage has no RUN, COPY, ADD or WORKDIR")
+    return default
+
 
 def carry(
     df: Dockerfile, model: StageModel, build_env: set[str], default_uid: str = DEFAULT_UID
 ) -> Carried:
     """Split the stage's instructions into builder-only and runtime parts."""
     out = Carried(user=default_uid)
-    last_build = max(
-        (i for i, ins in enumerate(model.stage) if ins.keyword in BUILD_STEPS), default=-1
-    )
+    last_build = last_build_index(model, default=-1)
     for index, ins in enumerate(model.stage):
         moved = ins.keyword in ALWAYS_MOVED or (
             ins.keyword in MOVED_WHEN_TRAILING and index > last_build

@@ -80,20 +80,16 @@ def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> "
     return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
 
 
-def _process(target: Path, options: "Options") -> "tuple[Outcome, Path | None]":
-    """Read, split: never raises for a bad file, it becomes a failed Outcome."""
-    from dfsplit import core, files
+def _process(target: Path, options: "Options") -> "Outcome":
+    """Find, read and split one Dockerfile as a bulk run would; a bad file is a failed Outcome."""
+    from dfsplit import bulk, files
     from dfsplit.model import Outcome, Status
 
-    shown = files.shown_path(target)
     try:
         dockerfile = files.find_dockerfile(target)
-        shown = files.shown_path(dockerfile)
-        root = target if target.is_dir() else target.parent
-        project, real = files.load_project(dockerfile, root=root, shown=shown)
     except files.FileError as exc:
-        return Outcome(shown, Status.FAILED, reason=exc.reason), None
-    return core.split(project, options), real
+        return Outcome(files.shown_path(target), Status.FAILED, reason=exc.reason)
+    return bulk.run_job(bulk.single_job(dockerfile, options)).outcome
 
 
 # --- rewrite (bulk: discovery, config, parallel map, reports, patches) -----------------------
@@ -121,25 +117,18 @@ ConfigFile = Annotated[
 ]  # fmt: skip
 
 
-def _policies(config_file: Path | None, no_tester: bool, gate: bool, cache: bool
-              ) -> "tuple[Policy | None, Policy]":  # fmt: skip
-    """The --config policy (a bad one is a usage error) and the flags given, as a policy."""
+def _org_policy(config_file: Path | None) -> "Policy | None":
+    """The --config policy; a bad one is a usage error."""
     from dfsplit import config
+    from dfsplit.report import EXIT_USAGE
 
-    org = None
-    if config_file is not None:
-        problem = ""
-        try:
-            org = config.load_file(config_file)
-        except config.ConfigError as exc:
-            problem = str(exc)
-        if problem:  # one plain line naming file and key, not a wrapped usage box
-            print(f"error: --config: {problem}", file=sys.stderr)
-            raise typer.Exit(2)
-    flags = config.Policy(source="command line", tester=False if no_tester else None,
-                          gate_tests=True if gate else None,
-                          cache_mounts=True if cache else None)  # fmt: skip
-    return org, flags
+    if config_file is None:
+        return None
+    try:
+        return config.load_file(config_file)
+    except config.ConfigError as exc:  # one plain line naming file and key, not a usage box
+        print(f"error: --config: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
@@ -216,21 +205,25 @@ def rewrite(
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
     from dfsplit import bulk
+    from dfsplit.config import as_policy
     from dfsplit.diff import colorize
     from dfsplit.model import Options, Status
     from dfsplit.report import RunReport, dump_json
 
     _check_outputs(report, apply, check)
-    _options(runtime, no_tester, gate_tests, cache_mounts)  # rejects contradictory flags
-    org, flags = _policies(config_file, no_tester, gate_tests, cache_mounts)
+    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
+    org = _org_policy(config_file)
     if verify_first:
         from dfsplit import report_verify
         from dfsplit.prove import Config
+        from dfsplit.report import EXIT_USAGE
 
         if not report_verify.check_engine():
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
     planned: list[Job] = []
-    stream = bulk.iter_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags)
+    show_diffs = not (check or as_json or apply)
+    stream = bulk.iter_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags,
+                            diffs=show_diffs)  # fmt: skip
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
     run = RunReport(check=check, apply=apply)
     kept: list[Result] = []
@@ -240,15 +233,16 @@ def rewrite(
         outcome = result.outcome
         if verify_first and outcome.status is Status.CHANGED and result.real is not None:
             assert job.options is not None  # a job without options fails before splitting
+            config = Config(options=job.options)
             if not report_verify.verify_before_write(outcome, result.real,
-                                                   Config(options=job.options)):  # fmt: skip
+                                                   result.target.context, config):  # fmt: skip
                 failed_verify = True
                 continue
         if outcome.status is Status.CHANGED and apply:
             result = bulk.apply(result)
         kept.append(result)
         run.outcome(result.outcome, applied=apply)
-        if result.outcome.status is Status.CHANGED and not (check or as_json or apply):
+        if result.outcome.status is Status.CHANGED and show_diffs:
             sys.stdout.write(colorize(result.diff) if use_color else result.diff)
     _write_outputs(kept, report, patch_dir, apply)
     if as_json:
@@ -351,8 +345,7 @@ def detect(
 
     from dfsplit.report import RunReport, explain, outcome_json
 
-    options = _options(runtime, no_tester, gate_tests, False)
-    outcome, _ = _process(path, options)
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

@@ -160,6 +160,21 @@ def merge(options: Options, *policies: Policy) -> Options:
     return options
 
 
+def as_policy(options: Options, source: str = "command line") -> Policy:
+    """Options given on the command line (or by a caller) as the top policy layer: only what
+    differs from the defaults, so that a config file still decides everything else."""
+    return Policy(
+        source=source,
+        runtime=options.runtime_images,
+        registry=options.registry_prefix,
+        uid=options.uid,
+        tester=False if not options.tester else None,
+        gate_tests=True if options.gate_tests else None,
+        cache_mounts=True if options.cache_mounts else None,
+        templates=options.template_dir,
+    )
+
+
 # --- IO: files -> Policy -------------------------------------------------------------------
 
 

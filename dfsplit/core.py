@@ -23,7 +23,7 @@ def split(project: Project, options: Options) -> Outcome:
     old = project.dockerfile
     report: Report | None = None
     try:
-        df = dockerfile.parse(old, project.path)
+        df = dockerfile.parse(old)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
         if not froms:
             raise Refuse("no FROM instruction")

@@ -38,10 +38,9 @@ class Target:
     dockerfile: Path
     context: Path
     root: Path  # reads (symlinks included) must stay inside this directory
-    repo: Path | None  # the nearest enclosing directory with .git, if any
+    repo: Path | None  # the nearest enclosing directory with .git, if any (resolved)
+    real: str = field(compare=False)  # os.path.realpath(dockerfile), learnt while walking
     problem: str = ""  # non-empty: discovery already knows the file cannot be processed
-    # os.path.realpath(dockerfile), which discovery learns cheaply; "" when not known.
-    real: str = field(default="", compare=False)
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -406,15 +405,19 @@ def discover(paths: Sequence[Path]) -> Iterator[Target]:
     of its repository says otherwise; a missing path yields a Target with a problem.
     """
     _repo_of.cache_clear()  # the cache lives for one discovery; trees change between runs
+    # Files named one by one (pre-commit passes every staged Dockerfile) share directories:
+    # their compose files are found and read once per directory.
+    contexts_in: dict[Path, dict[str, tuple[Path, str]]] = {}
     for top in paths:
         if not top.exists() and not top.is_symlink():
             problem = "no such file or directory"
-            yield Target(top, top.parent, top.parent, None, problem, os.path.realpath(top))
+            yield Target(top, top.parent, top.parent, None, os.path.realpath(top), problem)
         elif top.is_dir():
             yield from _targets_in_dir(top)
         else:
-            contexts = compose_contexts(ancestor_composes(top.parent))
-            yield _target(_named_file(top), top.parent, contexts)
+            if top.parent not in contexts_in:
+                contexts_in[top.parent] = compose_contexts(ancestor_composes(top.parent))
+            yield _target(_named_file(top), top.parent, contexts_in[top.parent])
 
 
 def _targets_in_dir(top: Path) -> Iterator[Target]:
@@ -433,13 +436,13 @@ def _target(found: Found, default_root: Path, contexts: dict[str, tuple[Path, st
     dockerfile, real, repo = found
     named = contexts.get(real)
     if named is None:
-        return Target(dockerfile, dockerfile.parent, default_root, repo, real=real)
+        return Target(dockerfile, dockerfile.parent, default_root, repo, real)
     context, problem = named
     # The context may lie beside the Dockerfile's directory, so reads are bounded by the repo.
     root = repo or Path(os.path.commonpath([context.resolve(), dockerfile.parent.resolve()]))
     if not problem:
         context = _as_shown(context, dockerfile)
-    return Target(dockerfile, context, root, repo, problem, real)
+    return Target(dockerfile, context, root, repo, real, problem)
 
 
 def _as_shown(context: Path, dockerfile: Path) -> Path:

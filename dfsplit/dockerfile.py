@@ -66,8 +66,12 @@ class _Logical(NamedTuple):
     value: str  # everything after the keyword
 
 
-def parse(raw: bytes, path: str = "Dockerfile") -> Dockerfile:
-    """Parse `raw` or raise Refuse; `path` is accepted for callers but reasons never repeat it."""
+def parse(raw: bytes, *, cross_check: bool = True) -> Dockerfile:
+    """Parse `raw` or raise Refuse (reasons never repeat the file's path).
+
+    `cross_check`: dockerfile-parse must read the same keywords. Verify turns it off for
+    dfsplit's own output, whose instructions were all read that way from the input already.
+    """
     text, bom = _decode(raw)
     lines = _split_lines(text)
     bares = _bares(lines)
@@ -75,7 +79,7 @@ def parse(raw: bytes, path: str = "Dockerfile") -> Dockerfile:
     logicals = _scan(lines, bares, escape)
     if not logicals:
         raise Refuse("no instructions")
-    keywords = _tokenize(logicals)
+    keywords = _tokenize(logicals, cross_check)
     instructions = tuple(_instruction(lg, kw) for lg, kw in zip(logicals, keywords, strict=True))
     return Dockerfile(
         lines=tuple(lines),
@@ -419,25 +423,31 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
 # --- instructions --------------------------------------------------------------------------
 
 
-def _tokenize(logicals: list[_Logical]) -> list[str]:
-    """Keywords from dockerfile-parse, fed one normalised instruction per line."""
+def _tokenize(logicals: list[_Logical], cross_check: bool) -> list[str]:
+    """Each instruction's keyword; with `cross_check`, dockerfile-parse (fed one normalised
+    instruction per line) must find the same ones."""
+    found = _dockerfile_parse_keywords(logicals) if cross_check else None
+    keywords: list[str] = []
+    for i, logical in enumerate(logicals):
+        keyword = logical.written.upper()
+        if keyword not in KEYWORDS:
+            raise Refuse(f"unknown instruction {logical.written[:40]} at line {logical.start + 1}")
+        if found is not None and found[i] != keyword:
+            raise Refuse(f"cannot tokenize the instruction at line {logical.start + 1}")
+        keywords.append(keyword)
+    return keywords
+
+
+def _dockerfile_parse_keywords(logicals: list[_Logical]) -> list[str]:
     normal = [_trim_continuation(lg.joined) + "\n" for lg in logicals]
     parser = DockerfileParser(fileobj=io.BytesIO("".join(normal).encode("utf-8")))
-    found = [item for item in parser.structure if item["instruction"] != "COMMENT"]
+    found = [str(item["instruction"]).upper() for item in parser.structure
+             if item["instruction"] != "COMMENT"]  # fmt: skip
     if len(found) != len(logicals):
         raise Refuse(
             f"tokenizer found {len(found)} instructions where {len(logicals)} were expected"
         )
-    keywords: list[str] = []
-    for logical, item in zip(logicals, found, strict=True):
-        written = logical.written
-        keyword = str(item["instruction"]).upper()
-        if written.upper() not in KEYWORDS:
-            raise Refuse(f"unknown instruction {written[:40]} at line {logical.start + 1}")
-        if keyword != written.upper():
-            raise Refuse(f"cannot tokenize the instruction at line {logical.start + 1}")
-        keywords.append(keyword)
-    return keywords
+    return found
 
 
 def _trim_continuation(text: str) -> str:

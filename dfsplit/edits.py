@@ -54,10 +54,6 @@ def source_text(df: Dockerfile, ins: Instruction) -> str:
     return "\n".join(_body(line)[0] for line in df.lines[ins.start : ins.end])
 
 
-def insert_before(ins: Instruction, text: str) -> Edit:
-    return Edit(ins.start, ins.start, text)
-
-
 def insert_after(ins: Instruction, text: str) -> Edit:
     return Edit(ins.end, ins.end, text)
 

@@ -45,8 +45,7 @@ class FileEntry:
 
 def _rel_in_repo(result: Result) -> str:
     """The Dockerfile relative to its repository, as git names it."""
-    real = result.target.real or os.path.realpath(result.target.dockerfile)
-    return os.path.relpath(real, os.path.realpath(result.repo)).replace(os.sep, "/")
+    return os.path.relpath(result.target.real, os.path.realpath(result.repo)).replace(os.sep, "/")
 
 
 def file_entry(result: Result) -> FileEntry:

@@ -9,6 +9,11 @@ import re
 from functools import lru_cache
 
 
+def is_glob(path: str) -> bool:
+    """Whether path has a glob character (`*`, `?`, `[`), as COPY sources and fnmatch read it."""
+    return "*" in path or "?" in path or "[" in path  # not any(...): a hot path in stage.py
+
+
 def glob_match(pattern: str, rel_path: str) -> bool:
     """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dfsplit import shell
 from dfsplit.model import Instruction, Project, Refuse
-from dfsplit.stage import StageModel, run_script
+from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
 VALUE_FLAGS = {
@@ -31,8 +31,8 @@ CGO_MODULES = (
 )  # fmt: skip
 # Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
 KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
-DEFAULT_GO_ENV = {"GOPATH": "/go", "HOME": "/root", "PATH": "/go/bin:/usr/local/go/bin:" +
-                  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}  # fmt: skip
+DEFAULT_GO_ENV = {"GOPATH": "/go", "HOME": "/root",
+                  "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH}  # fmt: skip
 
 
 @dataclass(frozen=True)

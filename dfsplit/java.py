@@ -17,8 +17,9 @@ from defusedxml.common import DefusedXmlException
 
 from dfsplit import carry, edits, images, shell, tokens
 from dfsplit.dockerfile import is_exec_form
+from dfsplit.globs import is_glob
 from dfsplit.model import CopyStep, Dockerfile, Edit, Instruction, Refuse, RuntimeStage
-from dfsplit.stage import StageModel, run_script
+from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -28,7 +29,12 @@ BUILD_ENV = {
 # Jars that sit next to the application jar and must never be picked by a glob.
 SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
 DEFAULT_JAVA = "17"
+# What the maven and gradle images set, as the builder's starting environment.
+IMAGE_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
+DEFAULT_UID = "10001:10001"  # the runtime user when the original ran as root
 _PROPERTY = re.compile(r"\$\{([^}]+)\}")
+# Comments of Java, Kotlin and Gradle sources, whose strings and settings dfsplit reads.
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 # --- pom.xml --------------------------------------------------------------------------------
@@ -294,7 +300,7 @@ _GRADLE_JAVA = re.compile(
 
 def gradle_facts(build: str, properties: str = "") -> GradleFacts:
     """Read the settings that name the jar from build.gradle(.kts) and gradle.properties."""
-    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", build, flags=re.DOTALL)
+    code = _COMMENT.sub("", build)
     found = {
         key: (m.group(1) if (m := p.search(code)) else None) for key, p in _GRADLE_PATTERNS.items()
     }
@@ -446,15 +452,6 @@ def _from_words(words: list[str], form: list[str] | str, shell_text: bool) -> St
     return Start(form, None, None, shell_text)
 
 
-def is_glob(word: str) -> bool:
-    return any(ch in word for ch in "*?[")
-
-
-def glob_matches(pattern: str, jar: str) -> bool:
-    """Whether an absolute glob names the jar, and which side jars it would also catch."""
-    return fnmatch.fnmatchcase(jar, pattern)
-
-
 def replace_jar(start: Start, jar: str) -> list[str] | str:
     """The start command with its jar word replaced by the exact jar path."""
     word = start.jar_word
@@ -552,9 +549,15 @@ def rename_command(directory: str, target: str) -> str:
     Side jars are filtered out; when several jars still match, `cp` receives one argument
     with a line break in it and fails the build instead of picking one at random.
     """
-    excluded = " ".join(f"-e {p}" for p in ("'/original-'", "'-plain\\.jar$'", "'-sources\\.jar$'",
-                                            "'-javadoc\\.jar$'", "'-tests\\.jar$'"))  # fmt: skip
+    excluded = " ".join(f"-e '{_side_jar_regex(p)}'" for p in SIDE_JARS)
     return f'cp "$(ls {directory}/*.jar | grep -v {excluded})" {target}'
+
+
+def _side_jar_regex(glob: str) -> str:
+    """`original-*.jar` -> `/original-`, `*-plain.jar` -> `-plain\\.jar$`: a grep pattern for
+    the jar's path as `ls` prints it."""
+    head, _, tail = glob.partition("*")
+    return f"/{head}" if head else tail.replace(".", "\\.") + "$"
 
 
 def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
@@ -610,15 +613,10 @@ def _start_plan(
 ) -> StartPlan:  # fmt: skip
     if isinstance(new, str) and shell.plain_words(new) is not None:
         new = shell.plain_words(new) or []  # no shell syntax left: exec form is equivalent
+    notes = [note] if note else []
     if which == "entrypoint":
-        return StartPlan(_token(new), _token(cmd), artifact, args, [note] if note else [])
-    return StartPlan(_token(entry), _token(new), artifact, args, [note] if note else [])
-
-
-def _token(form: list[str] | str | None) -> str | None:
-    if form is None:
-        return None
-    return tokens.exec_form(form) if isinstance(form, list) else tokens.single_line(form, "command")
+        return StartPlan(tokens.command(new), tokens.command(cmd), artifact, args, notes)
+    return StartPlan(tokens.command(entry), tokens.command(new), artifact, args, notes)
 
 
 def _jar_start(
@@ -650,8 +648,7 @@ def runtime_stage(
         env=tuple(kept.env),
         workdir=tokens.abs_path(workdir) if workdir != "/" else None,
         copies=copies,
-        carried=tuple(kept.instructions)
-        + ((f"HEALTHCHECK {kept.healthcheck.value}",) if kept.healthcheck else ()),
+        carried=kept.runtime_instructions(),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,
         entrypoint=start.entrypoint,
@@ -701,8 +698,7 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
     out: list[str] = []
     for path in sorted(project_files):
         if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
-            code = re.sub(r"//[^\n]*|/\*.*?\*/", "", project_files[path].decode("utf-8", "replace"),
-                          flags=re.DOTALL)  # fmt: skip
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
             out += _JAVA_STRING.findall(code)
     return tuple(dict.fromkeys(out))
 

@@ -359,9 +359,6 @@ def _next_standalone(project: Project, pkg: Package) -> bool:
     return values == {"standalone"}
 
 
-# Programs that watch or serve sources in development; the runtime runs the built app instead.
-DEV_SERVERS = frozenset({"vite", "ng", "react-scripts", "vue-cli-service", "nodemon",
-                         "next", "nuxt", "nest", "astro", "webpack-dev-server"})  # fmt: skip
 # Scripts that produce the build output.
 BUILD_TOOLS = frozenset({"vite", "ng", "react-scripts", "vue-cli-service", "astro", "next",
                          "nuxt", "nest", "tsc", "webpack", "rollup", "tsup"})  # fmt: skip

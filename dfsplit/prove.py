@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from dfsplit import engine, files
-from dfsplit.core import split  # module attribute, so that tests can swap in a broken rewrite
+from dfsplit import engine
 from dfsplit.engine import EngineError, HttpAnswer
+from dfsplit.globs import is_glob
 from dfsplit.model import Options, Outcome, Report, Status
 
 EXIT_OK = 0
@@ -271,7 +271,7 @@ def missing_paths(wanted: Sequence[str], listing: Mapping[str, str | None]) -> t
 
 
 def _present(path: str, listing: Mapping[str, str | None], hops: int = 8) -> bool:
-    if any(ch in path for ch in "*?["):
+    if is_glob(path):
         return any(fnmatch.fnmatchcase(name, path) for name in listing)
     if path in listing:
         return True
@@ -336,13 +336,14 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
 def verify_file(
     dockerfile: Path, config: Config, progress: Progress | None = None, *, shown: str = ""
 ) -> FileResult:
-    """Read, rewrite in memory and prove one Dockerfile (its directory is the context)."""
-    try:
-        project, real = files.load_project(dockerfile, shown=shown or str(dockerfile))
-    except files.FileError as exc:
-        return FileResult(shown or str(dockerfile), "failed", reason=exc.reason)
-    outcome = split(project, config.options)
-    return prove_outcome(outcome, real, real.parent, config, progress)
+    """Read, rewrite in memory (as `rewrite` would, config files and compose contexts included)
+    and prove one Dockerfile."""
+    from dfsplit import bulk
+
+    result = bulk.run_job(bulk.single_job(dockerfile, config.options, shown))
+    if result.real is None:  # it could not be read
+        return FileResult(result.outcome.path, "failed", reason=result.outcome.reason)
+    return prove_outcome(result.outcome, result.real, result.target.context, config, progress)
 
 
 def prove_outcome(

@@ -19,7 +19,6 @@ EXIT_FAILED = 123
 class RunReport:
     check: bool = False
     apply: bool = False
-    quiet: bool = False  # only errors
     silent: bool = False  # nothing at all
     err: TextIO = field(default_factory=lambda: sys.stderr)
     counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
@@ -29,19 +28,18 @@ class RunReport:
         self.counts[outcome.status] += 1
         path = outcome.path
         if outcome.status is Status.FAILED:
-            self._say(f"error: {outcome.reason}" if outcome.reason.startswith(path)
-                      else f"error: {path}: {outcome.reason}")  # fmt: skip
+            self._say(f"error: {path}: {outcome.reason}")
             return
         if outcome.status is Status.REFUSED:
             self._say(f"error: cannot split {path}: {outcome.reason}")
             return
-        if outcome.report is not None and not self.quiet:
+        if outcome.report is not None:
             for warning in outcome.report.warnings:
                 self._say(f"warning: {path}: {warning}")
         if outcome.status is Status.CHANGED:
             verb = "rewrote" if applied else ("would rewrite" if self.check else "can rewrite")
             self._say(f"{verb} {path}")
-        elif not self.quiet:
+        else:
             self._say(f"unchanged {path}: {outcome.reason or 'nothing to do'}")
 
     def _say(self, line: str) -> None:

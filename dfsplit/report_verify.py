@@ -301,11 +301,12 @@ def run_verify(targets: Sequence[Path], config: prove.Config, fmt: Format) -> in
     return prove.exit_code(results)
 
 
-def verify_before_write(outcome: Outcome, real: Path, config: prove.Config) -> bool:
+def verify_before_write(outcome: Outcome, real: Path, context: Path, config: prove.Config
+                        ) -> bool:  # fmt: skip
     """`rewrite --verify`: prove one changed outcome; report on stderr; True when it passed."""
     with progress_on_stderr() as progress:
         progress.path = outcome.path
-        result = prove.prove_outcome(outcome, real, real.parent, config, progress)
+        result = prove.prove_outcome(outcome, real, context, config, progress)
     print_table(result, Console(stderr=True, highlight=False))
     if result.verdict != "pass":
         print(f"error: {outcome.path}: the rewrite failed verification; not written",

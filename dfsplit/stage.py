@@ -17,8 +17,11 @@ from dockerfile_parse.util import WordSplitter
 from dfsplit import shell
 from dfsplit.dockerfile import is_exec_form
 from dfsplit.dockerignore import Dockerignore
+from dfsplit.globs import is_glob
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
+# The PATH of an image that sets none (Docker's default), and of most official images.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Directories every base image has.
 BASE_DIRS = frozenset({"/", "/bin", "/etc", "/home", "/opt", "/root", "/srv", "/tmp", "/usr",
                        "/usr/bin", "/usr/local", "/usr/local/bin", "/usr/src", "/var"})  # fmt: skip
@@ -145,7 +148,7 @@ class StageModel:
             if "://" in src:  # ADD <url>: nothing from the context
                 continue
             norm = posixpath.normpath(src.lstrip("/")) if src not in (".", "./") else "."
-            is_dir = norm == "." or self.project.has_dir(norm) or _is_glob(norm)
+            is_dir = norm == "." or self.project.has_dir(norm) or is_glob(norm)
             self.copies.append(Copied(norm, dest_abs, into_dir or is_dir, index))
             if into_dir or is_dir:
                 self.dirs.add(dest_abs)
@@ -166,7 +169,7 @@ class StageModel:
 
     def _lookup(self, copied: Copied, abs_path: str) -> str | None:
         src, dest = copied.source, copied.dest
-        if _is_glob(src):
+        if is_glob(src):
             if posixpath.dirname(abs_path) != dest:
                 return None
             name = posixpath.basename(abs_path)
@@ -208,7 +211,7 @@ class StageModel:
             if rel.startswith(src + "/"):
                 return posixpath.join(dest, posixpath.relpath(rel, src))
             return None
-        if _is_glob(src):
+        if is_glob(src):
             ok = fnmatch.fnmatch(rel, src)
             return posixpath.join(dest, posixpath.basename(rel)) if ok else None
         if rel == src:
@@ -244,10 +247,6 @@ def _copy_words(stripped: str) -> tuple[str, ...] | None:
         argv = is_exec_form(stripped)
         return tuple(argv) if argv is not None else None
     return tuple(WordSplitter(stripped).split())
-
-
-def _is_glob(path: str) -> bool:
-    return "*" in path or "?" in path or "[" in path  # not any(...): a hot path
 
 
 def base_image(df: Dockerfile) -> str:

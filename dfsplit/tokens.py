@@ -30,6 +30,13 @@ def exec_form(argv: list[str] | tuple[str, ...]) -> str:
     return json.dumps([single_line(a, "command argument") for a in argv])
 
 
+def command(form: list[str] | str | None) -> str | None:
+    """A CMD/ENTRYPOINT: exec form (a list) as JSON, shell form (text) on one line."""
+    if form is None:
+        return None
+    return exec_form(form) if isinstance(form, list) else single_line(form, "command")
+
+
 def abs_path(path: str) -> str:
     """A normalised absolute path; refuses anything that is not one."""
     single_line(path, "path")

@@ -11,7 +11,7 @@ from dfsplit.model import Instruction, Plan, Refuse
 def verify(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
     try:
-        df = dockerfile.parse(text.encode("utf-8"))
+        df = dockerfile.parse(text.encode("utf-8"), cross_check=False)
     except Refuse as exc:
         raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
     stages = df.stages()

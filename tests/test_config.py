@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -144,6 +145,17 @@ def test_found_config_reaches_the_rewrite(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["rewrite", str(project)]).stdout
     assert "+FROM gcr.io/distroless/static-debian12 AS runtime" in out
     assert "+USER 10001:10001" in out
+
+
+def test_detect_and_verify_see_the_rewrite_that_rewrite_writes(tmp_path: Path) -> None:
+    """detect and verify plan a file as a bulk run does: the config file found applies."""
+    project = copy_case(tmp_path)
+    (project / ".dfsplit.toml").write_text('[runtime]\ngo = "gcr.io/distroless/static-debian12"\n')
+    out = CliRunner().invoke(app, ["detect", "--json", str(project)]).stdout
+    assert json.loads(out)["images"]["runtime"] == "gcr.io/distroless/static-debian12"
+    job = bulk.single_job(project / "Dockerfile", Options(tester=False))
+    assert job.options is not None and not job.options.tester  # the flag stays on top
+    assert job.options.runtime_images == (("go", "gcr.io/distroless/static-debian12"),)
 
 
 def test_flags_beat_the_found_file(tmp_path: Path) -> None:

@@ -531,3 +531,9 @@ def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
     out = split(SIMPLE, {"main.go": main})
     assert out.report is not None
     assert any("writes files (main.go: os.WriteFile)" in w for w in out.report.warnings)
+
+
+def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
+    outcome = split("FROM golang:1.21\nCMD go run .\n")
+    assert outcome.status is Status.REFUSED
+    assert outcome.reason == "the build stage has no RUN, COPY, ADD or WORKDIR"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dfsplit import java
-from dfsplit.model import Refuse
+from dfsplit import core, java
+from dfsplit.model import Options, Project, Refuse, Status
 
 NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
 
@@ -206,3 +206,42 @@ def test_rename_command_filters_side_jars() -> None:
     command = java.rename_command("/app/target", "/app/target/app.jar")
     assert command.startswith('cp "$(ls /app/target/*.jar | grep -v ')
     assert "'/original-'" in command and "'-plain\\.jar$'" in command
+
+
+# --- whole plans through core.split ------------------------------------------------------
+
+
+def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
+    """The rewritten Dockerfile and the runtime image it chose."""
+    project = Project(
+        path="Dockerfile",
+        dockerfile=dockerfile.encode(),
+        context_files=frozenset(files) | {"Dockerfile"},
+        contents={k: v.encode() for k, v in files.items()},
+    )
+    outcome = core.split(project, Options())
+    assert outcome.status is Status.CHANGED and outcome.report is not None, outcome.reason
+    return outcome.new.decode(), outcome.report.runtime_image or ""
+
+
+def test_maven_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
+    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
+    dockerfile = ("ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\nWORKDIR /app\n"
+                  "COPY . .\nRUN mvn -B package -DskipTests\n"
+                  'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
+    text, runtime = split(dockerfile, {"pom.xml": pom_xml, "src/main/java/App.java": ""})
+    assert runtime == "eclipse-temurin:21-jre-alpine"  # the ARG's JDK and Alpine family
+    assert "FROM maven:${MVN} AS builder" in text  # the builder keeps its build-arg
+    assert "FROM eclipse-temurin:21-jre-alpine AS runtime" in text
+
+
+def test_gradle_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
+    files = {"build.gradle": "plugins { id 'java' }\nversion = '1.0'\n",
+             "settings.gradle": "rootProject.name = 'app'\n",
+             "src/main/java/App.java": ""}  # fmt: skip
+    dockerfile = ("ARG GRADLE=8.5-jdk21-alpine\nFROM gradle:${GRADLE}\nWORKDIR /app\nCOPY . .\n"
+                  "RUN gradle build --no-daemon\n"
+                  'CMD ["java", "-jar", "build/libs/app-1.0.jar"]\n')  # fmt: skip
+    text, runtime = split(dockerfile, files)
+    assert runtime == "eclipse-temurin:21-jre-alpine"
+    assert "FROM gradle:${GRADLE} AS builder" in text

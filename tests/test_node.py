@@ -345,3 +345,14 @@ def test_no_install_is_refused() -> None:
     status, _, _, reason = split(files, "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD node app.js\n")
     assert status is Status.REFUSED
     assert "no dependency install" in reason
+
+
+def test_node_image_from_a_global_arg_gets_the_slim_image_of_its_default() -> None:
+    files = {"package.json": package(dependencies={"express": "4"}),
+             "package-lock.json": "{}", "app.js": ""}  # fmt: skip
+    dockerfile = ("ARG NODE_VERSION=20\nFROM node:${NODE_VERSION}\nWORKDIR /app\nCOPY . .\n"
+                  'RUN npm ci\nCMD ["node", "app.js"]\n')  # fmt: skip
+    status, text, _, reason = split(files, dockerfile)
+    assert status is Status.CHANGED, reason
+    assert "FROM node:${NODE_VERSION} AS builder" in text  # the builder keeps its build-arg
+    assert "FROM node:20-slim AS runtime" in text

@@ -16,7 +16,7 @@ from fixture_cases import FIXTURES, Case, cases
 from rich.console import Console
 from typer.testing import CliRunner
 
-from dfsplit import prove, report_verify
+from dfsplit import core, prove, report_verify
 from dfsplit.cli import app
 from dfsplit.engine import HttpAnswer
 from dfsplit.model import Outcome, Report, Status
@@ -260,7 +260,7 @@ def test_cli_verifies_the_article(clean: None) -> None:
 
 
 def _broken_split(old: bytes, new: bytes) -> object:
-    real_split = prove.split
+    real_split = core.split
 
     def split(project: object, options: object) -> Outcome:
         outcome = real_split(project, options)  # type: ignore[arg-type]
@@ -273,7 +273,7 @@ def _broken_split(old: bytes, new: bytes) -> object:
 @engine
 @requires_engine()
 def test_broken_copy_path_fails_the_build(monkeypatch: pytest.MonkeyPatch, clean: None) -> None:
-    monkeypatch.setattr(prove, "split", _broken_split(b"/main /main", b"/nope /main"))
+    monkeypatch.setattr(core, "split", _broken_split(b"/main /main", b"/nope /main"))
     result = verify_case(CASES["go-article"])
     assert result.verdict == "fail"
     assert result.problems == ("the rewrite does not build",)
@@ -284,7 +284,7 @@ def test_broken_copy_path_fails_the_build(monkeypatch: pytest.MonkeyPatch, clean
 @requires_engine()
 def test_artifact_copied_elsewhere_is_missing(monkeypatch: pytest.MonkeyPatch,
                                              clean: None) -> None:  # fmt: skip
-    monkeypatch.setattr(prove, "split", _broken_split(b"/main /main", b"/main /elsewhere"))
+    monkeypatch.setattr(core, "split", _broken_split(b"/main /main", b"/main /elsewhere"))
     result = verify_case(CASES["go-article"])
     assert result.verdict == "fail"
     assert "the runtime image lacks /main" in result.problems

@@ -38,7 +38,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.runfiles import runtime_files
-from dfsplit.stage import StageModel, base_image, run_script
+from dfsplit.stage import DEFAULT_PATH, StageModel, base_image, run_script
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -127,7 +127,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         run=_install(needs, kind),
         workdir=_workdir(model),
         copies=copies,
-        carried=tuple(_carried(kept)),
+        carried=kept.runtime_instructions(),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,
         entrypoint=start.entrypoint,
@@ -160,8 +160,8 @@ def _shipped(model: StageModel, builds: list[Build], start: Build) -> list[Build
 
 
 def _image_env(image: str) -> dict[str, str]:
-    return dict(DEFAULT_GO_ENV) if images.repository(image).endswith("golang") else {
-        "HOME": "/root", "PATH": DEFAULT_GO_ENV["PATH"].split(":", 2)[2]}  # fmt: skip
+    golang = images.repository(image).endswith("golang")
+    return dict(DEFAULT_GO_ENV) if golang else {"HOME": "/root", "PATH": DEFAULT_PATH}
 
 
 # --- the start command ---------------------------------------------------------------------
@@ -192,8 +192,8 @@ def _start(
     tail = cmd if entry is not None else None
     args = words[1:] + (tail if isinstance(tail, list) else [])
     if entry is not None:
-        return Start(_token(new_owner), _token(cmd) if cmd is not None else None, build, args)
-    return Start(None, _token(new_owner), build, args)
+        return Start(tokens.command(new_owner), tokens.command(cmd), build, args)
+    return Start(None, tokens.command(new_owner), build, args)
 
 
 def _check_not_in_cache_mount(build: Build) -> None:
@@ -223,12 +223,6 @@ def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None
     return argv
 
 
-def _token(form: list[str] | str | None) -> str | None:
-    if form is None:
-        return None
-    return tokens.exec_form(form) if isinstance(form, list) else tokens.single_line(form, "command")
-
-
 def _rewrite(form: list[str] | str, program: str, artifact: str) -> list[str] | str:
     """Point the program at the artifact's absolute path; exec form whenever it is equivalent."""
     if isinstance(form, list):
@@ -250,7 +244,7 @@ def _match(model: StageModel, builds: list[Build], program: str) -> Build:
     if program.startswith("/") or "/" in program:
         wanted = {posixpath.normpath(posixpath.join(final.workdir, program))}
     else:
-        path = final.env.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        path = final.env.get("PATH", DEFAULT_PATH)
         wanted = {posixpath.join(d, program) for d in path.split(":") if d}
     for build in reversed(builds):
         if build.output in wanted:
@@ -280,7 +274,7 @@ def _go_run(
     output = posixpath.join(GO_RUN_DIR, name)
     flag_words = [f"-{k}={v}" if v != "true" else f"-{k}" for k, v in flags.items()]
     run = " ".join(["go", "build", *flag_words, "-o", output, *package_words])
-    last = max(i for i, ins in enumerate(model.stage) if ins.keyword in carry.BUILD_STEPS)
+    last = carry.last_build_index(model)
     anchor = model.stage[last]
     edit = edits.insert_after(
         anchor, f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'go run')}"
@@ -481,13 +475,6 @@ def _install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
 def _workdir(model: StageModel) -> str | None:
     workdir = model.final.workdir
     return tokens.abs_path(workdir) if workdir != "/" else None
-
-
-def _carried(kept: carry.Carried) -> list[str]:
-    out = list(kept.instructions)
-    if kept.healthcheck is not None:
-        out.append(f"HEALTHCHECK {kept.healthcheck.value}")
-    return out
 
 
 def _tester(

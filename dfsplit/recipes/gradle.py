@@ -22,17 +22,13 @@ from dfsplit.model import (
     Report,
     TesterStage,
 )
-from dfsplit.stage import StageModel
+from dfsplit.stage import StageModel, base_image
 
 PROGRAMS = {"gradle", "gradlew"}
 JAR_TASKS = {"build", "assemble", "bootJar", "jar", "installDist"}
 NOT_FOR_TESTS = frozenset({"-q", "--quiet", "--offline"})
 BUILD_FILES = ("build.gradle", "build.gradle.kts")
 SETTINGS_FILES = ("settings.gradle", "settings.gradle.kts")
-IMAGE_ENV = {
-    "HOME": "/root",
-    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-}
 
 
 def detect(project: Project) -> Detection | None:
@@ -57,9 +53,9 @@ class Build:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
-    builder_image = stage[0].args.split()[0]
-    model = StageModel(df, stage, project, IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or "10001:10001")
+    builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
+    model = StageModel(df, stage, project, java.IMAGE_ENV)
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or java.DEFAULT_UID)
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)
     final = model.final

@@ -24,17 +24,13 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.runfiles import runtime_files
-from dfsplit.stage import StageModel
+from dfsplit.stage import StageModel, base_image
 
 PROGRAMS = {"mvn", "mvnw"}
 PACKAGE_GOALS = {"package", "install", "verify", "deploy"}
 # Switches that must not reach the tester: they skip the tests or break late plugin resolution.
 NOT_FOR_TESTS = frozenset({"-DskipTests", "-Dmaven.test.skip", "-DskipITs", "-o", "--offline",
                            "-q", "--quiet"})  # fmt: skip
-IMAGE_ENV = {
-    "HOME": "/root",
-    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-}
 
 
 def detect(project: Project) -> Detection | None:
@@ -64,9 +60,9 @@ class Build:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
-    builder_image = stage[0].args.split()[0]
-    model = StageModel(df, stage, project, IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or "10001:10001")
+    builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
+    model = StageModel(df, stage, project, java.IMAGE_ENV)
+    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or java.DEFAULT_UID)
     build = _build(model, project, kept)
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
     target = posixpath.join(build.project_dir, "target")
@@ -81,11 +77,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes.append(f"runtime {image}: {why}")
     found = runtime_files(model, _source(project, build), start.args, project)
     extra = [p for p in found.paths if not _is_build_input(model, p)]
-    stage_name = "tester" if options.gate_tests and _tests(project, build) else "builder"
+    has_tests = java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
+    stage_name = "tester" if options.gate_tests and has_tests else "builder"
     copies = (CopyStep(stage_name, start.artifact, start.artifact),
               *(CopyStep("builder", p, p) for p in extra))  # fmt: skip
     runtime = java.runtime_stage(image, kept, final.workdir, copies, start)
-    tester = _tester(options, project, build, model, notes)
+    tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact == fixed and not build.facts.jar,
                         fixed, notes)  # fmt: skip
     if start.artifact == jar and not build.facts.jar:
@@ -221,16 +218,12 @@ def _is_build_input(model: StageModel, path: str) -> bool:
     return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
 
 
-def _tests(project: Project, build: Build) -> bool:
-    return java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
-
-
 def _tester(
-    options: Options, project: Project, build: Build, model: StageModel, notes: list[str]
+    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     if not options.tester:
         return None
-    if not _tests(project, build):
+    if not has_tests:
         notes.append("no src/test/ directory: no tester stage")
         return None
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
@@ -263,7 +256,7 @@ def _edits(
 
 
 def _package_step(df: Dockerfile, model: StageModel, build: Build, fixed: str | None) -> Edit:
-    last = max(i for i, ins in enumerate(model.stage) if ins.keyword in carry.BUILD_STEPS)
+    last = carry.last_build_index(model)
     prefix = "chmod +x mvnw && " if build.program.endswith("mvnw") else ""
     run = f"{edits.keyword(df, 'RUN')} {prefix}{build.program} -B package -DskipTests"
     if fixed is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from dfsplit import carry, edits, images, node, shell, tokens
 from dfsplit.dockerfile import is_exec_form
+from dfsplit.globs import is_glob
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -30,13 +31,21 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.shell import Command
-from dfsplit.stage import Copied, StageModel, copy_words, parse_pairs, run_script
+from dfsplit.stage import (
+    DEFAULT_PATH,
+    Copied,
+    StageModel,
+    base_image,
+    copy_words,
+    parse_pairs,
+    run_script,
+)
 
 # npm/yarn settings and CI switches shape the install, never the running app.
 BUILD_ENV = {"CI", "NPM_CONFIG_LOGLEVEL", "npm_config_loglevel", "NPM_CONFIG_PRODUCTION",
              "YARN_CACHE_FOLDER", "YARN_ENABLE_IMMUTABLE_INSTALLS", "PNPM_HOME"}  # fmt: skip
 NODE_UID = "1000:1000"  # the official node image's `node` user
-BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"}
+BASE_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
 PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
 PRUNE_STAGE = "prod-deps"
 # Directories an app commonly reads at run time next to its build output.
@@ -69,7 +78,7 @@ class App:
 def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
     """Read the stage, then plan the builder edits every Node split needs."""
     stage = df.stages()[0]
-    builder_image = stage[0].args.split()[0]
+    builder_image = base_image(df)  # global ARG defaults substituted: `node:${NODE_VERSION}`
     model = StageModel(df, stage, project, dict(BASE_ENV))
     app_dir = model.final.workdir
     rel = model.context_path(posixpath.join(app_dir, "package.json"))
@@ -177,7 +186,7 @@ def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
             continue
         if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
             return c
-        if any(ch in c.source for ch in "*?[") and fnmatch.fnmatch(rel, c.source):
+        if is_glob(c.source) and fnmatch.fnmatch(rel, c.source):
             return c
     return None
 
@@ -262,7 +271,7 @@ def ensure_build(app: App) -> bool:
         return True
     if "build" not in app.pkg.scripts:
         return False
-    last = max(i for i, ins in enumerate(app.model.stage) if ins.keyword in carry.BUILD_STEPS)
+    last = carry.last_build_index(app.model)
     run = f"{edits.keyword(app.df, 'RUN')} {app.pm.script('build')}"
     app.edits.append(edits.insert_after(app.model.stage[last], run))
     app.notes.append(f"`{app.pm.script('build')}` added: the naive image never built the app, "
@@ -328,9 +337,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
     runtime = RuntimeStage(
         image=tokens.image(image), args=tuple(app.kept.args), env=tuple(env),
-        workdir=tokens.abs_path(app.app_dir), copies=copies, carried=tuple(_carried(app.kept)),
-        user=tokens.user(app.kept.user), start_comment=app.kept.start_comment,
-        cmd=tokens.exec_form(start.argv),
+        workdir=tokens.abs_path(app.app_dir), copies=copies,
+        carried=app.kept.runtime_instructions(), user=tokens.user(app.kept.user),
+        start_comment=app.kept.start_comment, cmd=tokens.exec_form(start.argv),
     )  # fmt: skip
     test = tester(app, options)
     report = Report(
@@ -346,13 +355,6 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         required_paths=(app.abs(start.entry),) if start.entry else (),
         extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
     )  # fmt: skip
-
-
-def _carried(kept: carry.Carried) -> list[str]:
-    out = list(kept.instructions)
-    if kept.healthcheck is not None:
-        out.append(f"HEALTHCHECK {kept.healthcheck.value}")
-    return out
 
 
 def _runtime_image(app: App, options: Options) -> str:
