@@ -55,7 +55,10 @@ def generate(dest: Path, count: int, seed: int = 7) -> list[Path]:
 
 
 def dfsplit_argv() -> list[str]:
-    return [sys.executable, "-m", "dfsplit"]
+    """The `dfsplit` command installed beside this Python, as users run it (`python -m`
+    otherwise, which also imports runpy)."""
+    script = Path(sysconfig.get_path("scripts")) / "dfsplit"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "dfsplit"]
 
 
 def time_dfsplit(root: Path, jobs: int | None) -> tuple[float, int]:

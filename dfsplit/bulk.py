@@ -62,6 +62,7 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
     finder = Finder()
+    merged: dict[int, Options] = {}  # id(found config) -> its options: most files share one
     seen: set[str] = set()
     for target in discover(paths):
         if target.real in seen:
@@ -73,11 +74,12 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
             continue
         try:
             found = finder.for_directory(_resolved_parent(target))
-        except ConfigError as exc:
+            if id(found) not in merged:  # the finder keeps `found` alive: its id stays unique
+                merged[id(found)] = merge(cli, *[p for p in (org, found, flags) if p is not None])
+        except ConfigError as exc:  # a broken file, or layers that contradict each other
             yield Job(target, shown, None, f"bad config: {exc}")
             continue
-        policies = [p for p in (org, found, flags) if p is not None]
-        yield Job(target, shown, merge(cli, *policies), diff=diffs)
+        yield Job(target, shown, merged[id(found)], diff=diffs)
 
 
 def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
@@ -89,12 +91,12 @@ def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
     return replace(job, shown=shown) if shown else job
 
 
-def _resolved_parent(target: Target) -> Path:
+def _resolved_parent(target: Target) -> str:
     """The Dockerfile's directory, resolved. Discovery's realpath of the file gives it for
     free unless the file itself is a symlink (one lstat instead of a realpath per file)."""
     if not os.path.islink(target.dockerfile):
-        return Path(os.path.dirname(target.real))
-    return target.dockerfile.parent.resolve()
+        return os.path.dirname(target.real)
+    return os.path.realpath(target.dockerfile.parent)
 
 
 # --- the mapped function -------------------------------------------------------------------
@@ -109,7 +111,11 @@ def run_job(job: Job) -> Result:
         return Result(Outcome(job.shown, Status.FAILED, reason=job.problem), target, None)
     try:
         project, real = files.load_project(
-            target.dockerfile, context=target.context, root=target.root, shown=job.shown
+            target.dockerfile,
+            context=target.context,
+            root=target.root,
+            shown=job.shown,
+            real=target.real,
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)

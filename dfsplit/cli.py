@@ -5,6 +5,7 @@ No `from __future__ import annotations` here: typer would evaluate every string 
 again at each start (8 ms of a 150 ms cold start); pipeline types are quoted instead.
 """
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -377,3 +378,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    finally:
+        # The process ends here: spare the interpreter's last collection a walk over every
+        # object the run made (about 40 ms after a fleet run). Nothing is left to reclaim.
+        gc.freeze()

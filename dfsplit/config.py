@@ -7,6 +7,7 @@ replaces. Validation is strict so that a typo in a policy file is an error, not 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -155,7 +156,9 @@ def merge(options: Options, *policies: Policy) -> Options:
         if policy.templates is not None:
             options = replace(options, template_dir=policy.templates)
     if options.gate_tests and not options.tester:
-        source = next((p.source for p in reversed(policies) if p.source), "config")
+        # Name the layer that settled it: the last one to set tester or gate-tests.
+        deciders = [p for p in policies if p.tester is not None or p.gate_tests is not None]
+        source = next((p.source for p in reversed(deciders) if p.source), "config")
         raise ConfigError(source, "gate-tests needs the tester; set tester = true", "gate-tests")
     return options
 
@@ -238,24 +241,27 @@ def may_hold_dfsplit_table(data: bytes) -> bool:
 
 
 class Finder:
-    """Finds and caches the config file that applies to each directory (IO, memoised)."""
+    """Finds and caches the config file that applies to each directory (IO, memoised).
+
+    Directories are plain strings inside: a fleet run asks for every Dockerfile's directory
+    and its parents, and Path objects cost more than the stat calls they wrap."""
 
     def __init__(self) -> None:
-        self._by_dir: dict[Path, Policy | ConfigError | None] = {}
+        self._by_dir: dict[str, Policy | ConfigError | None] = {}
         self._known: frozenset[str] | None = None
 
     def for_dockerfile(self, dockerfile: Path) -> Policy | None:
         """The nearest config upward from the Dockerfile, stopping at the repository root."""
         return self.for_directory(dockerfile.parent.resolve())
 
-    def for_directory(self, directory: Path) -> Policy | None:
+    def for_directory(self, directory: Path | str) -> Policy | None:
         """The nearest config upward from `directory`, which must be resolved."""
-        found = self._lookup(directory)
+        found = self._lookup(os.fspath(directory))
         if isinstance(found, ConfigError):
             raise found
         return found
 
-    def _lookup(self, directory: Path) -> Policy | ConfigError | None:
+    def _lookup(self, directory: str) -> Policy | ConfigError | None:
         if directory in self._by_dir:
             return self._by_dir[directory]
         result: Policy | ConfigError | None = None
@@ -263,19 +269,20 @@ class Finder:
             result = self._here(directory)
         except ConfigError as exc:
             result = exc
-        stop = (directory / ".git").exists() or directory.parent == directory
+        parent = os.path.dirname(directory)
+        stop = os.path.exists(os.path.join(directory, ".git")) or parent == directory
         if result is None and not stop:
-            result = self._lookup(directory.parent)
+            result = self._lookup(parent)
         self._by_dir[directory] = result
         return result
 
-    def _here(self, directory: Path) -> Policy | None:
+    def _here(self, directory: str) -> Policy | None:
         for name in CONFIG_NAMES:
-            path = directory / name
-            if path.is_file():
-                table = _read_table(path)
+            path = os.path.join(directory, name)
+            if os.path.isfile(path):
+                table = _read_table(Path(path))
                 if table is not None:
                     if self._known is None:
                         self._known = known_runtime_keys()
-                    return parse_table(table, path, self._known)
+                    return parse_table(table, Path(path), self._known)
         return None

@@ -35,13 +35,14 @@ class FileError(Exception):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def resolve_within(path: Path, root: Path) -> Path:
-    """Resolve symlinks in `path`; refuse a result outside `root` (itself resolved)."""
-    resolved = Path(os.path.realpath(path))
-    base = Path(os.path.realpath(root))
-    if resolved != base and not resolved.is_relative_to(base):
+def resolve_within(path: Path, root: Path, real: str | None = None) -> Path:
+    """Resolve symlinks in `path`; refuse a result outside `root` (itself resolved). `real` is
+    path's realpath when the caller already knows it (discovery learns it while walking)."""
+    resolved = real or os.path.realpath(path)
+    base = os.path.realpath(root)
+    if resolved != base and not resolved.startswith(base.rstrip(os.sep) + os.sep):
         raise FileError(path, f"resolves to {resolved}, outside {root}")
-    return resolved
+    return Path(resolved)
 
 
 def read_dockerfile(
@@ -52,10 +53,14 @@ def read_dockerfile(
 
 
 def read_resolved(
-    path: Path, *, root: Path | None = None, limit: int = MAX_DOCKERFILE_BYTES
+    path: Path,
+    *,
+    root: Path | None = None,
+    limit: int = MAX_DOCKERFILE_BYTES,
+    real: str | None = None,
 ) -> tuple[bytes, Path]:
     """`read_dockerfile`, plus the resolved path that a later write must target."""
-    resolved = resolve_within(path, path.parent if root is None else root)
+    resolved = resolve_within(path, path.parent if root is None else root, real)
     try:
         info = os.stat(resolved)
     except FileNotFoundError:
@@ -337,13 +342,19 @@ def find_dockerfile(target: Path) -> Path:
 
 
 def load_project(
-    dockerfile: Path, *, context: Path | None = None, root: Path | None = None, shown: str = ""
+    dockerfile: Path,
+    *,
+    context: Path | None = None,
+    root: Path | None = None,
+    shown: str = "",
+    real: str | None = None,
 ) -> tuple[Project, Path]:
-    """Read one Dockerfile and a snapshot of its build context (the IO half of the pipeline)."""
+    """Read one Dockerfile and a snapshot of its build context (the IO half of the pipeline);
+    `real`: the Dockerfile's realpath, when discovery already resolved it."""
     from dfsplit.recipes import wanted_patterns
 
     context = context or dockerfile.parent
-    raw, resolved = read_resolved(dockerfile, root=root or dockerfile.parent)
+    raw, resolved = read_resolved(dockerfile, root=root or dockerfile.parent, real=real)
     names, contents = snapshot_context(context, wanted_patterns())
     project = Project(
         path=shown or str(dockerfile),

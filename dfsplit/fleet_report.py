@@ -45,7 +45,10 @@ class FileEntry:
 
 def _rel_in_repo(result: Result) -> str:
     """The Dockerfile relative to its repository, as git names it."""
-    return os.path.relpath(result.target.real, os.path.realpath(result.repo)).replace(os.sep, "/")
+    # Discovery resolved the repository already; only a walk root needs resolving.
+    repo = result.target.repo
+    real_repo = str(repo) if repo is not None else os.path.realpath(result.target.root)
+    return os.path.relpath(result.target.real, real_repo).replace(os.sep, "/")
 
 
 def file_entry(result: Result) -> FileEntry:
@@ -88,6 +91,15 @@ def report_json(results: Sequence[Result]) -> dict[str, Any]:
         "summary": {s.value: counts.get(s.value, 0) for s in Status},
         "files": files,
     }
+
+
+def dump_json_report(doc: dict[str, Any]) -> str:
+    """The report's text: one line per file, so that it reads and greps well. json's C encoder
+    does the work (indent=2 takes the pure-Python one, three times slower on a large fleet)."""
+    head = json.dumps({key: value for key, value in doc.items() if key != "files"})
+    entries = ",\n".join(f"  {json.dumps(entry)}" for entry in doc["files"])
+    body = f"\n{entries}\n" if entries else ""
+    return f'{head[:-1]}, "files": [{body}]}}\n'
 
 
 class ReportFormatError(ValueError):
@@ -287,7 +299,7 @@ def _cell(text: str) -> str:
 def write_report(results: Sequence[Result], path: Path) -> None:
     """`--report FILE.json|FILE.md`; the suffix chooses the format (checked by the caller)."""
     if path.suffix.lower() == ".json":
-        text = json.dumps(report_json(results), indent=2) + "\n"
+        text = dump_json_report(report_json(results))
     else:
         text = report_markdown(results)
     path.write_text(text, encoding="utf-8")

@@ -73,9 +73,10 @@ def _resolve(model: StageModel, workdir: str, literal: str) -> str | None:
 
 def _top_dir(model: StageModel, workdir: str, absolute: str) -> str | None:
     """For `templates/x.html`, copy all of `templates/`: the app may read its siblings."""
-    if not absolute.startswith(workdir.rstrip("/") + "/"):
+    prefix = posixpath.normpath(workdir).rstrip("/") + "/"
+    if not absolute.startswith(prefix):  # absolute is normalised too: no relpath needed
         return None
-    first = posixpath.relpath(absolute, workdir).split("/", 1)[0]
+    first = absolute[len(prefix) :].split("/", 1)[0]
     top = posixpath.join(workdir, first)
     rel = model.context_path(top)
     return top if rel is not None and model.project.has_dir(rel) else None

@@ -10,6 +10,7 @@ import posixpath
 import shlex
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
 from dockerfile_parse.util import WordSplitter
@@ -27,9 +28,9 @@ BASE_DIRS = frozenset({"/", "/bin", "/etc", "/home", "/opt", "/root", "/srv", "/
                        "/usr/bin", "/usr/local", "/usr/local/bin", "/usr/src", "/var"})  # fmt: skip
 
 
-@dataclass(frozen=True)
-class State:
-    """What is in force before an instruction runs."""
+class State(NamedTuple):
+    """What is in force before an instruction runs (a NamedTuple, as model.Instruction: one
+    is built per instruction)."""
 
     workdir: str
     env: dict[str, str]  # ENV and ARG values known statically
@@ -83,6 +84,7 @@ class StageModel:
         self.states: list[State] = []
         self.copies: list[Copied] = []
         self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
+        self._context_paths: dict[str, str | None] = {}  # context_path answers, once walked
         self._walk(image_env, image_workdir)
 
     # -- walking -----------------------------------------------------------------------------
@@ -160,7 +162,12 @@ class StageModel:
 
     def context_path(self, abs_path: str) -> str | None:
         """The context path that the builder has at abs_path (file or dir), if any."""
-        abs_path = posixpath.normpath(abs_path)
+        # Memoised: recipes ask about the same few paths many times (runtime files, assets).
+        if abs_path not in self._context_paths:
+            self._context_paths[abs_path] = self._find_context_path(posixpath.normpath(abs_path))
+        return self._context_paths[abs_path]
+
+    def _find_context_path(self, abs_path: str) -> str | None:
         for copied in reversed(self.copies):
             rel = self._lookup(copied, abs_path)
             if rel is not None and not self.ignore.excludes(rel):

@@ -158,6 +158,15 @@ def test_json_report_loads_with_the_typed_loader(fleet: Path, tmp_path: Path) ->
     refused = by_path["checkouts/node-vite-computed-outdir-svc/Dockerfile"]
     assert refused.status == "refused" and "outDir" in refused.reasons[0]
     assert by_path["checkouts/node-vite-default-svc/Dockerfile"].new_files == ("nginx-spa.conf",)
+    # One line per file, so that the report greps and diffs well.
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith('{"version": 1, "summary": {') and lines[-1] == "]}"
+    assert [json.loads(line.rstrip(","))["path"] for line in lines[1:-1]] == list(by_path)
+
+
+def test_json_report_of_no_files_is_valid() -> None:
+    text = fleet_report.dump_json_report(fleet_report.report_json([]))
+    assert json.loads(text)["files"] == [] and text.count("\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,17 @@ def test_bad_found_config_fails_only_its_files(tmp_path: Path) -> None:
     assert "can rewrite" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_contradicting_found_config_fails_its_file_and_names_it(tmp_path: Path) -> None:
+    # Each key is valid alone; together they contradict. It used to escape as a traceback
+    # blaming the command line.
+    project = copy_case(tmp_path, "go-article")
+    (project / ".dfsplit.toml").write_text("tester = false\ngate-tests = true\n")
+    result = CliRunner().invoke(app, ["rewrite", str(project)])
+    assert result.exit_code == 123  # a failed file, not an exception
+    assert f"{project / '.dfsplit.toml'}: key 'gate-tests'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 MALICIOUS = "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"
 
 
