@@ -11,9 +11,8 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dfsplit.config import ConfigError, Finder, Policy, as_policy, merge
 from dfsplit.discover import Target, discover
@@ -27,17 +26,16 @@ if TYPE_CHECKING:
 MIN_PARALLEL_FILES = 16
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     target: Target
     shown: str  # the Dockerfile path as the user sees it
     options: Options | None  # None: the config that applies to this file is broken
     problem: str = ""
     diff: bool = False  # the worker makes the diff shown to the user
+    real_root: str = ""  # os.path.realpath(target.root), resolved once per root while planning
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     outcome: Outcome
     target: Target
     real: Path | None  # the resolved Dockerfile that --apply would write, once it was read
@@ -63,6 +61,7 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
     finder = Finder()
     merged: dict[int, Options] = {}  # id(found config) -> its options: most files share one
+    real_roots: dict[Path, str] = {}
     seen: set[str] = set()
     for target in discover(paths):
         if target.real in seen:
@@ -79,7 +78,9 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
         except ConfigError as exc:  # a broken file, or layers that contradict each other
             yield Job(target, shown, None, f"bad config: {exc}")
             continue
-        yield Job(target, shown, merged[id(found)], diff=diffs)
+        if target.root not in real_roots:
+            real_roots[target.root] = os.path.realpath(target.root)
+        yield Job(target, shown, merged[id(found)], diff=diffs, real_root=real_roots[target.root])
 
 
 def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
@@ -88,7 +89,7 @@ def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
     exactly the rewrite that `rewrite` would write."""
     base = Options(runtime_image=options.runtime_image)
     [job] = plan_jobs([dockerfile], base, None, as_policy(options))
-    return replace(job, shown=shown) if shown else job
+    return job._replace(shown=shown) if shown else job
 
 
 def _resolved_parent(target: Target) -> str:
@@ -116,6 +117,7 @@ def run_job(job: Job) -> Result:
             root=target.root,
             shown=job.shown,
             real=target.real,
+            real_root=job.real_root or None,
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
@@ -123,7 +125,7 @@ def run_job(job: Job) -> Result:
     if not job.diff or result.outcome.status is not Status.CHANGED:
         return result
     # Diffed here, in the worker: the main process only prints, however many files there are.
-    return replace(result, diff=diff_text(result))
+    return result._replace(diff=diff_text(result))
 
 
 # --- the map ---------------------------------------------------------------------------------
@@ -264,7 +266,7 @@ def apply(result: Result) -> Result:
         reason = exc.reason if same else f"{shown_path(Path(exc.path))}: {exc.reason}"
         outcome = result.outcome
         failed = Outcome(outcome.path, Status.FAILED, outcome.old, outcome.old, reason)
-        return replace(result, outcome=failed)
+        return result._replace(outcome=failed)
     return result
 
 

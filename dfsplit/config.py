@@ -11,9 +11,8 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dfsplit.model import Options
 
@@ -33,8 +32,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """The keys one config file sets (None: not set), already validated and normalised."""
 
     source: str = ""
@@ -144,17 +142,17 @@ def merge(options: Options, *policies: Policy) -> Options:
     for policy in policies:
         runtime = dict(options.runtime_images)
         runtime.update(policy.runtime)
-        options = replace(options, runtime_images=tuple(sorted(runtime.items())))
+        options = options._replace(runtime_images=tuple(sorted(runtime.items())))
         for field in ("tester", "gate_tests", "cache_mounts"):
             value = getattr(policy, field)
             if value is not None:
-                options = replace(options, **{field: value})
+                options = options._replace(**{field: value})
         if policy.registry is not None:
-            options = replace(options, registry_prefix=policy.registry)
+            options = options._replace(registry_prefix=policy.registry)
         if policy.uid is not None:
-            options = replace(options, uid=policy.uid)
+            options = options._replace(uid=policy.uid)
         if policy.templates is not None:
-            options = replace(options, template_dir=policy.templates)
+            options = options._replace(template_dir=policy.templates)
     if options.gate_tests and not options.tester:
         # Name the layer that settled it: the last one to set tester or gate-tests.
         deciders = [p for p in policies if p.tester is not None or p.gate_tests is not None]

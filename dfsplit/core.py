@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dfsplit import detect, dockerfile, render, tokens, verify
 from dfsplit.model import (
     Dockerfile,
@@ -31,9 +29,9 @@ def split(project: Project, options: Options) -> Outcome:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
         recipe, detection = detect.detect(project)
         report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
-        policy = replace(options, runtime_image=options.runtime_for(recipe.name, recipe.language))
+        policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
-        report = replace(plan.report, notes=detection.why + plan.report.notes)
+        report = plan.report._replace(notes=detection.why + plan.report.notes)
         text = render.render(df, plan, options.template_dir)
         verify.verify(text, plan)
     except NothingToDo as exc:
@@ -57,8 +55,8 @@ def _with_registry(plan: Plan, options: Options) -> Plan:
     if not prefix or image == "scratch" or options.runtime_image or image.startswith(prefix):
         return plan
     mirrored = tokens.image(prefix.rstrip("/") + "/" + image)
-    runtime = replace(plan.runtime, image=mirrored)
-    return replace(plan, runtime=runtime, report=replace(plan.report, runtime_image=mirrored))
+    runtime = plan.runtime._replace(image=mirrored)
+    return plan._replace(runtime=runtime, report=plan.report._replace(runtime_image=mirrored))
 
 
 def encode(text: str, df: Dockerfile) -> bytes:

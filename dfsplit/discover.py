@@ -74,8 +74,7 @@ def _repo_of(directory: str) -> str:
 # --- .gitignore ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IgnoreRule:
+class IgnoreRule(NamedTuple):
     base: str  # directory of the .gitignore, posix, relative to the walk root ("" at the root)
     regex: re.Pattern[str]
     negate: bool

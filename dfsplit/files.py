@@ -35,11 +35,14 @@ class FileError(Exception):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def resolve_within(path: Path, root: Path, real: str | None = None) -> Path:
-    """Resolve symlinks in `path`; refuse a result outside `root` (itself resolved). `real` is
-    path's realpath when the caller already knows it (discovery learns it while walking)."""
+def resolve_within(
+    path: Path, root: Path, real: str | None = None, real_root: str | None = None
+) -> Path:
+    """Resolve symlinks in `path`; refuse a result outside `root` (itself resolved). `real` and
+    `real_root` are their realpaths when the caller already knows them (a fleet run learns
+    them while walking and planning)."""
     resolved = real or os.path.realpath(path)
-    base = os.path.realpath(root)
+    base = real_root or os.path.realpath(root)
     if resolved != base and not resolved.startswith(base.rstrip(os.sep) + os.sep):
         raise FileError(path, f"resolves to {resolved}, outside {root}")
     return Path(resolved)
@@ -58,9 +61,10 @@ def read_resolved(
     root: Path | None = None,
     limit: int = MAX_DOCKERFILE_BYTES,
     real: str | None = None,
+    real_root: str | None = None,
 ) -> tuple[bytes, Path]:
     """`read_dockerfile`, plus the resolved path that a later write must target."""
-    resolved = resolve_within(path, path.parent if root is None else root, real)
+    resolved = resolve_within(path, path.parent if root is None else root, real, real_root)
     try:
         info = os.stat(resolved)
     except FileNotFoundError:
@@ -73,14 +77,48 @@ def read_resolved(
     if not stat.S_ISREG(info.st_mode):
         raise FileError(path, "is not a regular file")
     try:
-        with open(resolved, "rb") as handle:
-            data = handle.read(limit + 1)  # one byte more than allowed tells "too large"
+        read = _read_regular(str(resolved), limit + 1)
     except OSError as exc:
         raise FileError(path, _reason(exc)) from None
-    if len(data) > limit:
-        size = max(info.st_size, len(data))
-        raise FileError(path, f"is {size} bytes, over the {limit}-byte limit")
+    if read is None:  # replaced by something else since the stat above
+        raise FileError(path, "is not a regular file")
+    data, size = read
+    if max(size, len(data)) > limit:  # it may have grown since the stat
+        raise FileError(path, f"is {max(size, len(data))} bytes, over the {limit}-byte limit")
     return data, resolved
+
+
+# O_NONBLOCK: a FIFO swapped in after the caller looked must not block the open; O_NOFOLLOW
+# (when asked): nor may a symlink lead the read elsewhere. Missing flags (Windows) are 0.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_regular(path: str, most: int, *, follow: bool = True) -> tuple[bytes, int] | None:
+    """(contents, size at open) of a regular file, reading none when it holds `most` bytes or
+    more; None when it is not a regular file.
+
+    Plain os calls: open, fstat, read, close. open() would add an isatty ioctl, a seek and
+    two buffer objects to each of the thousands of small files a fleet run reads.
+    """
+    fd = os.open(path, _OPEN_FLAGS | (0 if follow else _NO_FOLLOW))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size < most and info.st_size < most:
+            chunk = os.read(fd, most - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size == info.st_size:
+                break  # all of it: spare the read that would only find the end
+        return b"".join(chunks), info.st_size
+    finally:
+        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:
@@ -141,16 +179,15 @@ def _sorted_entries(directory: str) -> list[os.DirEntry[str]]:
 
 def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
     """Contents of a regular file no larger than max_bytes; None for anything else."""
+    if not entry.is_file(follow_symlinks=False):
+        return None  # a symlink could point outside the context
     try:
-        if not entry.is_file(follow_symlinks=False):
-            return None  # a symlink could point outside the context
-        if entry.stat(follow_symlinks=False).st_size > max_bytes:
-            return None
-        with open(entry.path, "rb") as handle:
-            data = handle.read(max_bytes + 1)  # the file may have grown since stat()
+        read = _read_regular(entry.path, max_bytes + 1, follow=False)
     except OSError:
         return None
-    return data if len(data) <= max_bytes else None
+    if read is None or max(read[1], len(read[0])) > max_bytes:
+        return None
+    return read[0]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -348,13 +385,15 @@ def load_project(
     root: Path | None = None,
     shown: str = "",
     real: str | None = None,
+    real_root: str | None = None,
 ) -> tuple[Project, Path]:
     """Read one Dockerfile and a snapshot of its build context (the IO half of the pipeline);
-    `real`: the Dockerfile's realpath, when discovery already resolved it."""
+    `real`, `real_root`: the realpaths of the Dockerfile and root, when already known."""
     from dfsplit.recipes import wanted_patterns
 
     context = context or dockerfile.parent
-    raw, resolved = read_resolved(dockerfile, root=root or dockerfile.parent, real=real)
+    root = root or dockerfile.parent
+    raw, resolved = read_resolved(dockerfile, root=root, real=real, real_root=real_root)
     names, contents = snapshot_context(context, wanted_patterns())
     project = Project(
         path=shown or str(dockerfile),

@@ -11,9 +11,8 @@ import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dfsplit.bulk import Result
 from dfsplit.files import shown_path
@@ -25,8 +24,7 @@ SCHEMA_VERSION = 1
 # --- JSON --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     """One file of the JSON report (see `load_report`, which checks every field's type)."""
 
     path: str

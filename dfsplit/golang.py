@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dfsplit import shell
 from dfsplit.model import Instruction, Project, Refuse
@@ -35,8 +35,7 @@ DEFAULT_GO_ENV = {"GOPATH": "/go", "HOME": "/root",
                   "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     path: str  # module path from go.mod ("" in GOPATH mode)
     root: str  # absolute directory in the builder
     context_dir: str  # the same directory relative to the build context
@@ -44,8 +43,7 @@ class Module:
     go_version: str | None
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """One binary produced by `go build` or `go install` in a RUN."""
 
     ins: Instruction
@@ -240,8 +238,7 @@ def _build(
     return [made.build(target, packages[0])]
 
 
-@dataclass(frozen=True)
-class _Made:
+class _Made(NamedTuple):
     """What one go command line shares between the binaries it makes."""
 
     ins: Instruction
@@ -322,8 +319,7 @@ _DYNAMIC_OPEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Facts about the source that decide the runtime image (other recipes fill in literals)."""
 
     uses_cgo: bool = False

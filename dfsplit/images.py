@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEBIAN_RELEASES = ("buster", "bullseye", "bookworm", "trixie")
 DISTROLESS_SUFFIX = {"bullseye": "debian11", "bookworm": "debian12", "trixie": "debian13"}
 
 
-@dataclass(frozen=True)
-class ImageKind:
+class ImageKind(NamedTuple):
     """Capabilities that decide whether a runtime image can run an app."""
 
     family: str  # "debian" | "alpine" | "static" | "unknown"

@@ -10,7 +10,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -40,8 +40,7 @@ _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 # --- pom.xml --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Pom:
+class Pom(NamedTuple):
     """What dfsplit needs from one pom.xml, with ${...} references still unresolved."""
 
     group_id: str | None
@@ -181,8 +180,7 @@ def resolve(value: str | None, props: Mapping[str, str]) -> str | None:
     return None if "${" in value else value
 
 
-@dataclass(frozen=True)
-class MavenFacts:
+class MavenFacts(NamedTuple):
     """The resolved facts that decide the jar and the runtime."""
 
     jar: str | None  # file name in target/, None when it cannot be known statically
@@ -268,8 +266,7 @@ def java_major(value: str) -> str | None:
 # --- Gradle ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GradleFacts:
+class GradleFacts(NamedTuple):
     plugins: frozenset[str]  # "java", "application", "spring-boot", ...
     version: str | None  # project version, None when unspecified
     base_name: str | None  # archiveBaseName / archivesBaseName
@@ -479,8 +476,7 @@ def start_form(args: str) -> list[str] | str:
 # --- shared planning: build steps, the artifact, the start command -------------------------
 
 
-@dataclass(frozen=True)
-class ToolRun:
+class ToolRun(NamedTuple):
     """One `mvn`/`gradle` command inside a RUN, with the directory it runs in."""
 
     ins: Instruction

@@ -11,10 +11,10 @@ import json
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dfsplit import shell
-from dfsplit.model import Project, Refuse
+from dfsplit.model import EMPTY, Project, Refuse
 
 # The npm default that means "there are no tests".
 NO_TEST_SCRIPT = 'echo "Error: no test specified" && exit 1'
@@ -27,15 +27,14 @@ SERVER_DEPS = frozenset({
 })  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(NamedTuple):
     """The fields of one package.json that decide the plan."""
 
     rel: str  # context path of package.json
     name: str = ""
-    deps: Mapping[str, str] = field(default_factory=dict)
-    dev_deps: Mapping[str, str] = field(default_factory=dict)
-    scripts: Mapping[str, str] = field(default_factory=dict)
+    deps: Mapping[str, str] = EMPTY
+    dev_deps: Mapping[str, str] = EMPTY
+    scripts: Mapping[str, str] = EMPTY
     main: str | None = None
     engines_node: str | None = None
     package_manager: str | None = None
@@ -104,8 +103,7 @@ def has_test(pkg: Package) -> bool:
 # --- the package manager -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Manager:
+class Manager(NamedTuple):
     """How this project installs, runs scripts and drops devDependencies."""
 
     name: str  # npm | yarn | yarn-berry | pnpm | bun

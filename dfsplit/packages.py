@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dfsplit import shell
 from dfsplit.model import Instruction
@@ -49,8 +49,7 @@ _MANAGERS = {("apt-get", "install"), ("apt", "install"), ("apk", "add"), ("yum",
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9+._:=~*<>-]*$")
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(NamedTuple):
     spec: str  # as written, with any version pin
     name: str
     manager: str  # apt-get | apk | dnf | ...

@@ -201,6 +201,8 @@ def to_json(results: Sequence[FileResult]) -> dict[str, object]:
     files = []
     for result in results:
         entry = dataclasses.asdict(result)
+        # asdict leaves a NamedTuple (the Report) a tuple, which JSON would write as a list.
+        entry["report"] = result.report._asdict() if result.report else None
         entry["ratio"] = result.ratio
         files.append(entry)
     return {"files": files, "exit_code": prove.exit_code(results)}

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import NamedTuple
+
+from dfsplit.model import EMPTY
 
 _SEPARATORS = {"&&", "||", ";", "|", "&", ";;"}
 _REDIRECT = re.compile(r"^[0-9]*(>>?|<<?|>&|<&|&>|>\|)$")
@@ -19,12 +22,11 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_SYNTAX = re.compile(r"[$`|&;<>(){}*?\[\]~!#\\'\"]")
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One simple command: `ENV=x prog arg...`."""
 
     argv: tuple[str, ...]
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = EMPTY  # never mutated: a shared empty default is safe
 
     @property
     def program(self) -> str:

@@ -159,6 +159,18 @@ def test_snapshot_lists_and_reads(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_snapshot_skips_a_fifo_and_reads_a_file_of_exactly_max_bytes(tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    os.mkfifo(ctx / "pipe.go")  # opening it for reading without O_NONBLOCK would hang
+    (ctx / "edge.go").write_bytes(b"x" * 100)
+    (ctx / "over.go").write_bytes(b"x" * 101)
+    names, contents = snapshot_context(ctx, ["*.go"], max_bytes=100)
+    assert names == {"pipe.go", "edge.go", "over.go"}
+    assert contents == {"edge.go": b"x" * 100}
+
+
 def test_snapshot_stops_at_max_files(tmp_path: Path) -> None:
     ctx = _context(tmp_path)
     names, _ = snapshot_context(ctx, [], max_files=3)

@@ -135,7 +135,7 @@ def test_missing_paths_follow_directories_symlinks_and_globs() -> None:
 
 
 def test_required_paths_are_the_artifact_and_runtime_files() -> None:
-    report = replace(REPORT, runtime_files=("/app/config.yaml", "app/templates/", "/main"))
+    report = REPORT._replace(runtime_files=("/app/config.yaml", "app/templates/", "/main"))
     assert prove.required_paths(report) == ("/main", "/app/config.yaml", "/app/templates")
     assert prove.required_paths(None) == ()
 
@@ -196,6 +196,7 @@ def test_json_is_complete_and_serialisable() -> None:
     assert first["verdict"] == "pass" and first["original"]["size"] == 640_953_007
     assert first["rewrite_run"]["http"]["status"] == 200
     assert first["ratio"] == pytest.approx(0.0105, abs=1e-4)
+    assert first["report"]["recipe"] == "go" and first["report"]["runtime_image"] == "scratch"
 
 
 def test_terminal_table() -> None:
@@ -265,7 +266,7 @@ def _broken_split(old: bytes, new: bytes) -> object:
     def split(project: object, options: object) -> Outcome:
         outcome = real_split(project, options)  # type: ignore[arg-type]
         assert old in outcome.new, "the test double no longer matches the rewrite"
-        return replace(outcome, new=outcome.new.replace(old, new))
+        return outcome._replace(new=outcome.new.replace(old, new))
 
     return split
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from dfsplit.globs import globs_regex
 
@@ -25,8 +24,7 @@ class _Module(Protocol):
              options: Options) -> Plan: ...  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Recipe:
+class Recipe(NamedTuple):
     """One language or framework; its logic lives in the module dfsplit.recipes.<name>."""
 
     name: str

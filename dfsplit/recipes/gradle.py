@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dfsplit import carry, edits, java, shell, tokens
 from dfsplit.model import (
@@ -41,8 +41,7 @@ def detect(project: Project) -> Detection | None:
     return None
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     run: java.ToolRun
     project_dir: str  # absolute builder directory of the build file
     context_dir: str  # the same directory in the build context

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dfsplit import carry, edits, java, tokens
 from dfsplit.golang import Source
@@ -45,8 +45,7 @@ def detect(project: Project) -> Detection | None:
     return None
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """The packaging command and what it produces."""
 
     run: java.ToolRun | None  # None: the original never packaged (it started `mvn spring-boot:run`)

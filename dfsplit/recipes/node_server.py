@@ -11,7 +11,9 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dfsplit import carry, edits, images, node, shell, tokens
 from dfsplit.dockerfile import is_exec_form
@@ -415,7 +417,7 @@ def resolve_start(app: App, built: bool) -> Start:
     return _keep_script(app, words, text, commands)
 
 
-def _node(argv: list[str], env: dict[str, str] | None = None) -> Start:
+def _node(argv: list[str], env: Mapping[str, str] | None = None) -> Start:
     argv = [w for w in argv if w not in ("--watch", "--watch-path")]
     entry = next((w for w in argv[1:] if not w.startswith("-")), None)
     return Start(argv, entry=posixpath.normpath(entry) if entry else None, env=dict(env or {}))
@@ -449,8 +451,7 @@ def _keep_script(app: App, words: list[str], text: str, commands: list[Command])
     return Start(argv, keep_dev=bool(dev))
 
 
-@dataclass(frozen=True)
-class _Artifact:
+class _Artifact(NamedTuple):
     stage: str
     src: str
 
