@@ -7,6 +7,7 @@ workers finish, so a parallel run prints and writes exactly what a serial one do
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -169,16 +170,22 @@ def _run_pool(jobs: Iterator[Job], workers: int, progress: Progress | None) -> l
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     by_chunk: dict[int, list[Result]] = {}
     done = total = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: dict[Future[list[Result]], int] = {}
-        while chunk := list(itertools.islice(jobs, CHUNK)):
-            futures[pool.submit(_run_chunk, chunk)] = len(futures)
-            total += len(chunk)
-        for future in as_completed(futures):
-            by_chunk[futures[future]] = future.result()
-            done += len(by_chunk[futures[future]])
-            if progress:
-                progress(done, total)
+    # What exists now is shared with the forked workers; frozen, their collector never walks
+    # it, which would write to (and so copy) every page they inherited.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures: dict[Future[list[Result]], int] = {}
+            while chunk := list(itertools.islice(jobs, CHUNK)):
+                futures[pool.submit(_run_chunk, chunk)] = len(futures)
+                total += len(chunk)
+            for future in as_completed(futures):
+                by_chunk[futures[future]] = future.result()
+                done += len(by_chunk[futures[future]])
+                if progress:
+                    progress(done, total)
+    finally:
+        gc.unfreeze()
     return [result for n in range(len(futures)) for result in by_chunk[n]]
 
 

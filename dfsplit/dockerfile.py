@@ -80,7 +80,7 @@ def parse(raw: bytes, *, cross_check: bool = True) -> Dockerfile:
     if not logicals:
         raise Refuse("no instructions")
     keywords = _tokenize(logicals, cross_check)
-    instructions = tuple(_instruction(lg, kw) for lg, kw in zip(logicals, keywords, strict=True))
+    instructions = tuple(map(_instruction, logicals, keywords))  # same length: one keyword each
     return Dockerfile(
         lines=tuple(lines),
         instructions=instructions,
@@ -196,14 +196,15 @@ def _scan(lines: list[str], bares: list[str], escape: str) -> list[_Logical]:
     out: list[_Logical] = []
     i = 0
     while i < len(lines):
-        if _skipped(bares[i]):
+        bare = bares[i]
+        if not bare or bare[0] == "#":  # _skipped, inlined: it runs for every line
             i += 1
             continue
         start = i
         joined, i = _join(lines, bares, i, escape)
         written, value = _split_keyword(joined)
         heredocs: tuple[Heredoc, ...] = ()
-        specs = _heredoc_specs(joined, written, value, start)
+        specs = _heredoc_specs(joined, written, value, start) if "<<" in joined else None
         if specs:
             heredocs, i = _read_heredocs(lines, i, specs, start)
         out.append(_Logical(start, i, joined, heredocs, written, value))
@@ -465,18 +466,12 @@ def _trim_continuation(text: str) -> str:
 
 def _instruction(logical: _Logical, keyword: str) -> Instruction:
     value = logical.value
-    flags, args = _split_flags(keyword, value)
-    _json_args(keyword, args, logical.start)  # refuses arrays BuildKit would misread
+    # The common cases are tested inline: this runs for every instruction of every file.
+    flags, args = _split_flags(keyword, value) if keyword in FLAG_KEYWORDS else ((), value)
+    if args[:1] == "[" or keyword == "HEALTHCHECK":
+        _json_args(keyword, args, logical.start)  # refuses arrays BuildKit would misread
     if keyword == "ONBUILD":
         inner, inner_value = _split_keyword(value)
         _json_value(inner.upper(), inner_value, logical.start)
-    return Instruction(
-        keyword=keyword,
-        value=value,
-        flags=flags,
-        args=args,
-        start=logical.start,
-        end=logical.end,
-        heredocs=logical.heredocs,
-        lowercase=logical.written.islower(),
-    )
+    return Instruction(keyword, value, flags, args, logical.start, logical.end,
+                       logical.heredocs, logical.written.islower())  # fmt: skip

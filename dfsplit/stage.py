@@ -66,6 +66,9 @@ def parse_pairs(value: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(pairs)
 
 
+_GLOB, _DIR, _FILE = range(3)  # what a COPY source is: a pattern, a directory, a file
+
+
 class StageModel:
     """The single stage of a naive Dockerfile, walked once."""
 
@@ -86,6 +89,9 @@ class StageModel:
         self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
         self._context_paths: dict[str, str | None] = {}  # context_path answers, once walked
         self._walk(image_env, image_workdir)
+        # Newest copy first (the last one wins), each with what every lookup would recompute.
+        self._newest_first = [(c, self._kind(c.source), c.dest.rstrip("/") + "/")
+                              for c in reversed(self.copies)]  # fmt: skip
 
     # -- walking -----------------------------------------------------------------------------
 
@@ -168,15 +174,21 @@ class StageModel:
         return self._context_paths[abs_path]
 
     def _find_context_path(self, abs_path: str) -> str | None:
-        for copied in reversed(self.copies):
-            rel = self._lookup(copied, abs_path)
+        for copied, kind, prefix in self._newest_first:
+            rel = self._lookup(copied, kind, prefix, abs_path)
             if rel is not None and not self.ignore.excludes(rel):
                 return rel
         return None
 
-    def _lookup(self, copied: Copied, abs_path: str) -> str | None:
-        src, dest = copied.source, copied.dest
+    def _kind(self, src: str) -> int:
         if is_glob(src):
+            return _GLOB
+        return _DIR if src == "." or self.project.has_dir(src) else _FILE
+
+    def _lookup(self, copied: Copied, kind: int, prefix: str, abs_path: str) -> str | None:
+        """The context path that `copied` put at abs_path; prefix is its dest ending in "/"."""
+        src, dest = copied.source, copied.dest
+        if kind == _GLOB:
             if posixpath.dirname(abs_path) != dest:
                 return None
             name = posixpath.basename(abs_path)
@@ -185,12 +197,12 @@ class StageModel:
             return (
                 candidate if fnmatch.fnmatch(candidate, src) and self._exists(candidate) else None
             )
-        if self.project.has_dir(src) or src == ".":
+        if kind == _DIR:
             if abs_path == dest:
                 return src
-            if not abs_path.startswith(dest.rstrip("/") + "/"):
+            if not abs_path.startswith(prefix):
                 return None
-            rel = abs_path[len(dest.rstrip("/")) + 1 :]
+            rel = abs_path[len(prefix) :]
             candidate = rel if src == "." else f"{src}/{rel}"
             return candidate if self._exists(candidate) else None
         target = posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest
