@@ -63,12 +63,13 @@ def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     finder = Finder()
     merged: dict[int, Options] = {}  # id(found config) -> its options: most files share one
     real_roots: dict[Path, str] = {}
+    cwd = os.getcwd()
     seen: set[str] = set()
     for target in discover(paths):
         if target.real in seen:
             continue  # named twice (a directory and a file in it): process it once
         seen.add(target.real)
-        shown = shown_path(target.dockerfile)
+        shown = shown_path(target.dockerfile, cwd)
         if target.problem:
             yield Job(target, shown, None, target.problem)
             continue

@@ -109,13 +109,16 @@ def _read_regular(path: str, most: int, *, follow: bool = True) -> tuple[bytes, 
         chunks: list[bytes] = []
         size = 0
         while size < most and info.st_size < most:
-            chunk = os.read(fd, most - size)
-            if not chunk:
-                break
+            # What is left and one byte more, which a short read shows is not there (os.read
+            # allocates all it is asked for: asking for `most` would cost a MiB per file).
+            # Past the size seen at open, the file grew: read on in one piece.
+            left = info.st_size + 1 - size
+            want = min(most - size, left if left > 0 else most)
+            chunk = os.read(fd, want)
             chunks.append(chunk)
             size += len(chunk)
-            if size == info.st_size:
-                break  # all of it: spare the read that would only find the end
+            if len(chunk) < want:
+                break  # the end of the file
         return b"".join(chunks), info.st_size
     finally:
         os.close(fd)
@@ -354,10 +357,11 @@ def _fsync_dir(directory: Path) -> None:
 # --- projects ------------------------------------------------------------------------------
 
 
-def shown_path(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when inside it."""
+def shown_path(path: Path, cwd: str | None = None) -> str:
+    """A path as the user should see it: relative to the working directory when inside it.
+    Callers showing many paths pass `cwd` (os.getcwd()) to look it up once."""
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd or os.getcwd())
     except ValueError:
         return str(path)
     return str(path) if rel.startswith("..") else rel

@@ -49,14 +49,14 @@ def _rel_in_repo(result: Result) -> str:
     return os.path.relpath(result.target.real, real_repo).replace(os.sep, "/")
 
 
-def file_entry(result: Result) -> FileEntry:
+def file_entry(result: Result, cwd: str | None = None) -> FileEntry:
     outcome = result.outcome
     report = outcome.report
     changed = outcome.status is Status.CHANGED
     reasons = ((outcome.reason,) if outcome.reason else ()) + (report.notes if report else ())
     return FileEntry(
         path=outcome.path,
-        repo=shown_path(result.repo),
+        repo=shown_path(result.repo, cwd),
         status=outcome.status.value,
         language=report.language if report else None,
         framework=report.framework if report else None,
@@ -73,8 +73,9 @@ def file_entry(result: Result) -> FileEntry:
 def report_json(results: Sequence[Result]) -> dict[str, Any]:
     """The `--report FILE.json` document."""
     files = []
+    cwd = os.getcwd()
     for result in results:
-        entry = file_entry(result)
+        entry = file_entry(result, cwd)
         files.append({
             "path": entry.path, "repo": entry.repo, "status": entry.status,
             "language": entry.language, "framework": entry.framework,

@@ -171,6 +171,22 @@ def test_snapshot_skips_a_fifo_and_reads_a_file_of_exactly_max_bytes(tmp_path: P
     assert contents == {"edge.go": b"x" * 100}
 
 
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, 5000])
+def test_read_regular_reads_whole_files_below_the_bound(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"y" * size)
+    assert files._read_regular(str(path), 11) == ((b"y" * size, size) if size < 11 else (b"", size))
+
+
+def test_read_regular_refuses_directories_and_unfollowed_symlinks(tmp_path: Path) -> None:
+    (tmp_path / "target").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    assert files._read_regular(str(tmp_path), 10) is None
+    assert files._read_regular(str(tmp_path / "link"), 10) == (b"x", 1)
+    with pytest.raises(OSError):
+        files._read_regular(str(tmp_path / "link"), 10, follow=False)
+
+
 def test_snapshot_stops_at_max_files(tmp_path: Path) -> None:
     ctx = _context(tmp_path)
     names, _ = snapshot_context(ctx, [], max_files=3)
