@@ -169,6 +169,7 @@ def _run_pool(jobs: Iterator[Job], workers: int, progress: Progress | None) -> l
     _warm_up()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks: list[list[Job]] = []
     by_chunk: dict[int, list[Result]] = {}
     done = total = 0
     # What exists now is shared with the forked workers; frozen, their collector never walks
@@ -176,18 +177,22 @@ def _run_pool(jobs: Iterator[Job], workers: int, progress: Progress | None) -> l
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: dict[Future[list[Result]], int] = {}
+            futures: dict[Future[list[_Computed]], int] = {}
             while chunk := list(itertools.islice(jobs, CHUNK)):
-                futures[pool.submit(_run_chunk, chunk)] = len(futures)
+                futures[pool.submit(_run_chunk, chunk)] = len(chunks)
+                chunks.append(chunk)
                 total += len(chunk)
             for future in as_completed(futures):
-                by_chunk[futures[future]] = future.result()
-                done += len(by_chunk[futures[future]])
+                n = futures[future]
+                by_chunk[n] = [Result(outcome, job.target, real, diff)
+                               for job, (outcome, real, diff)
+                               in zip(chunks[n], future.result(), strict=True)]  # fmt: skip
+                done += len(by_chunk[n])
                 if progress:
                     progress(done, total)
     finally:
         gc.unfreeze()
-    return [result for n in range(len(futures)) for result in by_chunk[n]]
+    return [result for n in range(len(chunks)) for result in by_chunk[n]]
 
 
 def _warm_up() -> None:
@@ -205,8 +210,12 @@ def _warm_up() -> None:
         env.get_template(path.name)
 
 
-def _run_chunk(chunk: list[Job]) -> list[Result]:
-    return [run_job(job) for job in chunk]
+# What a worker sends back for a job: its target is the main process's already.
+_Computed = tuple[Outcome, "Path | None", str]
+
+
+def _run_chunk(chunk: list[Job]) -> list[_Computed]:
+    return [(result.outcome, result.real, result.diff) for result in map(run_job, chunk)]
 
 
 # --- output: diffs, patches, writes ----------------------------------------------------------

@@ -146,7 +146,7 @@ def snapshot_context(
     Listing stops silently after `max_files` paths, in sorted breadth-first order, so a
     huge context yields a partial but deterministic snapshot.
     """
-    if not context_dir.is_dir():
+    if not os.path.isdir(context_dir):
         raise FileError(context_dir, "build context is not a directory")
     names: list[str] = []
     contents: dict[str, bytes] = {}

@@ -50,6 +50,7 @@ def environment(custom: str | None = None) -> jinja2.Environment:
         env = jinja2.sandbox.SandboxedEnvironment(loader=loader)
     if _bytecode_dir is not None and custom is None:
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(_bytecode_dir)
+    env.auto_reload = False  # templates do not change during a run: no stat per render
     env.undefined = jinja2.StrictUndefined
     env.keep_trailing_newline = True
     env.autoescape = False

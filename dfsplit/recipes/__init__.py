@@ -7,6 +7,7 @@ recipe reads: a Go repository never pays for loading the Java and Node recipes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
@@ -64,6 +65,7 @@ REGISTRY: tuple[Recipe, ...] = (
 )  # fmt: skip
 
 
+@functools.cache  # the registry is fixed: computed once, not for each file read
 def wanted_patterns() -> tuple[str, ...]:
     """Every file pattern some recipe reads, plus what the core reads itself."""
     patterns = {".dockerignore"}
