@@ -24,10 +24,19 @@ def glob_match(pattern: str, rel_path: str) -> bool:
 
 @lru_cache(maxsize=32)
 def globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One compiled regex for several globs: the snapshot tests every file against all."""
+    """One compiled regex for several globs: the snapshot tests every file against all.
+
+    The patterns under "**/" share one leading any-depth group, which the regex engine then
+    tries once per path instead of once per pattern (and which compiles faster).
+    """
     if not patterns:
         return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{_glob_regex(p)})" for p in patterns) + r"\Z")
+    deep = [_glob_regex(p[3:]) for p in patterns if p.startswith("**/")]
+    alternatives = [_glob_regex(p) for p in patterns if not p.startswith("**/")]
+    if deep:
+        alternatives.insert(0, "(?:[^/]+/)*(?:" + "|".join(deep) + ")")
+    # The group matters: without it, \Z would end only the last alternative.
+    return re.compile("(?:" + "|".join(alternatives) + r")\Z")
 
 
 def _glob_regex(pattern: str) -> str:

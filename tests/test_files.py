@@ -17,7 +17,7 @@ from dfsplit.files import (
     write_all,
     write_atomic,
 )
-from dfsplit.globs import glob_match
+from dfsplit.globs import glob_match, globs_regex
 
 DOCKERFILE = b"FROM python:3.12\nRUN pip install .\n"
 
@@ -113,6 +113,14 @@ def test_symlink_inside_root_allowed(tmp_path: Path) -> None:
 )
 def test_glob_match(pattern: str, path: str, expected: bool) -> None:
     assert glob_match(pattern, path) is expected
+
+
+@pytest.mark.parametrize("path", ["go.mod.bak", "a/b/x.golden", "pom.xml.orig", "go.workx"])
+def test_several_globs_match_whole_paths_only(path: str) -> None:
+    # Every alternative must end with the path: once, only the last one had to.
+    patterns = ("**/go.mod", "**/*.go", "**/pom.xml", "go.work")
+    assert globs_regex(patterns).match(path) is None
+    assert all(globs_regex(patterns).match(p) for p in ("go.mod", "a/main.go", "go.work"))
 
 
 def _context(tmp_path: Path) -> Path:
