@@ -22,6 +22,18 @@ def glob_match(pattern: str, rel_path: str) -> bool:
     return globs_regex((pattern,)).match(rel_path) is not None
 
 
+def path_match(pattern: str, path: str) -> bool:
+    """Go's filepath.Match, which Docker uses for COPY sources (and a shell for its globs):
+    `*` and `?` never cross "/", so "*.go" matches "main.go" but not "cmd/main.go" (fnmatch's
+    `*` does cross it), and "**" is no more than "*"."""
+    return _path_regex(pattern).match(path) is not None
+
+
+@lru_cache(maxsize=256)
+def _path_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile("/".join(_segment(part) for part in pattern.split("/")) + r"\Z")
+
+
 @lru_cache(maxsize=32)
 def globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One compiled regex for several globs: the snapshot tests every file against all.

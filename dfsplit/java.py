@@ -5,7 +5,6 @@ Pure functions over text; the recipes in dfsplit/recipes/{maven,gradle}.py put t
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -17,7 +16,7 @@ from defusedxml.common import DefusedXmlException
 
 from dfsplit import carry, edits, images, shell, tokens
 from dfsplit.dockerfile import is_exec_form
-from dfsplit.globs import is_glob
+from dfsplit.globs import is_glob, path_match
 from dfsplit.model import CopyStep, Dockerfile, Edit, Instruction, Refuse, RuntimeStage
 from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
@@ -625,7 +624,7 @@ def _jar_start(
     path = posixpath.normpath(posixpath.join(workdir, expanded))
     if is_glob(expanded):
         same_dir = posixpath.dirname(path) == posixpath.dirname(jar)
-        if not fnmatch.fnmatchcase(jar, path) and not (same_dir and not known):
+        if not path_match(path, jar) and not (same_dir and not known):
             raise Refuse(
                 f"the start command's glob {word} does not match the jar the build makes ({jar})"
             )

@@ -8,7 +8,6 @@ Docker call goes through `dfsplit.engine`.
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 import secrets
@@ -22,7 +21,7 @@ from typing import Literal, Protocol
 
 from dfsplit import engine
 from dfsplit.engine import EngineError, HttpAnswer
-from dfsplit.globs import is_glob
+from dfsplit.globs import is_glob, path_match
 from dfsplit.model import Options, Outcome, Report, Status
 
 EXIT_OK = 0
@@ -272,7 +271,7 @@ def missing_paths(wanted: Sequence[str], listing: Mapping[str, str | None]) -> t
 
 def _present(path: str, listing: Mapping[str, str | None], hops: int = 8) -> bool:
     if is_glob(path):
-        return any(fnmatch.fnmatchcase(name, path) for name in listing)
+        return any(path_match(path, name) for name in listing)
     if path in listing:
         return True
     # Follow a symlinked parent (Debian's /lib -> usr/lib) to where the file really lives.

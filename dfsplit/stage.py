@@ -5,7 +5,6 @@ paths in the builder's filesystem.
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import shlex
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from dockerfile_parse.util import WordSplitter
 from dfsplit import shell
 from dfsplit.dockerfile import is_exec_form
 from dfsplit.dockerignore import Dockerignore
-from dfsplit.globs import is_glob
+from dfsplit.globs import is_glob, path_match
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
 # The PATH of an image that sets none (Docker's default), and of most official images.
@@ -195,7 +194,7 @@ class StageModel:
             base = posixpath.dirname(src)
             candidate = posixpath.join(base, name) if base else name
             return (
-                candidate if fnmatch.fnmatch(candidate, src) and self._exists(candidate) else None
+                candidate if path_match(src, candidate) and self._exists(candidate) else None
             )
         if kind == _DIR:
             if abs_path == dest:
@@ -231,7 +230,7 @@ class StageModel:
                 return posixpath.join(dest, posixpath.relpath(rel, src))
             return None
         if is_glob(src):
-            ok = fnmatch.fnmatch(rel, src)
+            ok = path_match(src, rel)
             return posixpath.join(dest, posixpath.basename(rel)) if ok else None
         if rel == src:
             return posixpath.join(dest, posixpath.basename(src)) if copied.into_dir else dest

@@ -17,7 +17,7 @@ from dfsplit.files import (
     write_all,
     write_atomic,
 )
-from dfsplit.globs import glob_match, globs_regex
+from dfsplit.globs import glob_match, globs_regex, path_match
 
 DOCKERFILE = b"FROM python:3.12\nRUN pip install .\n"
 
@@ -113,6 +113,23 @@ def test_symlink_inside_root_allowed(tmp_path: Path) -> None:
 )
 def test_glob_match(pattern: str, path: str, expected: bool) -> None:
     assert glob_match(pattern, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("*.go", "main.go", True),
+        ("*.go", "cmd/main.go", False),  # fnmatch says True: its `*` crosses "/"
+        ("src/*.go", "src/x/a.go", False),
+        ("/app/target/*.jar", "/app/target/app.jar", True),
+        ("/app/*.jar", "/app/target/app.jar", False),
+        ("a?c", "a/c", False),
+        ("[!a]b", "bb", True),
+        ("**/x", "a/b/x", False),  # Go's filepath.Match: "**" is only "*"
+    ],
+)
+def test_path_match_is_gos_filepath_match(pattern: str, path: str, expected: bool) -> None:
+    assert path_match(pattern, path) is expected
 
 
 @pytest.mark.parametrize("path", ["go.mod.bak", "a/b/x.golden", "pom.xml.orig", "go.workx"])

@@ -245,3 +245,16 @@ def test_gradle_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
     text, runtime = split(dockerfile, files)
     assert runtime == "eclipse-temurin:21-jre-alpine"
     assert "FROM gradle:${GRADLE} AS builder" in text
+
+
+def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
+    # `java -jar *.jar` in /app finds nothing when the jar is /app/target/app-1.0.jar (a shell
+    # glob's `*` does not cross "/"): the original cannot start, so dfsplit must not "fix" it.
+    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
+    dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
+                  "RUN mvn -B package -DskipTests\nCMD java -jar *.jar\n")  # fmt: skip
+    project = Project(path="Dockerfile", dockerfile=dockerfile.encode(),
+                      context_files=frozenset({"Dockerfile", "pom.xml", "src/main/java/A.java"}),
+                      contents={"pom.xml": pom_xml.encode()})  # fmt: skip
+    outcome = core.split(project, Options())
+    assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason

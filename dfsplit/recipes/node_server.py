@@ -8,7 +8,6 @@ build step) live in `prepare`.
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from typing import NamedTuple
 
 from dfsplit import carry, edits, images, node, shell, tokens
 from dfsplit.dockerfile import is_exec_form
-from dfsplit.globs import is_glob
+from dfsplit.globs import is_glob, path_match
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -188,7 +187,7 @@ def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
             continue
         if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
             return c
-        if is_glob(c.source) and fnmatch.fnmatch(rel, c.source):
+        if is_glob(c.source) and path_match(c.source, rel):
             return c
     return None
 
