@@ -5,6 +5,7 @@ from __future__ import annotations
 from dfsplit import detect, dockerfile, render, tokens, verify
 from dfsplit.model import (
     Dockerfile,
+    Instruction,
     NothingToDo,
     Options,
     Outcome,
@@ -31,7 +32,8 @@ def split(project: Project, options: Options) -> Outcome:
         report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
         policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
-        report = plan.report._replace(notes=detection.why + plan.report.notes)
+        report = plan.report._replace(notes=detection.why + plan.report.notes,
+                                      warnings=plan.report.warnings + _arg_image_warning(froms[0]))
         text = render.render(df, plan, options.template_dir)
         verify.verify(text, plan)
     except NothingToDo as exc:
@@ -46,6 +48,17 @@ def split(project: Project, options: Options) -> Outcome:
     new = encode(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
     return Outcome(project.path, status, old, new, report=report, new_files=plan.new_files)
+
+
+def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
+    """The runtime image was chosen for the builder image the ARG defaults give; a build that
+    passes another one with --build-arg may need another runtime (musl vs glibc, a newer JRE)."""
+    image = from_.args.split()[0] if from_.args.split() else ""
+    if "$" not in image:
+        return ()
+    return (f"the builder image {image} comes from ARG values: the runtime image was chosen for "
+            "their defaults; check it if you build with --build-arg values that change the "
+            "image",)  # fmt: skip
 
 
 def _with_registry(plan: Plan, options: Options) -> Plan:

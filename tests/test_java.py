@@ -258,3 +258,23 @@ def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
                       contents={"pom.xml": pom_xml.encode()})  # fmt: skip
     outcome = core.split(project, Options())
     assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason
+
+
+def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> None:
+    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
+    files = {"pom.xml": pom_xml, "src/main/java/App.java": ""}
+    tail = ("WORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
+            'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
+    warnings = []
+    for head in ("ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\n",
+                 "FROM maven:3.9-eclipse-temurin-21-alpine\n"):  # fmt: skip
+        project = Project(path="Dockerfile", dockerfile=(head + tail).encode(),
+                          context_files=frozenset(files) | {"Dockerfile"},
+                          contents={k: v.encode() for k, v in files.items()})  # fmt: skip
+        outcome = core.split(project, Options())
+        assert outcome.status is Status.CHANGED and outcome.report is not None
+        warnings.append([w for w in outcome.report.warnings if "--build-arg" in w])
+    assert warnings[0] == ["the builder image maven:${MVN} comes from ARG values: the runtime "
+                           "image was chosen for their defaults; check it if you build with "
+                           "--build-arg values that change the image"]  # fmt: skip
+    assert warnings[1] == []
