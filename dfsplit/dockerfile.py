@@ -16,9 +16,8 @@ from typing import NamedTuple
 
 from dockerfile_parse import DockerfileParser
 
-from dfsplit.model import Dockerfile, Heredoc, Instruction, Refuse
+from dfsplit.model import MAX_DOCKERFILE_BYTES, Dockerfile, Heredoc, Instruction, Refuse
 
-MAX_BYTES = 1 << 20
 KEYWORDS = frozenset(
     {
         "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
@@ -115,8 +114,8 @@ def is_exec_form(value: str) -> list[str] | None:
 
 
 def _decode(raw: bytes) -> tuple[str, bool]:
-    if len(raw) > MAX_BYTES:
-        raise Refuse(f"file too large ({len(raw)} bytes; the limit is {MAX_BYTES})")
+    if len(raw) > MAX_DOCKERFILE_BYTES:
+        raise Refuse(f"file too large ({len(raw)} bytes; the limit is {MAX_DOCKERFILE_BYTES})")
     if b"\x00" in raw:
         raise Refuse("binary file")
     try:

@@ -8,6 +8,7 @@ comparison logic can be tested without an engine. Builds go through BuildKit
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import os
 import shutil
@@ -64,6 +65,7 @@ class HttpAnswer:
     error: str = ""
 
 
+@functools.cache  # PATH does not change during a run; a verify run calls docker many times
 def _docker() -> str:
     return shutil.which("docker") or "docker"
 

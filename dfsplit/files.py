@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfsplit.globs import globs_regex
-from dfsplit.model import Project
+from dfsplit.model import MAX_DOCKERFILE_BYTES, Project
 
-MAX_DOCKERFILE_BYTES = 1024 * 1024
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 _TEMP_SUFFIX = ".dfsplit-tmp"
 _UMASK_LOCK = threading.Lock()

@@ -34,6 +34,9 @@ class NothingToDo(Exception):
         self.reason = reason
 
 
+# The largest Dockerfile dfsplit reads or parses (1 MiB): real ones are a few KiB.
+MAX_DOCKERFILE_BYTES = 1 << 20
+
 # The default of a Mapping field: shared, so it must never change (a read-only view ensures it).
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
