@@ -33,7 +33,7 @@ class Job(NamedTuple):
     options: Options | None  # None: the config that applies to this file is broken
     problem: str = ""
     diff: bool = False  # the worker makes the diff shown to the user
-    real_root: str = ""  # os.path.realpath(target.root), resolved once per root while planning
+    real_root: str | None = None  # os.path.realpath(target.root), once per root while planning
 
 
 class Result(NamedTuple):
@@ -119,7 +119,7 @@ def run_job(job: Job) -> Result:
             root=target.root,
             shown=job.shown,
             real=target.real,
-            real_root=job.real_root or None,
+            real_root=job.real_root,
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)

@@ -53,7 +53,7 @@ def split(project: Project, options: Options) -> Outcome:
 def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
     """The runtime image was chosen for the builder image the ARG defaults give; a build that
     passes another one with --build-arg may need another runtime (musl vs glibc, a newer JRE)."""
-    image = from_.args.split()[0] if from_.args.split() else ""
+    image = (from_.args.split() or [""])[0]
     if "$" not in image:
         return ()
     return (f"the builder image {image} comes from ARG values: the runtime image was chosen for "

@@ -203,7 +203,7 @@ def _scan(lines: list[str], bares: list[str], escape: str) -> list[_Logical]:
         joined, i = _join(lines, bares, i, escape)
         written, value = _split_keyword(joined)
         heredocs: tuple[Heredoc, ...] = ()
-        specs = _heredoc_specs(joined, written, value, start) if "<<" in joined else None
+        specs = _heredoc_specs(joined, written, value, start)
         if specs:
             heredocs, i = _read_heredocs(lines, i, specs, start)
         out.append(_Logical(start, i, joined, heredocs, written, value))

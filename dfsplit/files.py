@@ -82,8 +82,8 @@ def read_resolved(
     if read is None:  # replaced by something else since the stat above
         raise FileError(path, "is not a regular file")
     data, size = read
-    if max(size, len(data)) > limit:  # it may have grown since the stat
-        raise FileError(path, f"is {max(size, len(data))} bytes, over the {limit}-byte limit")
+    if size > limit:
+        raise FileError(path, f"is {size} bytes, over the {limit}-byte limit")
     return data, resolved
 
 
@@ -94,8 +94,9 @@ _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _read_regular(path: str, most: int, *, follow: bool = True) -> tuple[bytes, int] | None:
-    """(contents, size at open) of a regular file, reading none when it holds `most` bytes or
-    more; None when it is not a regular file.
+    """(contents, size) of a regular file: the size is the larger of the size at open and the
+    bytes read (it may grow meanwhile); nothing is read when it holds `most` bytes or more.
+    None when it is not a regular file.
 
     Plain os calls: open, fstat, read, close. open() would add an isatty ioctl, a seek and
     two buffer objects to each of the thousands of small files a fleet run reads.
@@ -105,9 +106,11 @@ def _read_regular(path: str, most: int, *, follow: bool = True) -> tuple[bytes, 
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None
+        if info.st_size >= most:
+            return b"", info.st_size
         chunks: list[bytes] = []
         size = 0
-        while size < most and info.st_size < most:
+        while size < most:
             # What is left and one byte more, which a short read shows is not there (os.read
             # allocates all it is asked for: asking for `most` would cost a MiB per file).
             # Past the size seen at open, the file grew: read on in one piece.
@@ -118,7 +121,7 @@ def _read_regular(path: str, most: int, *, follow: bool = True) -> tuple[bytes, 
             size += len(chunk)
             if len(chunk) < want:
                 break  # the end of the file
-        return b"".join(chunks), info.st_size
+        return b"".join(chunks), max(size, info.st_size)
     finally:
         os.close(fd)
 
@@ -187,9 +190,7 @@ def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
         read = _read_regular(entry.path, max_bytes + 1, follow=False)
     except OSError:
         return None
-    if read is None or max(read[1], len(read[0])) > max_bytes:
-        return None
-    return read[0]
+    return read[0] if read is not None and read[1] <= max_bytes else None
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -41,12 +41,15 @@ class FileEntry(NamedTuple):
     new_files: tuple[str, ...]
 
 
+def _real_repo(result: Result) -> str:
+    """The repository, resolved: discovery resolved it already; only a walk root needs it."""
+    repo = result.target.repo
+    return str(repo) if repo is not None else os.path.realpath(result.target.root)
+
+
 def _rel_in_repo(result: Result) -> str:
     """The Dockerfile relative to its repository, as git names it."""
-    # Discovery resolved the repository already; only a walk root needs resolving.
-    repo = result.target.repo
-    real_repo = str(repo) if repo is not None else os.path.realpath(result.target.root)
-    return os.path.relpath(result.target.real, real_repo).replace(os.sep, "/")
+    return os.path.relpath(result.target.real, _real_repo(result)).replace(os.sep, "/")
 
 
 def file_entry(result: Result, cwd: str | None = None) -> FileEntry:
@@ -224,7 +227,7 @@ def report_markdown(results: Sequence[Result]) -> str:
 def _title(result: Result, several: bool) -> str:
     """The Dockerfile relative to its repository, and which repository when there are several."""
     rel = _rel_in_repo(result)
-    return f"`{rel}` in `{Path(os.path.realpath(result.repo)).name}`" if several else f"`{rel}`"
+    return f"`{rel}` in `{os.path.basename(_real_repo(result))}`" if several else f"`{rel}`"
 
 
 def _changed_section(result: Result, title: str) -> list[str]:
@@ -255,7 +258,7 @@ def _changed_section(result: Result, title: str) -> list[str]:
 
 def tester_command(result: Result) -> str:
     """`docker build --target tester .`, with -f and the context when they are not default."""
-    repo = os.path.realpath(result.repo)
+    repo = _real_repo(result)
     context = os.path.relpath(os.path.realpath(result.target.context), repo).replace(os.sep, "/")
     dockerfile = _rel_in_repo(result)
     default = f"{context}/Dockerfile" if context != "." else "Dockerfile"

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 
 def is_glob(path: str) -> bool:
-    """Whether path has a glob character (`*`, `?`, `[`), as COPY sources and fnmatch read it."""
+    """Whether path has a glob character (`*`, `?`, `[`), as COPY sources read it."""
     return "*" in path or "?" in path or "[" in path  # not any(...): a hot path in stage.py
 
 

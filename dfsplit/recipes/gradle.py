@@ -52,7 +52,7 @@ class Build(NamedTuple):
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
-    builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
+    builder_image = base_image(df)  # global ARG defaults substituted: `gradle:${GRADLE}`
     model = StageModel(df, stage, project, java.IMAGE_ENV)
     kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or java.DEFAULT_UID)
     build = _build(model, project)
