@@ -7,7 +7,6 @@ move out of the builder; ENV stays in the builder (the build may read it) and is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dfsplit import edits, shell, tokens
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
@@ -28,19 +27,24 @@ DEFAULT_UID = "65532:65532"
 WELL_KNOWN_UIDS = {"nobody": "65534:65534"}
 
 
-@dataclass
 class Carried:
-    edits: list[Edit] = field(default_factory=list)
-    instructions: list[str] = field(default_factory=list)  # verbatim, for the runtime
-    env: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    user: str = DEFAULT_UID
-    entrypoint: Instruction | None = None
-    cmd: Instruction | None = None
-    healthcheck: Instruction | None = None
-    start_comment: str = ""
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    """What the runtime stage keeps of the original, filled in as `carry` reads the stage."""
+
+    __slots__ = ("args", "cmd", "edits", "entrypoint", "env", "healthcheck", "instructions",
+                 "notes", "start_comment", "user", "warnings")  # fmt: skip
+
+    def __init__(self, *, user: str = DEFAULT_UID, instructions: list[str] | None = None) -> None:
+        self.edits: list[Edit] = []
+        self.instructions: list[str] = instructions or []  # verbatim, for the runtime
+        self.env: list[str] = []
+        self.args: list[str] = []
+        self.user = user
+        self.entrypoint: Instruction | None = None
+        self.cmd: Instruction | None = None
+        self.healthcheck: Instruction | None = None
+        self.start_comment = ""
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
 
     def runtime_instructions(self) -> tuple[str, ...]:
         """The instructions the runtime stage repeats verbatim, the HEALTHCHECK last."""

@@ -11,7 +11,6 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,15 +30,14 @@ _NOT_DOCKERFILE_SUFFIXES = (
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One Dockerfile to process and where its build happens."""
 
     dockerfile: Path
     context: Path
     root: Path  # reads (symlinks included) must stay inside this directory
     repo: Path | None  # the nearest enclosing directory with .git, if any (resolved)
-    real: str = field(compare=False)  # os.path.realpath(dockerfile), learnt while walking
+    real: str  # os.path.realpath(dockerfile), learnt while walking
     problem: str = ""  # non-empty: discovery already knows the file cannot be processed
 
 

@@ -11,8 +11,8 @@ import stat
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dfsplit.globs import globs_regex
 from dfsplit.model import MAX_DOCKERFILE_BYTES, Project
@@ -196,8 +196,7 @@ def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
 # --- writing ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Prepared:
+class _Prepared(NamedTuple):
     """A filled temp file waiting to replace (or create) its target."""
 
     target: Path

@@ -8,7 +8,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from defusedxml import ElementTree
@@ -395,15 +394,14 @@ def jre_image(builder_image: str, project_java: str | None) -> tuple[str, str]:
 # --- start commands -------------------------------------------------------------------------
 
 
-@dataclass
-class Start:
+class Start(NamedTuple):
     """How the original starts the app, with the jar word found in it."""
 
     form: list[str] | str  # exec form as a list, shell form as text
     jar_word: str | None  # the word after -jar
     tool: str | None = None  # "mvn spring-boot:run" style starts through the build tool
     shell_text: bool = False  # the jar word is inside shell text (shell form or sh -c)
-    args: list[str] = field(default_factory=list)  # the app's arguments after the jar
+    args: tuple[str, ...] = ()  # the app's arguments after the jar
 
 
 _TOOL_STARTS = {
@@ -439,7 +437,7 @@ def _from_words(words: list[str], form: list[str] | str, shell_text: bool) -> St
     if program == "java" and "-jar" in words:
         i = words.index("-jar")
         if i + 1 < len(words):
-            return Start(form, words[i + 1], None, shell_text, words[i + 2 :])
+            return Start(form, words[i + 1], None, shell_text, tuple(words[i + 2 :]))
     if program in {"mvn", "mvnw", "gradle", "gradlew"}:
         goals = [w for w in words[1:] if not w.startswith("-")]
         tool = next((g for g in goals if (g,) in _TOOL_STARTS or g.endswith(":run")), None)
@@ -564,15 +562,14 @@ def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
     return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
 
 
-@dataclass
-class StartPlan:
+class StartPlan(NamedTuple):
     """The runtime's start command and the file it runs."""
 
     entrypoint: str | None
     cmd: str | None
     artifact: str
-    args: list[str]
-    notes: list[str] = field(default_factory=list)
+    args: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def plan_start(
@@ -595,7 +592,7 @@ def plan_start(
         if start.tool:
             new: list[str] | str = tool_start(start)
             note = f"`{start.tool}` builds and runs at every start: the runtime runs the jar"
-            return _start_plan(which, new, entry, cmd, jar, [], note)
+            return _start_plan(which, new, entry, cmd, jar, (), note)
         if start.jar_word:
             artifact, new = _jar_start(start, workdir, env, jar, trusted, jar_known)
             return _start_plan(which, new, entry, cmd, artifact, start.args, "")
@@ -604,11 +601,11 @@ def plan_start(
 
 def _start_plan(
     which: str, new: list[str] | str, entry: list[str] | str | None, cmd: list[str] | str | None,
-    artifact: str, args: list[str], note: str,
+    artifact: str, args: tuple[str, ...], note: str,
 ) -> StartPlan:  # fmt: skip
     if isinstance(new, str) and shell.plain_words(new) is not None:
         new = shell.plain_words(new) or []  # no shell syntax left: exec form is equivalent
-    notes = [note] if note else []
+    notes = (note,) if note else ()
     if which == "entrypoint":
         return StartPlan(tokens.command(new), tokens.command(cmd), artifact, args, notes)
     return StartPlan(tokens.command(entry), tokens.command(new), artifact, args, notes)
@@ -656,12 +653,12 @@ def cache_edit(
 ) -> Edit | None:
     """Copy the build files and resolve dependencies before `COPY . .` (the article's order)."""
     root = model.root_copy()
-    if root is None or model.stage[root.index].start > build.ins.start:
+    if root is None or model.stage[root.position].start > build.ins.start:
         return None
-    copy_ins = model.stage[root.index]
+    copy_ins = model.stage[root.position]
     if root.dest != build.cwd or model.state_at(copy_ins).workdir != root.dest:
         return None
-    if any(c.index < root.index and c.source in files for c in model.copies):
+    if any(c.position < root.position and c.source in files for c in model.copies):
         return None  # the user already copies the build files first
     names = [f for f in files if model.project.has(f) and not model.ignore.excludes(f)]
     lines = []

@@ -2,17 +2,16 @@
 
 Everything here is picklable so that a process pool can map `core.split` over many files.
 Values are NamedTuples: as immutable as frozen dataclasses, and much cheaper to define and
-to build. On the 2-core benchmark VM a frozen dataclass took about a millisecond to define (its
-methods are generated and compiled at import): 46 of them were over a third of the time that
-importing dfsplit took. The two that keep a cached_property (Dockerfile, Project) stay frozen
-dataclasses.
+to build. On the 2-core benchmark VM a dataclass takes over a millisecond to define (its methods
+are generated and compiled at import), a NamedTuple a tenth of that: every start of dfsplit pays
+for each class it imports. The two with a cached_property (Dockerfile, Project) subclass a
+NamedTuple of their fields: the subclass has a __dict__ for the cache, the fields stay read-only.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -76,16 +75,17 @@ class Instruction(NamedTuple):
         return None
 
 
-@dataclass(frozen=True)
-class Dockerfile:
-    """A parsed Dockerfile that still holds its exact original text."""
-
+class _DockerfileFields(NamedTuple):
     lines: tuple[str, ...]  # physical lines, each with its own line ending (the last may lack one)
     instructions: tuple[Instruction, ...]
     directives: tuple[tuple[str, str], ...]  # leading parser directives, (name, value)
     bom: bool
     newline: str  # the dominant line ending: "\n" or "\r\n"
     escape: str = "\\"
+
+
+class Dockerfile(_DockerfileFields):
+    """A parsed Dockerfile that still holds its exact original text."""
 
     @property
     def final_newline(self) -> bool:
@@ -118,15 +118,16 @@ class Dockerfile:
 # --- input ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Project:
-    """What the IO edge read for one Dockerfile: its bytes and a snapshot of its build context."""
-
+class _ProjectFields(NamedTuple):
     path: str  # the Dockerfile as shown to the user
     dockerfile: bytes
     context_files: frozenset[str]  # posix paths relative to the build context, files only
-    contents: Mapping[str, bytes] = field(default_factory=dict)  # small files recipes asked for
+    contents: Mapping[str, bytes] = EMPTY  # small files recipes asked for
     dockerfile_name: str = "Dockerfile"  # path of the Dockerfile relative to the context
+
+
+class Project(_ProjectFields):
+    """What the IO edge read for one Dockerfile: its bytes and a snapshot of its build context."""
 
     def has(self, rel: str) -> bool:
         return rel in self.context_files

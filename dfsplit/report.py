@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from dfsplit.model import Outcome, Status
@@ -15,13 +14,18 @@ EXIT_USAGE = 2
 EXIT_FAILED = 123
 
 
-@dataclass
 class RunReport:
-    check: bool = False
-    apply: bool = False
-    silent: bool = False  # nothing at all
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-    counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    """Counts the files of one run by status and says what happened to each."""
+
+    __slots__ = ("apply", "check", "counts", "err", "silent")
+
+    def __init__(self, *, check: bool = False, apply: bool = False, silent: bool = False,
+                 err: TextIO | None = None) -> None:  # fmt: skip
+        self.check = check
+        self.apply = apply
+        self.silent = silent  # nothing at all
+        self.err = err or sys.stderr
+        self.counts = dict.fromkeys(Status, 0)
 
     def outcome(self, outcome: Outcome, *, applied: bool = False) -> None:
         """Count one file and say what happened to it on stderr."""

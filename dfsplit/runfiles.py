@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from dfsplit.golang import Source
 from dfsplit.model import Project
@@ -19,16 +19,20 @@ _ASSET_DIRS = {"templates", "static", "public", "assets", "config", "configs", "
 _GLOB = re.compile(r"[*?\[{]")
 
 
-@dataclass
 class Found:
-    paths: list[str] = field(default_factory=list)  # absolute builder paths to copy as they are
-    required: list[str] = field(default_factory=list)  # those the start command names
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    """The runtime files found so far (lists, filled in as the search goes)."""
+
+    __slots__ = ("notes", "paths", "required", "warnings")
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []  # absolute builder paths to copy as they are
+        self.required: list[str] = []  # those the start command names
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
 
 
 def runtime_files(
-    model: StageModel, source: Source, start_args: list[str], project: Project
+    model: StageModel, source: Source, start_args: Sequence[str], project: Project
 ) -> Found:
     found = Found()
     workdir = model.final.workdir

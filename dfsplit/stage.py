@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -37,14 +36,13 @@ class State(NamedTuple):
     user: str | None
 
 
-@dataclass(frozen=True)
-class Copied:
+class Copied(NamedTuple):
     """One source of a COPY/ADD from the build context."""
 
     source: str  # context-relative, normalised; "." is the context root
     dest: str  # absolute destination
     into_dir: bool  # the source's contents (or file) land inside dest
-    index: int  # position of the instruction in the stage
+    position: int  # index of the instruction in the stage
 
 
 @lru_cache(maxsize=4096)

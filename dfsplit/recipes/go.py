@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dfsplit import carry, edits, images, packages, shell, tokens
 from dfsplit.dockerfile import is_exec_form
@@ -63,19 +63,21 @@ def detect(project: Project) -> Detection | None:
     return None
 
 
-@dataclass
 class Needs:
-    """Why the runtime cannot be scratch; each field holds the reasons."""
+    """Why the runtime cannot be scratch; each list holds the reasons (filled in as planning
+    finds them)."""
 
-    shell: list[str] = field(default_factory=list)
-    cgo: list[str] = field(default_factory=list)
-    static_extras: list[str] = field(default_factory=list)  # tz data, /tmp
-    packages: list[str] = field(default_factory=list)  # package specs to install
-    package_manager: str = "apt-get"
+    __slots__ = ("cgo", "package_manager", "packages", "shell", "static_extras")
+
+    def __init__(self, package_manager: str) -> None:
+        self.shell: list[str] = []
+        self.cgo: list[str] = []
+        self.static_extras: list[str] = []  # tz data, /tmp
+        self.packages: list[str] = []  # package specs to install
+        self.package_manager = package_manager
 
 
-@dataclass
-class Start:
+class Start(NamedTuple):
     """The rewritten start command and what it needs."""
 
     entrypoint: str | None
@@ -537,18 +539,19 @@ def _dependency_cache(
 ) -> list[Edit]:
     """Copy go.mod/go.sum and download modules before `COPY . .`, as the article does."""
     root = model.root_copy()
-    if root is None or not module.path or model.stage[root.index].start > build.ins.start:
+    if root is None or not module.path or model.stage[root.position].start > build.ins.start:
         return []
     gomod = posixpath.join(module.context_dir, "go.mod").lstrip("./") or "go.mod"
     if gomod != "go.mod" or module.root != root.dest:
         return []
-    if any(c.index < root.index and c.source in {"go.mod", "*.mod", "go.*"} for c in model.copies):
+    manifests = {"go.mod", "*.mod", "go.*"}
+    if any(c.position < root.position and c.source in manifests for c in model.copies):
         return []
     project = model.project
     if project.has("vendor/modules.txt") or project.has("go.work"):
         notes.append("vendor/ or go.work present: module download order left as written")
         return []
-    copy_ins = model.stage[root.index]
+    copy_ins = model.stage[root.position]
     if model.state_at(copy_ins).workdir != root.dest:
         return []
     names = [n for n in ("go.mod", "go.sum") if project.has(n) and not model.ignore.excludes(n)]
@@ -557,7 +560,7 @@ def _dependency_cache(
     text = f"{edits.keyword(df, 'COPY')} {' '.join(names)} ./\n{run}"
     anchor = edits.attached_comments(df, copy_ins)
     out = [Edit(anchor, anchor, text)]
-    for ins in model.stage[root.index + 1 :]:
+    for ins in model.stage[root.position + 1 :]:
         commands = shell.split_commands(run_script(ins)) or []
         if (
             ins.keyword == "RUN"

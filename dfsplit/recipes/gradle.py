@@ -127,7 +127,8 @@ def _jar_start(
     start = java.plan_start(kept, final.workdir, final.env, jar, java.produced_files(model),
                             _tool_start(build, jar), jar_known=name is not None)  # fmt: skip
     if "spring-boot" in build.facts.plugins:
-        start.notes.append("Spring Boot: the boot jar is copied by name, never the -plain jar")
+        note = "Spring Boot: the boot jar is copied by name, never the -plain jar"
+        start = start._replace(notes=(*start.notes, note))
     return start, start.artifact
 
 
@@ -160,7 +161,7 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.S
             other = kept.cmd if which == "entrypoint" else kept.entrypoint
             rest = tokens.single_line(other.args.strip(), "command") if other else None
             pair = (token, rest) if which == "entrypoint" else (rest, token)
-            return java.StartPlan(pair[0], pair[1], script, words[1:]), dist
+            return java.StartPlan(pair[0], pair[1], script, tuple(words[1:])), dist
     raise Refuse(f"installDist builds {script}, but the start command does not run it")
 
 

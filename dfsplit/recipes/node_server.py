@@ -11,13 +11,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from dfsplit import carry, edits, images, node, shell, tokens
 from dfsplit.dockerfile import is_exec_form
 from dfsplit.globs import is_glob, path_match
 from dfsplit.model import (
+    EMPTY,
     CopyStep,
     Detection,
     Dockerfile,
@@ -56,21 +56,27 @@ RUNTIME_DIRS = ("public", "views", "static", "templates")
 # --- shared with node_static: the builder ------------------------------------------------
 
 
-@dataclass
 class App:
     """The naive stage read as a Node build, and the builder edits planned so far."""
 
-    df: Dockerfile
-    project: Project
-    model: StageModel
-    pkg: node.Package
-    pm: node.Manager
-    kept: carry.Carried
-    builder_image: str
-    app_dir: str  # absolute directory of package.json in the builder
-    edits: list[Edit] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("app_dir", "builder_image", "df", "edits", "kept", "model", "notes", "pkg", "pm",
+                 "project", "warnings")  # fmt: skip
+
+    def __init__(
+        self, df: Dockerfile, project: Project, model: StageModel, pkg: node.Package,
+        pm: node.Manager, kept: carry.Carried, builder_image: str, app_dir: str,
+    ) -> None:  # fmt: skip
+        self.df = df
+        self.project = project
+        self.model = model
+        self.pkg = pkg
+        self.pm = pm
+        self.kept = kept
+        self.builder_image = builder_image
+        self.app_dir = app_dir  # absolute directory of package.json in the builder
+        self.edits: list[Edit] = []
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
 
     def abs(self, rel: str) -> str:
         return tokens.abs_path(posixpath.join(self.app_dir, rel))
@@ -153,7 +159,7 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
     root = app.model.root_copy()
     index = app.model.stage.index(ins)
     # Only a lone install at the context root can move above `COPY . .` unchanged.
-    movable = root is not None and root.index < index and root.dest == app.app_dir and alone
+    movable = root is not None and root.position < index and root.dest == app.app_dir and alone
     if root is not None and movable and not app.pkg.dir:
         return _install_first(app, ins, root, text or " ".join(command.argv))
     out = _lock_copy(app, index)
@@ -165,7 +171,7 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
 
 def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> list[Edit]:
     df, model = app.df, app.model
-    copy_ins = model.stage[root.index]
+    copy_ins = model.stage[root.position]
     names = [n for n in ("package.json", app.pm.lock, ".yarnrc.yml")
              if n and app.project.has(n) and not model.ignore.excludes(n)]  # fmt: skip
     dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
@@ -183,7 +189,7 @@ def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> li
 
 def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
     for c in model.copies:
-        if c.index >= index:
+        if c.position >= index:
             continue
         if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
             return c
@@ -201,7 +207,7 @@ def _lock_copy(app: App, index: int) -> list[Edit]:
     manifest = _copied_before(model, app.pkg.rel, index)
     if manifest is None:
         return []
-    ins = model.stage[manifest.index]
+    ins = model.stage[manifest.position]
     words = copy_words(ins.args)
     exec_form = ins.args.lstrip().startswith("[")
     if ins.end - ins.start != 1 or not words or not manifest.into_dir or exec_form:
@@ -315,13 +321,12 @@ def detect(project: Project) -> Detection | None:
                      why=(f"{pkg.rel} found",))  # fmt: skip
 
 
-@dataclass
-class Start:
+class Start(NamedTuple):
     """The runtime's start command."""
 
     argv: list[str]
     entry: str | None = None  # relative to the app directory
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = EMPTY
     keep_dev: bool = False  # the command needs devDependencies at run time
 
 
