@@ -359,6 +359,8 @@ def _fsync_dir(directory: Path) -> None:
 def shown_path(path: Path, cwd: str | None = None) -> str:
     """A path as the user should see it: relative to the working directory when inside it.
     Callers showing many paths pass `cwd` (os.getcwd()) to look it up once."""
+    if not path.is_absolute() and ".." not in path.parts:
+        return str(path)  # what relpath would return (a Path is already normalised), cheaply
     try:
         rel = os.path.relpath(path, cwd or os.getcwd())
     except ValueError:

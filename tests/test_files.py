@@ -387,3 +387,20 @@ def test_write_all_refuses_same_target_twice(tmp_path: Path) -> None:
         write_all([(target, b"1\n", DOCKERFILE), (tmp_path / "link", b"2\n", DOCKERFILE)])
     assert target.read_bytes() == DOCKERFILE
     assert _listing(tmp_path) == ["Dockerfile", "link"]
+
+
+def test_shown_path_is_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "work" / "repo").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work")
+    cwd = os.getcwd()
+    assert files.shown_path(Path("repo/Dockerfile"), cwd) == "repo/Dockerfile"
+    assert files.shown_path(Path("./repo/./Dockerfile"), cwd) == "repo/Dockerfile"
+    assert files.shown_path(tmp_path / "work" / "repo" / "Dockerfile", cwd) == "repo/Dockerfile"
+    # Outside the working directory: the path as given, never one climbing out with "..".
+    assert files.shown_path(Path("../elsewhere/Dockerfile"), cwd) == "../elsewhere/Dockerfile"
+    assert files.shown_path(Path("repo/../repo/Dockerfile"), cwd) == "repo/Dockerfile"
+    outside = tmp_path / "other" / "Dockerfile"
+    assert files.shown_path(outside, cwd) == str(outside)
+    assert files.shown_path(Path("repo/Dockerfile")) == "repo/Dockerfile"  # cwd looked up
