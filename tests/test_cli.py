@@ -110,6 +110,30 @@ def test_version_and_help() -> None:
     assert code == 0 and "123" in out
 
 
+def test_console_script_runs_the_cli_with_a_slower_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import importlib.metadata
+    import subprocess
+    import sys
+
+    import dfsplit.__main__ as entry
+
+    [script] = importlib.metadata.entry_points(group="console_scripts", name="dfsplit")
+    assert script.load() is entry.main
+    monkeypatch.setattr(sys, "argv", ["dfsplit", "--version"])
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: seen.append(t))
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # what cli.main does at exit: not in pytest
+    seen: list[tuple[int, ...]] = []
+    with pytest.raises(SystemExit) as exc:
+        entry.main()
+    assert exc.value.code == 0 and seen[0][0] == entry.GC_THRESHOLD
+    done = subprocess.run([sys.executable, "-m", "dfsplit", "--version"], capture_output=True,
+                          text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("dfsplit ")
+
+
 def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
