@@ -356,6 +356,13 @@ def _fsync_dir(directory: Path) -> None:
 # --- projects ------------------------------------------------------------------------------
 
 
+def _relative_name(dockerfile: Path, context: Path) -> str:
+    """The Dockerfile's path relative to the context, posix style (most often just its name)."""
+    if dockerfile.parent == context:
+        return dockerfile.name
+    return os.path.relpath(dockerfile, context).replace(os.sep, "/")
+
+
 def shown_path(path: Path, cwd: str | None = None) -> str:
     """A path as the user should see it: relative to the working directory when inside it.
     Callers showing many paths pass `cwd` (os.getcwd()) to look it up once."""
@@ -405,6 +412,6 @@ def load_project(
         dockerfile=raw,
         context_files=names,
         contents=contents,
-        dockerfile_name=os.path.relpath(dockerfile, context).replace(os.sep, "/"),
+        dockerfile_name=_relative_name(dockerfile, context),
     )
     return project, resolved

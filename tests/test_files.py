@@ -404,3 +404,18 @@ def test_shown_path_is_relative_to_the_working_directory(
     outside = tmp_path / "other" / "Dockerfile"
     assert files.shown_path(outside, cwd) == str(outside)
     assert files.shown_path(Path("repo/Dockerfile")) == "repo/Dockerfile"  # cwd looked up
+
+
+def test_project_names_the_dockerfile_relative_to_its_context(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "backend").mkdir()
+    beside = tmp_path / "Dockerfile"
+    beside.write_bytes(DOCKERFILE)
+    elsewhere = tmp_path / "docker" / "backend.Dockerfile"
+    elsewhere.write_bytes(DOCKERFILE)
+    project, _ = files.load_project(beside)
+    assert project.dockerfile_name == "Dockerfile"
+    project, _ = files.load_project(elsewhere, context=tmp_path / "backend", root=tmp_path)
+    assert project.dockerfile_name == "../docker/backend.Dockerfile"
+    project, _ = files.load_project(elsewhere, context=tmp_path, root=tmp_path)
+    assert project.dockerfile_name == "docker/backend.Dockerfile"
