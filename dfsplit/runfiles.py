@@ -99,11 +99,27 @@ def _warn_unresolved(model: StageModel, source: Source, found: Found, workdir: s
             + "; ".join(source.dynamic_opens[:3])
             + "); check that the runtime stage has them"
         )
+    for rel in _uncopied_asset_dirs(model, found, workdir):
+        found.warnings.append(
+            f"{rel}/ is not copied to the runtime: nothing in the source names it "
+            "(it may be embedded or unused); copy it if the app reads it"
+        )
+
+
+def _uncopied_asset_dirs(model: StageModel, found: Found, workdir: str) -> list[str]:
+    """Context directories at workdir/<asset name> (templates, static, ...) left out of the
+    runtime, each once (a COPY may put one directory under two such names)."""
+    # A COPY puts a context directory at workdir/name under that name, unless the COPY's
+    # destination is that very path: other names cannot be there (most projects have none).
+    dir_names = {d.rpartition("/")[2] for d in model.project.directories}
+    destinations = {c.dest for c in model.copies}
+    copied = {model.context_path(p) for p in found.paths}
+    out: list[str] = []
     for name in sorted(_ASSET_DIRS):
         path = posixpath.join(workdir, name)
+        if name not in dir_names and path not in destinations:
+            continue
         rel = model.context_path(path)
-        if rel and model.project.has_dir(rel) and path not in found.paths:
-            found.warnings.append(
-                f"{rel}/ is not copied to the runtime: nothing in the source names it "
-                "(it may be embedded or unused); copy it if the app reads it"
-            )
+        if rel and model.project.has_dir(rel) and rel not in copied and rel not in out:
+            out.append(rel)
+    return out

@@ -537,3 +537,43 @@ def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
     outcome = split("FROM golang:1.21\nCMD go run .\n")
     assert outcome.status is Status.REFUSED
     assert outcome.reason == "the build stage has no RUN, COPY, ADD or WORKDIR"
+
+
+# --- asset directories the source never names ------------------------------------------------
+
+
+def _asset_warnings(outcome: Outcome) -> list[str]:
+    assert outcome.report is not None
+    return [w for w in outcome.report.warnings if "is not copied to the runtime" in w]
+
+
+def test_an_asset_directory_nothing_names_is_pointed_out() -> None:
+    out = split(SIMPLE, {"templates/index.html": "<p>", "docs/readme.md": "x"})
+    assert _asset_warnings(out) == [
+        "templates/ is not copied to the runtime: nothing in the source names it "
+        "(it may be embedded or unused); copy it if the app reads it"
+    ]
+    assert "/app/templates" not in runtime_stage(out)
+
+
+def test_an_asset_directory_copied_under_another_name_is_pointed_out() -> None:
+    text = SIMPLE.replace("COPY . .", "COPY . .\nCOPY ui /app/static")
+    out = split(text, {"ui/app.css": "body {}"})
+    assert [w.split(" ", 1)[0] for w in _asset_warnings(out)] == ["ui/"]
+
+
+def test_an_asset_directory_reached_under_two_names_is_pointed_out_once() -> None:
+    text = SIMPLE.replace("COPY . .", "COPY . .\nCOPY web /app/static")
+    out = split(text, {"web/app.css": "body {}"})  # at /app/web and at /app/static
+    assert [w.split(" ", 1)[0] for w in _asset_warnings(out)] == ["web/"]
+
+
+def test_an_asset_directory_the_source_names_is_copied_without_a_warning() -> None:
+    main = MAIN.replace('fmt.Println("hi")', 'fmt.Println("templates/index.html")')
+    out = split(SIMPLE, {"main.go": main, "templates/index.html": "<p>"})
+    assert _asset_warnings(out) == []
+    assert "COPY --from=builder /app/templates /app/templates" in runtime_stage(out)
+
+
+def test_no_asset_directory_no_warning() -> None:
+    assert _asset_warnings(split(SIMPLE, {"internal/x.go": "package internal\n"})) == []
