@@ -520,20 +520,36 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
 
 
 def produced_files(model: StageModel) -> set[str]:
-    """Absolute destinations of `cp`/`mv` commands in RUNs (a jar renamed by the user)."""
+    """Absolute destinations of `cp`/`mv` commands in RUNs (a jar renamed by the user).
+
+    A relative destination lands in the directory of the last `cd` before it in the RUN.
+    After a `cd` that cannot be followed (a variable, no argument, or a RUN with a subshell
+    or group that may end its effect), relative destinations are left out: unknown.
+    """
     out: set[str] = set()
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        cwd = model.state_at(ins).workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
-            if (
-                cmd.program in {"cp", "mv"}
-                and len(cmd.argv) >= 3
-                and not cmd.argv[-1].endswith("/")
-            ):
-                out.add(posixpath.normpath(posixpath.join(cwd, cmd.argv[-1])))
+        script = run_script(ins)
+        cwd: str | None = model.state_at(ins).workdir
+        grouped = any(ch in script for ch in "(){}")
+        for cmd in shell.split_commands(script) or []:
+            if cmd.program == "cd":
+                target = cmd.argv[1] if len(cmd.argv) == 2 and not grouped else ""
+                if cwd is None or not target or _UNFOLLOWED_CD.search(target):
+                    cwd = None
+                else:
+                    cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3:
+                dest = cmd.argv[-1]
+                if dest.endswith("/") or (cwd is None and not dest.startswith("/")):
+                    continue
+                out.add(posixpath.normpath(posixpath.join(cwd or "/", dest)))
     return out
+
+
+# A `cd` argument whose directory dfsplit cannot know: variables, globs, ~, `cd -`.
+_UNFOLLOWED_CD = re.compile(r"[$`*?\[~]|^-$")
 
 
 def rename_command(directory: str, target: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dfsplit import core, java
+from dfsplit import core, dockerfile, java
 from dfsplit.model import Options, Project, Refuse, Status
+from dfsplit.stage import StageModel
 
 NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
 
@@ -278,3 +279,40 @@ def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> No
                            "image was chosen for their defaults; check it if you build with "
                            "--build-arg values that change the image"]  # fmt: skip
     assert warnings[1] == []
+
+
+# --- files the RUNs make -------------------------------------------------------------------
+
+
+def _produced(run: str) -> set[str]:
+    text = f"FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
+    df = dockerfile.parse(text.encode())
+    project = Project(path="Dockerfile", dockerfile=text.encode(), context_files=frozenset())
+    return java.produced_files(StageModel(df, df.stages()[0], project, {}))
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ("mvn package && cp target/app-1.0.jar app.jar", {"/app/app.jar"}),
+        ("mvn package && cd target && cp app-1.0.jar ../app.jar", {"/app/app.jar"}),
+        ("cd target; mv app-1.0.jar app.jar && cd / && cp /x.jar y.jar", {"/app/target/app.jar",
+                                                                           "/y.jar"}),
+        # A cd dfsplit cannot follow: later relative destinations are unknown, absolute known.
+        ("cd $OUT && cp a.jar app.jar && cp a.jar /srv/app.jar", {"/srv/app.jar"}),
+        ("cd && cp a.jar app.jar", set()),
+        ("(cd target && cp a.jar b.jar) && cp target/b.jar app.jar", set()),
+        ("cp target/a.jar dist/", set()),  # into a directory: the name is cp's to choose
+    ],
+)  # fmt: skip
+def test_produced_files_follow_cd(run: str, expected: set[str]) -> None:
+    assert _produced(run) == expected
+
+
+def test_a_jar_renamed_after_cd_is_the_one_the_runtime_runs() -> None:
+    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
+    dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
+                  "RUN mvn -B package -DskipTests && cd target && cp app-1.0.jar ../app.jar\n"
+                  'CMD ["java", "-jar", "app.jar"]\n')  # fmt: skip
+    text, _ = split(dockerfile, {"pom.xml": pom_xml, "src/main/java/App.java": ""})
+    assert "COPY --from=builder /app/app.jar /app/app.jar" in text
