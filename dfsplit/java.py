@@ -16,7 +16,16 @@ from defusedxml.common import DefusedXmlException
 from dfsplit import carry, edits, images, shell, tokens
 from dfsplit.dockerfile import is_exec_form
 from dfsplit.globs import is_glob, path_match
-from dfsplit.model import CopyStep, Dockerfile, Edit, Instruction, Refuse, RuntimeStage
+from dfsplit.model import (
+    CopyStep,
+    Dockerfile,
+    Edit,
+    Instruction,
+    Options,
+    Refuse,
+    RuntimeStage,
+    TesterStage,
+)
 from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
@@ -688,8 +697,12 @@ def cache_edit(
     return Edit(anchor, anchor, "\n".join(lines))
 
 
-def wrapper_dir_copy(df: Dockerfile, directory: str) -> str:
-    return f"{edits.keyword(df, 'COPY')} {directory} {directory}/"
+def with_wrapper_dir(df: Dockerfile, edit: Edit, directory: str) -> Edit:
+    """The cache edit, also copying the wrapper's directory (it holds the wrapper's jar and
+    properties) before the dependency step, its last line."""
+    lines = edit.text.split("\n")
+    lines.insert(len(lines) - 1, f"{edits.keyword(df, 'COPY')} {directory} {directory}/")
+    return Edit(edit.start, edit.end, "\n".join(lines))
 
 
 def has_tests(project_files: frozenset[str], context_dir: str) -> bool:
@@ -709,6 +722,21 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
             code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
             out += _JAVA_STRING.findall(code)
     return tuple(dict.fromkeys(out))
+
+
+def tester_stage(
+    options: Options, has_tests: bool, model: StageModel, command: str, project_dir: str,
+    notes: list[str],
+) -> TesterStage | None:  # fmt: skip
+    """The build tool's `test` goal (`command`) in the project directory, when wanted."""
+    if not options.tester:
+        return None
+    if not has_tests:
+        notes.append("no src/test/ directory: no tester stage")
+        return None
+    workdir = project_dir if project_dir != model.final.workdir else None
+    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
+                       args=tester_args(model, command))  # fmt: skip
 
 
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:

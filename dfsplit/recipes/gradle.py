@@ -171,15 +171,8 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.S
 def _tester(
     options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not has_tests:
-        notes.append("no src/test/ directory: no tester stage")
-        return None
     command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
-    workdir = build.project_dir if build.project_dir != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
-                       args=java.tester_args(model, command))  # fmt: skip
+    return java.tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 
 def _edits(
@@ -211,7 +204,4 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     edit = java.cache_edit(df, model, build.run, files, f"{program} dependencies{flags}")
     if edit is None or not model.project.has_dir("gradle"):
         return edit
-    # The wrapper jar and properties live in gradle/wrapper; version catalogs in gradle/.
-    lines = edit.text.split("\n")
-    lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, "gradle"))
-    return Edit(edit.start, edit.end, "\n".join(lines))
+    return java.with_wrapper_dir(df, edit, "gradle")  # the wrapper's jar, version catalogs

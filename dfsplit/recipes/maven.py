@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit import carry, edits, java, tokens
+from dfsplit import carry, edits, java
 from dfsplit.golang import Source
 from dfsplit.model import (
     CopyStep,
@@ -220,16 +220,9 @@ def _is_build_input(model: StageModel, path: str) -> bool:
 def _tester(
     options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not has_tests:
-        notes.append("no src/test/ directory: no tester stage")
-        return None
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
     command = " ".join([build.program, *words, "test"])
-    workdir = build.project_dir if build.project_dir != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
-                       args=java.tester_args(model, command))  # fmt: skip
+    return java.tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 
 # --- edits to the builder ------------------------------------------------------------------
@@ -275,7 +268,4 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     edit = java.cache_edit(df, model, build.run, files, run)
     if edit is None or not wrapper or not model.project.has_dir(".mvn"):
         return edit
-    # The wrapper reads .mvn/wrapper/maven-wrapper.properties to find its Maven.
-    lines = edit.text.split("\n")
-    lines.insert(len(lines) - 1, java.wrapper_dir_copy(df, ".mvn"))
-    return Edit(edit.start, edit.end, "\n".join(lines))
+    return java.with_wrapper_dir(df, edit, ".mvn")  # .mvn/wrapper names the Maven to fetch
