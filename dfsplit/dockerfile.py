@@ -200,10 +200,13 @@ def _scan(lines: list[str], bares: list[str], escape: str) -> list[_Logical]:
             i += 1
             continue
         start = i
-        joined, i = _join(lines, bares, i, escape)
+        if bare[-1] == escape or bare[-1] in " \t":  # maybe continued: the common case is not
+            joined, i = _join(lines, bares, i, escape)
+        else:
+            joined, i = bare, i + 1
         written, value = _split_keyword(joined)
         heredocs: tuple[Heredoc, ...] = ()
-        specs = _heredoc_specs(joined, written, value, start)
+        specs = _heredoc_specs(joined, written, value, start) if "<<" in joined else None
         if specs:
             heredocs, i = _read_heredocs(lines, i, specs, start)
         out.append(_Logical(start, i, joined, heredocs, written, value))
@@ -466,7 +469,7 @@ def _trim_continuation(text: str) -> str:
 def _instruction(logical: _Logical, keyword: str) -> Instruction:
     value = logical.value
     # The common cases are tested inline: this runs for every instruction of every file.
-    flags, args = _split_flags(keyword, value) if keyword in FLAG_KEYWORDS else ((), value)
+    flags, args = _split_flags(keyword, value) if value[:2] == "--" else ((), value)
     if args[:1] == "[" or keyword == "HEALTHCHECK":
         _json_args(keyword, args, logical.start)  # refuses arrays BuildKit would misread
     if keyword == "ONBUILD":
