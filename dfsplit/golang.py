@@ -305,16 +305,17 @@ _TEMP = re.compile(
     r"os\.(?:CreateTemp|MkdirTemp|TempDir)\(|ioutil\.(?:TempFile|TempDir)\(|"
     r"\.ParseMultipartForm\(|\.FormFile\("
 )
+# Calls `pkg.Func(` whose package name must start a word (see _calls: not a leading \b).
 _OPENED = re.compile(
-    r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile|Stat)|ioutil\.ReadFile|template\.ParseFiles|"
+    r"(?:os\.(?:Open|ReadFile|ReadDir|OpenFile|Stat)|ioutil\.ReadFile|template\.ParseFiles|"
     r"template\.ParseGlob|http\.Dir|godotenv\.Load)\(\s*\"([^\"]+)\""
 )
 _WRITES = re.compile(
-    r"\bos\.(?:Create|WriteFile|Mkdir|MkdirAll|OpenFile|Rename)\(|ioutil\.WriteFile\(|"
-    r"sql\.Open\(\s*\"sqlite3?\""
+    r"(?:os\.(?:Create|WriteFile|Mkdir|MkdirAll|OpenFile|Rename)\(|ioutil\.WriteFile\(|"
+    r"sql\.Open\(\s*\"sqlite3?\")"
 )
 _DYNAMIC_OPEN = re.compile(
-    r"\b(?:os\.(?:Open|ReadFile|ReadDir|OpenFile)|ioutil\.ReadFile|template\.ParseFiles|"
+    r"(?:os\.(?:Open|ReadFile|ReadDir|OpenFile)|ioutil\.ReadFile|template\.ParseFiles|"
     r"template\.ParseGlob|http\.Dir|http\.ServeFile)\(\s*(?:w\s*,\s*r\s*,\s*)?([A-Za-z_][\w.]*)"
 )
 
@@ -359,9 +360,9 @@ def scan_source(project: Project, context_dir: str) -> Source:
         tz |= "LoadLocation(" in code
         tmp |= bool(_TEMP.search(code))
         executes += _EXEC.findall(code)
-        opened += _OPENED.findall(code)
-        writes += [f"{path}: {m.split('(')[0]}" for m in _WRITES.findall(code)]
-        dynamic += [f"{path}: {m}" for m in _DYNAMIC_OPEN.findall(code) if m not in {"nil"}]
+        opened += _calls(_OPENED, code)
+        writes += [f"{path}: {m.split('(')[0]}" for m in _calls(_WRITES, code)]
+        dynamic += [f"{path}: {m}" for m in _calls(_DYNAMIC_OPEN, code) if m not in {"nil"}]
         body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
         literals += [a or b for a, b in _STRING.findall(body)]
     has_tests = any(p.endswith("_test.go") for p in go_files)
@@ -377,6 +378,19 @@ def scan_source(project: Project, context_dir: str) -> Source:
         writes=tuple(dict.fromkeys(writes)),
         has_tests=has_tests,
     )
+
+
+def _calls(pattern: re.Pattern[str], code: str) -> list[str]:
+    """findall for a pattern of calls, keeping those whose package name starts a word
+    (`os.Create(`, not `videos.Create(`). A leading \\b in the pattern would say the same,
+    but it keeps re from skipping ahead to the pattern's first letters: 3 to 5 times slower."""
+    out = []
+    for match in pattern.finditer(code):
+        i = match.start()
+        if i and (code[i - 1].isalnum() or code[i - 1] == "_"):
+            continue
+        out.append(match.group(1) if pattern.groups else match.group(0))
+    return out
 
 
 def _ignored_dir(rel: str) -> bool:

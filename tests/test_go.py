@@ -577,3 +577,18 @@ def test_an_asset_directory_the_source_names_is_copied_without_a_warning() -> No
 
 def test_no_asset_directory_no_warning() -> None:
     assert _asset_warnings(split(SIMPLE, {"internal/x.go": "package internal\n"})) == []
+
+
+def test_source_calls_must_start_with_the_package_name() -> None:
+    code = (
+        "package main\n\nimport (\n\t\"os\"\n)\n\nfunc main() {\n"
+        '\tvideos.Create("x")\n\tmyioutil.WriteFile("y")\n\tf, _ := os.Create("out.txt")\n'
+        '\tcfg.os.ReadFile("no")\n\t_ = os.ReadFile("config.yaml")\n\tx.ioutil.ReadFile(path)\n}\n'
+    )
+    project = Project(path="Dockerfile", dockerfile=b"", context_files=frozenset({"main.go"}),
+                      contents={"main.go": code.encode()})  # fmt: skip
+    source = golang.scan_source(project, ".")
+    assert source.writes == ("main.go: os.Create",)
+    # After a "." the package still starts a word (as \b said): a selector of a selector.
+    assert source.opened == ("no", "config.yaml")
+    assert source.dynamic_opens == ("main.go: path",)
