@@ -366,8 +366,15 @@ def _relative_name(dockerfile: Path, context: Path) -> str:
 def shown_path(path: Path, cwd: str | None = None) -> str:
     """A path as the user should see it: relative to the working directory when inside it.
     Callers showing many paths pass `cwd` (os.getcwd()) to look it up once."""
-    if not path.is_absolute() and ".." not in path.parts:
-        return str(path)  # what relpath would return (a Path is already normalised), cheaply
+    if ".." not in path.parts:  # a Path is normalised otherwise: what relpath says, cheaply
+        text = str(path)
+        if not path.is_absolute():
+            return text
+        base = cwd or os.getcwd()
+        if text == base:
+            return "."
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        return text[len(prefix) :] if text.startswith(prefix) else text
     try:
         rel = os.path.relpath(path, cwd or os.getcwd())
     except ValueError:

@@ -404,6 +404,14 @@ def test_shown_path_is_relative_to_the_working_directory(
     outside = tmp_path / "other" / "Dockerfile"
     assert files.shown_path(outside, cwd) == str(outside)
     assert files.shown_path(Path("repo/Dockerfile")) == "repo/Dockerfile"  # cwd looked up
+    assert files.shown_path(tmp_path / "work", cwd) == "."
+    assert files.shown_path(tmp_path / "workshop" / "Dockerfile", cwd).startswith(str(tmp_path))
+    assert files.shown_path(tmp_path / "work" / ".." / "work" / "repo", cwd) == "repo"
+    assert files.shown_path(Path("/srv/app/Dockerfile"), "/") == "srv/app/Dockerfile"
+    for path in (Path("/srv/app/Dockerfile"), Path("/"), tmp_path / "work" / "repo"):
+        for here in ("/", "/srv", cwd):  # the same answers as relpath, by its rule
+            rel = os.path.relpath(path, here)
+            assert files.shown_path(path, here) == (str(path) if rel.startswith("..") else rel)
 
 
 def test_project_names_the_dockerfile_relative_to_its_context(tmp_path: Path) -> None:
