@@ -8,8 +8,9 @@ for each class it imports. The two with a cached_property (Dockerfile, Project) 
 NamedTuple of their fields: the subclass has a __dict__ for the cache, the fields stay read-only.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in this module: typing.NamedTuple compiles each
+# string annotation into a ForwardRef when the class is made, which for the fields below was
+# 1 % of a cold start. Every annotation here names a type defined above it.
 import enum
 from collections.abc import Mapping
 from functools import cached_property
