@@ -111,27 +111,42 @@ def test_version_and_help() -> None:
 
 
 def test_console_script_runs_the_cli_with_a_slower_collector(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import gc
     import importlib.metadata
-    import subprocess
     import sys
 
     import dfsplit.__main__ as entry
 
     [script] = importlib.metadata.entry_points(group="console_scripts", name="dfsplit")
     assert script.load() is entry.main
+    seen: list[tuple[int, ...]] = []
+    exits: list[int] = []
     monkeypatch.setattr(sys, "argv", ["dfsplit", "--version"])
     monkeypatch.setattr(gc, "set_threshold", lambda *t: seen.append(t))
     monkeypatch.setattr(gc, "freeze", lambda: None)  # what cli.main does at exit: not in pytest
-    seen: list[tuple[int, ...]] = []
-    with pytest.raises(SystemExit) as exc:
-        entry.main()
-    assert exc.value.code == 0 and seen[0][0] == entry.GC_THRESHOLD
-    done = subprocess.run([sys.executable, "-m", "dfsplit", "--version"], capture_output=True,
-                          text=True, cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0 and done.stdout.startswith("dfsplit ")
+    monkeypatch.setattr(os, "_exit", exits.append)  # the process ends without a teardown
+    entry.main()
+    assert seen[0][0] == entry.GC_THRESHOLD and exits == [0]
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_the_command_flushes_its_output_before_it_ends(unbuffered: str) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    case = str(FIXTURES / "go-article" / "Dockerfile")
+    done = subprocess.run([sys.executable, "-m", "dfsplit", "rewrite", case],
+                          capture_output=True, text=True, env=env)  # fmt: skip
+    assert done.returncode == 0
+    assert done.stdout.startswith("--- a/") and done.stdout.endswith("\n")  # all of the diff
+    assert len(PatchSet(done.stdout)) == 1
+    assert done.stderr.rstrip().endswith("1 file would be rewritten.")
+    done = subprocess.run([sys.executable, "-m", "dfsplit", "rewrite", "--bogus"],
+                          capture_output=True, text=True, env=env)  # fmt: skip
+    assert done.returncode == 2 and "No such option" in done.stderr
 
 
 def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
