@@ -125,7 +125,6 @@ def test_console_script_runs_the_cli_with_a_slower_collector(
     exits: list[int] = []
     monkeypatch.setattr(sys, "argv", ["dfsplit", "--version"])
     monkeypatch.setattr(gc, "set_threshold", lambda *t: seen.append(t))
-    monkeypatch.setattr(gc, "freeze", lambda: None)  # what cli.main does at exit: not in pytest
     monkeypatch.setattr(os, "_exit", exits.append)  # the process ends without a teardown
     entry.main()
     assert seen[0][0] == entry.GC_THRESHOLD and exits == [0]

@@ -212,6 +212,9 @@ def test_rename_command_filters_side_jars() -> None:
 # --- whole plans through core.split ------------------------------------------------------
 
 
+APP_POM = "<project><artifactId>app</artifactId><version>1.0</version></project>"
+
+
 def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
     """The rewritten Dockerfile and the runtime image it chose."""
     project = Project(
@@ -226,11 +229,10 @@ def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
 
 
 def test_maven_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
-    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
     dockerfile = ("ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\nWORKDIR /app\n"
                   "COPY . .\nRUN mvn -B package -DskipTests\n"
                   'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
-    text, runtime = split(dockerfile, {"pom.xml": pom_xml, "src/main/java/App.java": ""})
+    text, runtime = split(dockerfile, {"pom.xml": APP_POM, "src/main/java/App.java": ""})
     assert runtime == "eclipse-temurin:21-jre-alpine"  # the ARG's JDK and Alpine family
     assert "FROM maven:${MVN} AS builder" in text  # the builder keeps its build-arg
     assert "FROM eclipse-temurin:21-jre-alpine AS runtime" in text
@@ -251,19 +253,17 @@ def test_gradle_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
 def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
     # `java -jar *.jar` in /app finds nothing when the jar is /app/target/app-1.0.jar (a shell
     # glob's `*` does not cross "/"): the original cannot start, so dfsplit must not "fix" it.
-    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
     dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
                   "RUN mvn -B package -DskipTests\nCMD java -jar *.jar\n")  # fmt: skip
     project = Project(path="Dockerfile", dockerfile=dockerfile.encode(),
                       context_files=frozenset({"Dockerfile", "pom.xml", "src/main/java/A.java"}),
-                      contents={"pom.xml": pom_xml.encode()})  # fmt: skip
+                      contents={"pom.xml": APP_POM.encode()})  # fmt: skip
     outcome = core.split(project, Options())
     assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason
 
 
 def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> None:
-    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
-    files = {"pom.xml": pom_xml, "src/main/java/App.java": ""}
+    files = {"pom.xml": APP_POM, "src/main/java/App.java": ""}
     tail = ("WORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
             'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
     warnings = []
@@ -310,9 +310,8 @@ def test_produced_files_follow_cd(run: str, expected: set[str]) -> None:
 
 
 def test_a_jar_renamed_after_cd_is_the_one_the_runtime_runs() -> None:
-    pom_xml = "<project><artifactId>app</artifactId><version>1.0</version></project>"
     dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
                   "RUN mvn -B package -DskipTests && cd target && cp app-1.0.jar ../app.jar\n"
                   'CMD ["java", "-jar", "app.jar"]\n')  # fmt: skip
-    text, _ = split(dockerfile, {"pom.xml": pom_xml, "src/main/java/App.java": ""})
+    text, _ = split(dockerfile, {"pom.xml": APP_POM, "src/main/java/App.java": ""})
     assert "COPY --from=builder /app/app.jar /app/app.jar" in text
