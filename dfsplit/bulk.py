@@ -56,8 +56,9 @@ def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Po
     return list(iter_jobs(paths, cli, org, flags))
 
 
-def iter_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy, *,
-              diffs: bool = False) -> Iterator[Job]:  # fmt: skip
+def iter_jobs(
+    paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy, *, diffs: bool = False
+) -> Iterator[Job]:
     """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
     finder = Finder()
@@ -184,9 +185,10 @@ def _run_pool(jobs: Iterator[Job], workers: int, progress: Progress | None) -> l
                 total += len(chunk)
             for future in as_completed(futures):
                 n = futures[future]
-                by_chunk[n] = [Result(outcome, job.target, real, diff)
-                               for job, (outcome, real, diff)
-                               in zip(chunks[n], future.result(), strict=True)]  # fmt: skip
+                by_chunk[n] = [
+                    Result(outcome, job.target, real, diff)
+                    for job, (outcome, real, diff) in zip(chunks[n], future.result(), strict=True)
+                ]
                 done += len(by_chunk[n])
                 if progress:
                     progress(done, total)

@@ -30,8 +30,19 @@ WELL_KNOWN_UIDS = {"nobody": "65534:65534"}
 class Carried:
     """What the runtime stage keeps of the original, filled in as `carry` reads the stage."""
 
-    __slots__ = ("args", "cmd", "edits", "entrypoint", "env", "healthcheck", "instructions",
-                 "notes", "start_comment", "user", "warnings")  # fmt: skip
+    __slots__ = (
+        "args",
+        "cmd",
+        "edits",
+        "entrypoint",
+        "env",
+        "healthcheck",
+        "instructions",
+        "notes",
+        "start_comment",
+        "user",
+        "warnings",
+    )
 
     def __init__(self, *, user: str = DEFAULT_UID, instructions: list[str] | None = None) -> None:
         self.edits: list[Edit] = []

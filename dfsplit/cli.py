@@ -47,14 +47,19 @@ Runtime = Annotated[
 NoTester = Annotated[bool, typer.Option("--no-tester", help="Leave out the tester stage.")]
 GateTests = Annotated[
     bool,
-    typer.Option("--gate-tests", help="Make the runtime depend on the tester, so that a plain "
-                 "`docker build` fails when the tests fail."),
-]  # fmt: skip
+    typer.Option(
+        "--gate-tests",
+        help="Make the runtime depend on the tester, so that a plain "
+        "`docker build` fails when the tests fail.",
+    ),
+]
 CacheMounts = Annotated[
     bool,
-    typer.Option("--cache-mounts", help="Add BuildKit cache mounts (RUN --mount); Kaniko and "
-                 "the legacy builder reject them."),
-]  # fmt: skip
+    typer.Option(
+        "--cache-mounts",
+        help="Add BuildKit cache mounts (RUN --mount); Kaniko and the legacy builder reject them.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -96,25 +101,43 @@ def _process(target: Path, options: "Options") -> "Outcome":
 
 Jobs = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", metavar="N", min=1, show_default=False,
-                 help="Files processed in parallel (default: the number of CPUs)."),
-]  # fmt: skip
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        min=1,
+        show_default=False,
+        help="Files processed in parallel (default: the number of CPUs).",
+    ),
+]
 ReportFile = Annotated[
     Path | None,
-    typer.Option("--report", metavar="FILE.json|FILE.md", help="Write a JSON report, or a "
-                 "Markdown pull-request body with a mermaid diagram of the stages."),
-]  # fmt: skip
+    typer.Option(
+        "--report",
+        metavar="FILE.json|FILE.md",
+        help="Write a JSON report, or a "
+        "Markdown pull-request body with a mermaid diagram of the stages.",
+    ),
+]
 PatchDir = Annotated[
     Path | None,
-    typer.Option("--patch-dir", metavar="DIR", help="Write one git-applicable <repo>.patch "
-                 "per repository (a directory with .git) into DIR."),
-]  # fmt: skip
+    typer.Option(
+        "--patch-dir",
+        metavar="DIR",
+        help="Write one git-applicable <repo>.patch "
+        "per repository (a directory with .git) into DIR.",
+    ),
+]
 ConfigFile = Annotated[
     Path | None,
-    typer.Option("--config", metavar="FILE", help="Organisation policy (TOML), below the "
-                 "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
-                 "below the command-line flags."),
-]  # fmt: skip
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Organisation policy (TOML), below the "
+        "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
+        "below the command-line flags.",
+    ),
+]
 
 
 def _org_policy(config_file: Path | None) -> "Policy | None":
@@ -167,16 +190,17 @@ def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
     if apply and check:
         raise typer.BadParameter("--apply and --check exclude each other")
     if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
-        raise typer.BadParameter("the report file must end in .json or .md",
-                                 param_hint="--report")  # fmt: skip
+        raise typer.BadParameter("the report file must end in .json or .md", param_hint="--report")
 
 
 @app.command()
 def rewrite(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Dockerfiles, or directories searched recursively for them "
-                       "(default: .).", show_default=False),
+        typer.Argument(
+            help="Dockerfiles, or directories searched recursively for them (default: .).",
+            show_default=False,
+        ),
     ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the rewritten files.")] = False,
     check: Annotated[
@@ -195,8 +219,11 @@ def rewrite(
     ] = None,
     verify_first: Annotated[
         bool,
-        typer.Option("--verify", help="Build, test and run each rewrite against the original "
-                     "with Docker first; print or write only those that pass."),
+        typer.Option(
+            "--verify",
+            help="Build, test and run each rewrite against the original "
+            "with Docker first; print or write only those that pass.",
+        ),
     ] = False,
     jobs: Jobs = None,
     report: ReportFile = None,
@@ -222,8 +249,9 @@ def rewrite(
             raise typer.Exit(EXIT_USAGE)
     planned: list[Job] = []
     show_diffs = not (check or as_json or apply)
-    stream = bulk.iter_jobs(paths or [Path(".")], Options(runtime_image=runtime), org, flags,
-                            diffs=show_diffs)  # fmt: skip
+    stream = bulk.iter_jobs(
+        paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
+    )
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
     run = RunReport(check=check, apply=apply)
     kept: list[Result] = []
@@ -234,8 +262,9 @@ def rewrite(
         if verify_first and outcome.status is Status.CHANGED and result.real is not None:
             assert job.options is not None  # a job without options fails before splitting
             config = Config(options=job.options)
-            if not report_verify.verify_before_write(outcome, result.real,
-                                                   result.target.context, config):  # fmt: skip
+            if not report_verify.verify_before_write(
+                outcome, result.real, result.target.context, config
+            ):
                 failed_verify = True
                 continue
         if outcome.status is Status.CHANGED and apply:
@@ -251,16 +280,19 @@ def rewrite(
     raise typer.Exit(1 if failed_verify else run.exit_code)
 
 
-def _write_outputs(results: "list[Result]", report: Path | None, patch_dir: Path | None,
-                   applied: bool) -> None:  # fmt: skip
+def _write_outputs(
+    results: "list[Result]", report: Path | None, patch_dir: Path | None, applied: bool
+) -> None:
     """The summary table (several files), --report and --patch-dir."""
     if report is None and patch_dir is None and len(results) < 2:
         return
     from dfsplit import bulk, fleet_report
 
     if len(results) > 1:
-        print(fleet_report.summary_table([r.outcome for r in results], applied=applied),
-              file=sys.stderr)  # fmt: skip
+        print(
+            fleet_report.summary_table([r.outcome for r in results], applied=applied),
+            file=sys.stderr,
+        )
     if report is not None:
         fleet_report.write_report(results, report)
     if patch_dir is not None:
@@ -271,45 +303,90 @@ def _write_outputs(results: "list[Result]", report: Path | None, patch_dir: Path
 # --- end of rewrite ---------------------------------------------------------------------------
 
 
-def _verify_config(runtime: str | None, no_tester: bool, gate: bool, cache: bool,
-                   build_arg: list[str] | None, env: list[str] | None,
-                   run_arg: list[str] | None, startup: float, oneshot: bool,
-                   probe: tuple[int | None, str, str | None], keep: bool) -> "Config":
+def _verify_config(
+    runtime: str | None,
+    no_tester: bool,
+    gate: bool,
+    cache: bool,
+    build_arg: list[str] | None,
+    env: list[str] | None,
+    run_arg: list[str] | None,
+    startup: float,
+    oneshot: bool,
+    probe: tuple[int | None, str, str | None],
+    keep: bool,
+) -> "Config":
     from dfsplit.prove import Config, ExitProbe, HttpProbe, RunSpec
 
     port, path, expect = probe
     if expect is not None and port is None:
         raise typer.BadParameter("--probe-expect needs --probe-port")
-    spec = RunSpec(env=tuple(env or ()), args=tuple(run_arg or ()), startup_seconds=startup,
-                   http=HttpProbe(port, path, expect) if port is not None else None,
-                   exit=ExitProbe() if oneshot else None)
-    return Config(options=_options(runtime, no_tester, gate, cache),
-                  build_args=tuple(build_arg or ()), run=spec, keep_images=keep)
+    spec = RunSpec(
+        env=tuple(env or ()),
+        args=tuple(run_arg or ()),
+        startup_seconds=startup,
+        http=HttpProbe(port, path, expect) if port is not None else None,
+        exit=ExitProbe() if oneshot else None,
+    )
+    return Config(
+        options=_options(runtime, no_tester, gate, cache),
+        build_args=tuple(build_arg or ()),
+        run=spec,
+        keep_images=keep,
+    )
 
 
 @app.command("verify")
 def verify_command(
     paths: Paths = None,
-    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE",
-                         help="Passed to every docker build (repeatable).")] = None,
-    env: Annotated[list[str] | None, typer.Option("--env", "-e", metavar="KEY=VALUE",
-                   help="Passed to docker run -e for both images (repeatable).")] = None,
-    run_arg: Annotated[list[str] | None, typer.Option("--run-arg", metavar="ARG",
-                       help="Argument after the image in docker run (repeatable).")] = None,
-    startup_seconds: Annotated[float, typer.Option("--startup-seconds",
-                               help="A service must stay up this long.")] = 3.0,
-    oneshot: Annotated[bool, typer.Option("--oneshot", help="The program runs to completion: "
-                       "wait for it and compare exit code and stdout.")] = False,
-    probe_port: Annotated[int | None, typer.Option("--probe-port", help="HTTP probe on "
-                          "127.0.0.1:PORT (containers use --network host).")] = None,
+    build_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--build-arg", metavar="KEY=VALUE", help="Passed to every docker build (repeatable)."
+        ),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            "-e",
+            metavar="KEY=VALUE",
+            help="Passed to docker run -e for both images (repeatable).",
+        ),
+    ] = None,
+    run_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--run-arg", metavar="ARG", help="Argument after the image in docker run (repeatable)."
+        ),
+    ] = None,
+    startup_seconds: Annotated[
+        float, typer.Option("--startup-seconds", help="A service must stay up this long.")
+    ] = 3.0,
+    oneshot: Annotated[
+        bool,
+        typer.Option(
+            "--oneshot",
+            help="The program runs to completion: wait for it and compare exit code and stdout.",
+        ),
+    ] = False,
+    probe_port: Annotated[
+        int | None,
+        typer.Option(
+            "--probe-port", help="HTTP probe on 127.0.0.1:PORT (containers use --network host)."
+        ),
+    ] = None,
     probe_path: Annotated[str, typer.Option("--probe-path", help="Path of the HTTP probe.")] = "/",
-    probe_expect: Annotated[str | None, typer.Option("--probe-expect",
-                            help="Text the probe's body must contain.")] = None,
-    keep_images: Annotated[bool, typer.Option("--keep-images",
-                           help="Keep the dfsplit-verify-* images for debugging.")] = False,
+    probe_expect: Annotated[
+        str | None, typer.Option("--probe-expect", help="Text the probe's body must contain.")
+    ] = None,
+    keep_images: Annotated[
+        bool, typer.Option("--keep-images", help="Keep the dfsplit-verify-* images for debugging.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    fmt: Annotated[str, typer.Option("--format",
-                   help="table, json or markdown (PR comment).")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json or markdown (PR comment).")
+    ] = "table",
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
@@ -323,9 +400,19 @@ def verify_command(
 
     if fmt not in ("table", "json", "markdown"):
         raise typer.BadParameter("--format must be table, json or markdown")
-    config = _verify_config(runtime, no_tester, gate_tests, cache_mounts, build_arg, env,
-                            run_arg, startup_seconds, oneshot,
-                            (probe_port, probe_path, probe_expect), keep_images)
+    config = _verify_config(
+        runtime,
+        no_tester,
+        gate_tests,
+        cache_mounts,
+        build_arg,
+        env,
+        run_arg,
+        startup_seconds,
+        oneshot,
+        (probe_port, probe_path, probe_expect),
+        keep_images,
+    )
     chosen = cast("Format", "json" if as_json else fmt)
     raise typer.Exit(report_verify.run_verify(paths or [Path(".")], config, chosen))
 

@@ -90,8 +90,14 @@ def parse_table(
 
 
 def _kind(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "an array", dict: "a table"}  # fmt: skip
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -104,14 +110,16 @@ def _string(table: Mapping[str, object], key: str, source: Path) -> str:
 
 def _runtime(value: object, source: Path, known: frozenset[str]) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
-        raise ConfigError(source, f"must be a table of language = image, not {_kind(value)}",
-                          "runtime")  # fmt: skip
+        raise ConfigError(
+            source, f"must be a table of language = image, not {_kind(value)}", "runtime"
+        )
     out = []
     for name, image in sorted(value.items()):
         key = f"runtime.{name}"
         if known and name not in known:
-            raise ConfigError(source, f"unknown language or recipe; known: "
-                              f"{', '.join(sorted(known))}", key)  # fmt: skip
+            raise ConfigError(
+                source, f"unknown language or recipe; known: {', '.join(sorted(known))}", key
+            )
         if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image):
             raise ConfigError(source, f"must be an image reference, not {image!r}", key)
         out.append((name, image))
@@ -126,8 +134,11 @@ def _uid(value: object, source: Path) -> str:
         parts = value.split(":")
         if len(parts) in (1, 2) and all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
             return value if len(parts) == 2 else f"{value}:{value}"
-    raise ConfigError(source, f"must be a positive integer or \"uid:gid\", not {value!r} "
-                      "(a numeric non-root user)", "uid")  # fmt: skip
+    raise ConfigError(
+        source,
+        f'must be a positive integer or "uid:gid", not {value!r} (a numeric non-root user)',
+        "uid",
+    )
 
 
 def _templates(table: Mapping[str, object], source: Path) -> str:

@@ -32,8 +32,10 @@ def split(project: Project, options: Options) -> Outcome:
         report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
         policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
-        report = plan.report._replace(notes=detection.why + plan.report.notes,
-                                      warnings=plan.report.warnings + _arg_image_warning(froms[0]))
+        report = plan.report._replace(
+            notes=detection.why + plan.report.notes,
+            warnings=plan.report.warnings + _arg_image_warning(froms[0]),
+        )
         text = render.render(df, plan, options.template_dir)
         verify.verify(text, plan)
     except NothingToDo as exc:
@@ -56,9 +58,11 @@ def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
     image = (from_.args.split() or [""])[0]
     if "$" not in image:
         return ()
-    return (f"the builder image {image} comes from ARG values: the runtime image was chosen for "
-            "their defaults; check it if you build with --build-arg values that change the "
-            "image",)  # fmt: skip
+    return (
+        f"the builder image {image} comes from ARG values: the runtime image was chosen for "
+        "their defaults; check it if you build with --build-arg values that change the "
+        "image",
+    )
 
 
 def _with_registry(plan: Plan, options: Options) -> Plan:

@@ -17,16 +17,48 @@ from typing import NamedTuple
 # Dependency and build-output directories. `build/` is left to .gitignore on purpose: the
 # golang-standards layout keeps real Dockerfiles in build/package/.
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "vendor", "bower_components", ".venv", "venv",
-     "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "target",
-     ".next", ".nuxt", ".gradle", ".terraform", ".dfsplit"}
-)  # fmt: skip
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "vendor",
+        "bower_components",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "dist",
+        "target",
+        ".next",
+        ".nuxt",
+        ".gradle",
+        ".terraform",
+        ".dfsplit",
+    }
+)
 # Files named like Dockerfile.* that are not Dockerfiles: per-Dockerfile ignore files,
 # merge leftovers, editor backups, templates rendered by other tools.
 _NOT_DOCKERFILE_SUFFIXES = (
-    ".dockerignore", ".orig", ".rej", ".bak", ".swp", ".patch", ".diff", ".j2", ".jinja",
-    ".tmpl", ".tpl", ".template", ".md", ".dfsplit-tmp", "~",
-)  # fmt: skip
+    ".dockerignore",
+    ".orig",
+    ".rej",
+    ".bak",
+    ".swp",
+    ".patch",
+    ".diff",
+    ".j2",
+    ".jinja",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".md",
+    ".dfsplit-tmp",
+    "~",
+)
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 

@@ -20,11 +20,26 @@ from dfsplit.model import MAX_DOCKERFILE_BYTES, Dockerfile, Heredoc, Instruction
 
 KEYWORDS = frozenset(
     {
-        "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
-        "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL",
-        "HEALTHCHECK", "SHELL",
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
     }
-)  # fmt: skip
+)
 FLAG_KEYWORDS = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 # Instructions whose arguments BuildKit reads as a JSON array when they start with "[".
@@ -444,8 +459,11 @@ def _tokenize(logicals: list[_Logical], cross_check: bool) -> list[str]:
 def _dockerfile_parse_keywords(logicals: list[_Logical]) -> list[str]:
     normal = [_trim_continuation(lg.joined) + "\n" for lg in logicals]
     parser = DockerfileParser(fileobj=io.BytesIO("".join(normal).encode("utf-8")))
-    found = [str(item["instruction"]).upper() for item in parser.structure
-             if item["instruction"] != "COMMENT"]  # fmt: skip
+    found = [
+        str(item["instruction"]).upper()
+        for item in parser.structure
+        if item["instruction"] != "COMMENT"
+    ]
     if len(found) != len(logicals):
         raise Refuse(
             f"tokenizer found {len(found)} instructions where {len(logicals)} were expected"
@@ -475,5 +493,13 @@ def _instruction(logical: _Logical, keyword: str) -> Instruction:
     if keyword == "ONBUILD":
         inner, inner_value = _split_keyword(value)
         _json_value(inner.upper(), inner_value, logical.start)
-    return Instruction(keyword, value, flags, args, logical.start, logical.end,
-                       logical.heredocs, logical.written.islower())  # fmt: skip
+    return Instruction(
+        keyword,
+        value,
+        flags,
+        args,
+        logical.start,
+        logical.end,
+        logical.heredocs,
+        logical.written.islower(),
+    )

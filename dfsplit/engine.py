@@ -99,8 +99,13 @@ def check_engine(timeout: float = 20) -> str:
     reason in ServerErrors ("Cannot connect to the Docker daemon at ...").
     """
     try:
-        proc = subprocess.run([_docker(), "info", "--format", "{{json .}}"], capture_output=True,
-                              text=True, timeout=timeout, env=_env())  # fmt: skip
+        proc = subprocess.run(
+            [_docker(), "info", "--format", "{{json .}}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=_env(),
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EngineUnavailable(f"docker info: {exc}") from None
     info = _json_object(proc.stdout)
@@ -159,9 +164,13 @@ def _stream(
     """Run cmd with stderr merged into stdout, feeding lines as they come; kill on timeout."""
     deadline = time.monotonic() + timeout
     with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(),
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(),
         errors="replace",
-    ) as proc:  # fmt: skip
+    ) as proc:
         assert proc.stdout is not None
         try:
             for raw in proc.stdout:
@@ -255,9 +264,13 @@ def logs(cid: str) -> tuple[str, str]:
     """(stdout, stderr) of a container, kept apart as the program wrote them."""
     try:
         proc = subprocess.run(
-            [_docker(), "logs", cid], capture_output=True, text=True, timeout=60, env=_env(),
+            [_docker(), "logs", cid],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env(),
             errors="replace",
-        )  # fmt: skip
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return "", f"dfsplit: cannot read the logs: {exc}"
     return proc.stdout, proc.stderr

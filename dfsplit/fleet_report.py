@@ -79,14 +79,21 @@ def report_json(results: Sequence[Result]) -> dict[str, Any]:
     cwd = os.getcwd()
     for result in results:
         entry = file_entry(result, cwd)
-        files.append({
-            "path": entry.path, "repo": entry.repo, "status": entry.status,
-            "language": entry.language, "framework": entry.framework,
-            "images": {"before": entry.image_before, "after": entry.image_after},
-            "artifact": entry.artifact, "tester": entry.tester,
-            "warnings": list(entry.warnings), "reasons": list(entry.reasons),
-            "new_files": list(entry.new_files),
-        })  # fmt: skip
+        files.append(
+            {
+                "path": entry.path,
+                "repo": entry.repo,
+                "status": entry.status,
+                "language": entry.language,
+                "framework": entry.framework,
+                "images": {"before": entry.image_before, "after": entry.image_after},
+                "artifact": entry.artifact,
+                "tester": entry.tester,
+                "warnings": list(entry.warnings),
+                "reasons": list(entry.reasons),
+                "new_files": list(entry.new_files),
+            }
+        )
     counts = Counter(r.outcome.status.value for r in results)
     return {
         "version": SCHEMA_VERSION,
@@ -126,21 +133,34 @@ def load_report(doc: Mapping[str, Any]) -> list[FileEntry]:
 
 
 def _load_entry(n: int, item: Any) -> FileEntry:
-    expected = {"path", "repo", "status", "language", "framework", "images", "artifact",
-                "tester", "warnings", "reasons", "new_files"}  # fmt: skip
+    expected = {
+        "path",
+        "repo",
+        "status",
+        "language",
+        "framework",
+        "images",
+        "artifact",
+        "tester",
+        "warnings",
+        "reasons",
+        "new_files",
+    }
     if not isinstance(item, dict) or set(item) != expected:
         raise ReportFormatError(f"files[{n}] must have exactly the keys {sorted(expected)}")
     images = item["images"]
     if not isinstance(images, dict) or set(images) != {"before", "after"}:
         raise ReportFormatError(f"files[{n}].images must have before and after")
     checks: list[tuple[str, object, tuple[type, ...]]] = [
-        ("path", item["path"], (str,)), ("repo", item["repo"], (str,)),
+        ("path", item["path"], (str,)),
+        ("repo", item["repo"], (str,)),
         ("language", item["language"], _STR_OR_NONE),
         ("framework", item["framework"], _STR_OR_NONE),
         ("images.before", images["before"], _STR_OR_NONE),
         ("images.after", images["after"], _STR_OR_NONE),
-        ("artifact", item["artifact"], _STR_OR_NONE), ("tester", item["tester"], (bool,)),
-    ]  # fmt: skip
+        ("artifact", item["artifact"], _STR_OR_NONE),
+        ("tester", item["tester"], (bool,)),
+    ]
     for name, value, types in checks:
         if not isinstance(value, types):
             raise ReportFormatError(f"files[{n}].{name} has the wrong type")
@@ -151,10 +171,19 @@ def _load_entry(n: int, item: Any) -> FileEntry:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ReportFormatError(f"files[{n}].{name} must be a list of strings")
     return FileEntry(
-        item["path"], item["repo"], item["status"], item["language"], item["framework"],
-        images["before"], images["after"], item["artifact"], item["tester"],
-        tuple(lists["warnings"]), tuple(lists["reasons"]), tuple(lists["new_files"]),
-    )  # fmt: skip
+        item["path"],
+        item["repo"],
+        item["status"],
+        item["language"],
+        item["framework"],
+        images["before"],
+        images["after"],
+        item["artifact"],
+        item["tester"],
+        tuple(lists["warnings"]),
+        tuple(lists["reasons"]),
+        tuple(lists["new_files"]),
+    )
 
 
 # --- summary table -------------------------------------------------------------------------
@@ -175,8 +204,11 @@ def summary_rows(outcomes: Sequence[Outcome], *, applied: bool) -> list[tuple[st
             refused[_reason_group(outcome.reason)] += 1
         else:
             counts["failed"] += 1
-    rows = [(k, counts[k]) for k in ("rewritten", "to rewrite", "already multi-stage",
-                                     "nothing to do") if counts[k]]  # fmt: skip
+    rows = [
+        (k, counts[k])
+        for k in ("rewritten", "to rewrite", "already multi-stage", "nothing to do")
+        if counts[k]
+    ]
     rows += [(f"refused: {reason}", n) for reason, n in sorted(refused.items())]
     rows += [("failed", counts["failed"])] if counts["failed"] else []
     return rows or [("no Dockerfiles found", 0)]
@@ -217,8 +249,11 @@ def report_markdown(results: Sequence[Result]) -> str:
         lines += _changed_section(result, _title(result, several))
     if others:
         lines += ["### Not changed", "", "| Dockerfile | status | why |", "| --- | --- | --- |"]
-        lines += [f"| {_title(r, several)} | {r.outcome.status.value} | "
-                  f"{_cell(r.outcome.reason or 'nothing to do')} |" for r in others]  # fmt: skip
+        lines += [
+            f"| {_title(r, several)} | {r.outcome.status.value} | "
+            f"{_cell(r.outcome.reason or 'nothing to do')} |"
+            for r in others
+        ]
         lines.append("")
     lines.append("Generated by `dfsplit rewrite`; a second run makes no change.")
     return "\n".join(lines) + "\n"
@@ -247,8 +282,14 @@ def _changed_section(result: Result, title: str) -> list[str]:
     if report.notes:
         lines += ["", "Why:", ""] + [f"- {_cell(note)}" for note in report.notes]
     if report.test_command:
-        lines += ["", "Run the tests (BuildKit builds only the stages a target needs):", "",
-                  "```sh", tester_command(result), "```"]  # fmt: skip
+        lines += [
+            "",
+            "Run the tests (BuildKit builds only the stages a target needs):",
+            "",
+            "```sh",
+            tester_command(result),
+            "```",
+        ]
     if report.warnings:
         lines += ["", "**Reviewer, please check:**", ""]
         lines += [f"- [ ] {_cell(w)}" for w in report.warnings]
@@ -279,8 +320,9 @@ def mermaid(outcome: Outcome) -> list[str]:
         lines.append(f'  builder --> tester["tester: {_label(report.test_command)}"]')
     source = "tester" if gated and report.test_command else "builder"
     artifact = _label(report.artifact or "artifact")
-    lines.append(f'  {source} -->|"{artifact}"| runtime["runtime: '
-                 f'{_label(report.runtime_image or "?")}"]')  # fmt: skip
+    lines.append(
+        f'  {source} -->|"{artifact}"| runtime["runtime: {_label(report.runtime_image or "?")}"]'
+    )
     return lines
 
 

@@ -12,27 +12,71 @@ from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
 VALUE_FLAGS = {
-    "o", "p", "C", "asmflags", "buildmode", "compiler", "gccgoflags", "gcflags",
-    "installsuffix", "ldflags", "mod", "modfile", "overlay", "pgo", "pkgdir", "tags",
-    "toolexec", "coverpkg", "covermode", "exec",
-}  # fmt: skip
+    "o",
+    "p",
+    "C",
+    "asmflags",
+    "buildmode",
+    "compiler",
+    "gccgoflags",
+    "gcflags",
+    "installsuffix",
+    "ldflags",
+    "mod",
+    "modfile",
+    "overlay",
+    "pgo",
+    "pkgdir",
+    "tags",
+    "toolexec",
+    "coverpkg",
+    "covermode",
+    "exec",
+}
 BOOL_FLAGS = {
-    "a", "n", "race", "msan", "asan", "v", "work", "x", "trimpath", "linkshared",
-    "modcacherw", "cover", "json", "buildvcs", "i",
-}  # fmt: skip
+    "a",
+    "n",
+    "race",
+    "msan",
+    "asan",
+    "v",
+    "work",
+    "x",
+    "trimpath",
+    "linkshared",
+    "modcacherw",
+    "cover",
+    "json",
+    "buildvcs",
+    "i",
+}
 # Modules that only work with cgo: a static build compiles but fails at run time.
 CGO_MODULES = (
-    "github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8", "github.com/godror/godror",
-    "github.com/confluentinc/confluent-kafka-go", "gopkg.in/confluentinc/confluent-kafka-go",
-    "github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb", "github.com/DataDog/zstd",
-    "github.com/valyala/gozstd", "github.com/h2non/bimg", "github.com/davidbyttow/govips",
-    "github.com/go-gl/glfw", "github.com/go-gl/gl", "github.com/miekg/pkcs11",
-    "github.com/ceph/go-ceph", "github.com/ibmdb/go_ibm_db", "github.com/gen2brain/go-fitz",
-)  # fmt: skip
+    "github.com/mattn/go-sqlite3",
+    "github.com/mattn/go-oci8",
+    "github.com/godror/godror",
+    "github.com/confluentinc/confluent-kafka-go",
+    "gopkg.in/confluentinc/confluent-kafka-go",
+    "github.com/tecbot/gorocksdb",
+    "github.com/linxGnu/grocksdb",
+    "github.com/DataDog/zstd",
+    "github.com/valyala/gozstd",
+    "github.com/h2non/bimg",
+    "github.com/davidbyttow/govips",
+    "github.com/go-gl/glfw",
+    "github.com/go-gl/gl",
+    "github.com/miekg/pkcs11",
+    "github.com/ceph/go-ceph",
+    "github.com/ibmdb/go_ibm_db",
+    "github.com/gen2brain/go-fitz",
+)
 # Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
 KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
-DEFAULT_GO_ENV = {"GOPATH": "/go", "HOME": "/root",
-                  "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH}  # fmt: skip
+DEFAULT_GO_ENV = {
+    "GOPATH": "/go",
+    "HOME": "/root",
+    "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH,
+}
 
 
 class Module(NamedTuple):
@@ -156,11 +200,17 @@ class ModuleLookup:
         if ctx is None:
             return []
         prefix = "" if ctx == "." else ctx + "/"
-        mains = sorted({
-            posixpath.dirname(p) for p in self.project.context_files
-            if p.startswith(prefix) and p.endswith(".go") and not p.endswith("_test.go")
-            and "/vendor/" not in "/" + p and _is_main(self.project.text(p) or "")
-        })  # fmt: skip
+        mains = sorted(
+            {
+                posixpath.dirname(p)
+                for p in self.project.context_files
+                if p.startswith(prefix)
+                and p.endswith(".go")
+                and not p.endswith("_test.go")
+                and "/vendor/" not in "/" + p
+                and _is_main(self.project.text(p) or "")
+            }
+        )
         out = []
         for directory in mains:
             rel = posixpath.relpath(directory or ".", ctx)
@@ -212,8 +262,14 @@ def _build(
         raise Refuse(f"{where}: -buildmode={flags['buildmode']} does not produce a program")
     if "C" in flags:
         cwd = posixpath.normpath(posixpath.join(cwd, _expand(flags["C"], env, where)))
-    made = _Made(ins, env.get("CGO_ENABLED"), cwd, flags.get("tags", ""), "race" in flags,
-                 env.get("GO111MODULE") == "off")  # fmt: skip
+    made = _Made(
+        ins,
+        env.get("CGO_ENABLED"),
+        cwd,
+        flags.get("tags", ""),
+        "race" in flags,
+        env.get("GO111MODULE") == "off",
+    )
     packages = packages or ["."]
     files = [p for p in packages if p.endswith(".go")]
     wildcard = any("..." in p for p in packages)
@@ -221,18 +277,22 @@ def _build(
         packages = [m for p in packages for m in module_of.expand(p, cwd)]
     if cmd.argv[1] == "install":
         gobin = _install_dir(env, where)
-        return [made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p)
-                for p in packages]  # fmt: skip
+        return [
+            made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p) for p in packages
+        ]
     output = flags.get("o")
     if output is None:
         if (len(packages) != 1 or wildcard) and not files:
             return []  # several packages and no -o: go build discards the results
-        return [made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)),
-                           packages[0])]  # fmt: skip
+        return [
+            made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)), packages[0])
+        ]
     target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
     if output.endswith("/") or target in KNOWN_DIRS:
-        return [made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
-                for p in (files[:1] or packages)]  # fmt: skip
+        return [
+            made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
+            for p in (files[:1] or packages)
+        ]
     if len(packages) != 1 and not files:
         raise Refuse(f"{where}: -o {output} with several packages does not build a program")
     return [made.build(target, packages[0])]
@@ -249,8 +309,9 @@ class _Made(NamedTuple):
     gopath: bool
 
     def build(self, output: str, package: str) -> Build:
-        return Build(self.ins, output, package, self.cgo, self.cwd, self.tags, self.race,
-                     self.gopath)  # fmt: skip
+        return Build(
+            self.ins, output, package, self.cgo, self.cwd, self.tags, self.race, self.gopath
+        )
 
 
 def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
@@ -338,9 +399,10 @@ class Source(NamedTuple):
 def scan_source(project: Project, context_dir: str) -> Source:
     prefix = "" if context_dir in (".", "") else context_dir.rstrip("/") + "/"
     go_files = sorted(
-        p for p in project.context_files
-        if p.endswith(".go") and p.startswith(prefix) and not _ignored_dir(p[len(prefix):])
-    )  # fmt: skip
+        p
+        for p in project.context_files
+        if p.endswith(".go") and p.startswith(prefix) and not _ignored_dir(p[len(prefix) :])
+    )
     literals: list[str] = []
     embedded: list[str] = []
     executes: list[str] = []

@@ -50,8 +50,21 @@ def classify(ref: str) -> ImageKind:
 
 
 # Official images whose default variant is Debian-based.
-_DEBIAN_BASED = {"golang", "node", "python", "maven", "eclipse-temurin", "openjdk", "gradle",
-                 "rust", "ruby", "php", "buildpack-deps", "nginx", "amazoncorretto"}  # fmt: skip
+_DEBIAN_BASED = {
+    "golang",
+    "node",
+    "python",
+    "maven",
+    "eclipse-temurin",
+    "openjdk",
+    "gradle",
+    "rust",
+    "ruby",
+    "php",
+    "buildpack-deps",
+    "nginx",
+    "amazoncorretto",
+}
 
 
 def _default_release(name: str, version: str) -> str | None:

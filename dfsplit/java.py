@@ -30,9 +30,19 @@ from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
-    "MAVEN_OPTS", "MAVEN_CONFIG", "MAVEN_HOME", "M2_HOME", "MAVEN_ARGS", "GRADLE_OPTS",
-    "GRADLE_HOME", "GRADLE_USER_HOME", "JAVA_HOME", "JDK_HOME", "GRADLE_VERSION", "MAVEN_VERSION",
-}  # fmt: skip
+    "MAVEN_OPTS",
+    "MAVEN_CONFIG",
+    "MAVEN_HOME",
+    "M2_HOME",
+    "MAVEN_ARGS",
+    "GRADLE_OPTS",
+    "GRADLE_HOME",
+    "GRADLE_USER_HOME",
+    "JAVA_HOME",
+    "JDK_HOME",
+    "GRADLE_VERSION",
+    "MAVEN_VERSION",
+}
 # Jars that sit next to the application jar and must never be picked by a glob.
 SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
 DEFAULT_JAVA = "17"
@@ -165,8 +175,11 @@ def pom_properties(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> dict
     version = pom.version or pom.parent.get("version") or (parent.version if parent else None)
     if pom.parent.get("version"):
         props["project.parent.version"] = pom.parent["version"]
-    for key, value in (("artifactId", pom.artifact_id), ("version", version),
-                       ("groupId", pom.group_id or pom.parent.get("groupId"))):  # fmt: skip
+    for key, value in (
+        ("artifactId", pom.artifact_id),
+        ("version", version),
+        ("groupId", pom.group_id or pom.parent.get("groupId")),
+    ):
         if value is not None:
             props[f"project.{key}"] = value
             props[f"pom.{key}"] = value
@@ -252,10 +265,15 @@ def _boot_version(pom: Pom, props: Mapping[str, str]) -> str | None:
 
 def _java_version(pom: Pom, props: Mapping[str, str]) -> str | None:
     compiler = pom.plugins.get("maven-compiler-plugin", {})
-    for raw in (props.get("maven.compiler.release"), compiler.get("release"),
-                props.get("maven.compiler.target"), compiler.get("target"),
-                props.get("maven.compiler.source"), compiler.get("source"),
-                props.get("java.version")):  # fmt: skip
+    for raw in (
+        props.get("maven.compiler.release"),
+        compiler.get("release"),
+        props.get("maven.compiler.target"),
+        compiler.get("target"),
+        props.get("maven.compiler.source"),
+        compiler.get("source"),
+        props.get("java.version"),
+    ):
         value = resolve(raw, props) if raw else None
         if value:
             return java_major(value)
@@ -294,8 +312,13 @@ _GRADLE_PATTERNS = {
         r"""org\.springframework\.boot["')]*\s*(?:version\s*\(?\s*)?["']([\d.A-Za-z-]+)"""
     ),
 }
-_NAMING = ("archiveBaseName", "archiveFileName", "archiveClassifier", "archiveVersion",
-           "archiveAppendix")  # fmt: skip
+_NAMING = (
+    "archiveBaseName",
+    "archiveFileName",
+    "archiveClassifier",
+    "archiveVersion",
+    "archiveAppendix",
+)
 _GRADLE_JAVA = re.compile(
     r"(?:JavaLanguageVersion\.of\(\s*|JavaVersion\.VERSION_|(?:source|target)Compatibility\s*=\s*['\"]?)"
     r"(1[._]\d+|\d+)"
@@ -414,8 +437,11 @@ class Start(NamedTuple):
 
 
 _TOOL_STARTS = {
-    ("spring-boot:run",), ("exec:java",), ("bootRun",), ("run",),
-}  # fmt: skip
+    ("spring-boot:run",),
+    ("exec:java",),
+    ("bootRun",),
+    ("run",),
+}
 
 
 def read_start(form: list[str] | str) -> Start:
@@ -598,9 +624,14 @@ class StartPlan(NamedTuple):
 
 
 def plan_start(
-    kept: carry.Carried, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str],
-    tool_start: Callable[[Start], list[str]], jar_known: bool = True,
-) -> StartPlan:  # fmt: skip
+    kept: carry.Carried,
+    workdir: str,
+    env: Mapping[str, str],
+    jar: str,
+    trusted: set[str],
+    tool_start: Callable[[Start], list[str]],
+    jar_known: bool = True,
+) -> StartPlan:
     """Point the start command at the exact jar; a start through the build tool runs the jar.
 
     When the jar's name is not known (jar is then the fixed path the build RUN copies it to),
@@ -625,9 +656,14 @@ def plan_start(
 
 
 def _start_plan(
-    which: str, new: list[str] | str, entry: list[str] | str | None, cmd: list[str] | str | None,
-    artifact: str, args: tuple[str, ...], note: str,
-) -> StartPlan:  # fmt: skip
+    which: str,
+    new: list[str] | str,
+    entry: list[str] | str | None,
+    cmd: list[str] | str | None,
+    artifact: str,
+    args: tuple[str, ...],
+    note: str,
+) -> StartPlan:
     if isinstance(new, str) and shell.plain_words(new) is not None:
         new = shell.plain_words(new) or []  # no shell syntax left: exec form is equivalent
     notes = (note,) if note else ()
@@ -725,9 +761,13 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
 
 
 def tester_stage(
-    options: Options, has_tests: bool, model: StageModel, command: str, project_dir: str,
+    options: Options,
+    has_tests: bool,
+    model: StageModel,
+    command: str,
+    project_dir: str,
     notes: list[str],
-) -> TesterStage | None:  # fmt: skip
+) -> TesterStage | None:
     """The build tool's `test` goal (`command`) in the project directory, when wanted."""
     if not options.tester:
         return None
@@ -735,8 +775,11 @@ def tester_stage(
         notes.append("no src/test/ directory: no tester stage")
         return None
     workdir = project_dir if project_dir != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir,
-                       args=tester_args(model, command))  # fmt: skip
+    return TesterStage(
+        commands=(tokens.single_line(command, "test command"),),
+        workdir=workdir,
+        args=tester_args(model, command),
+    )
 
 
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:

@@ -20,11 +20,27 @@ from dfsplit.model import EMPTY, Project, Refuse
 NO_TEST_SCRIPT = 'echo "Error: no test specified" && exit 1'
 
 # Dependencies that make an app a server even when it also builds a front end with vite.
-SERVER_DEPS = frozenset({
-    "express", "fastify", "koa", "@hapi/hapi", "hapi", "next", "nuxt", "@nestjs/core",
-    "@sveltejs/kit", "@remix-run/node", "@remix-run/serve", "@astrojs/node", "@angular/ssr",
-    "@nguniversal/express-engine", "socket.io", "apollo-server", "@apollo/server",
-})  # fmt: skip
+SERVER_DEPS = frozenset(
+    {
+        "express",
+        "fastify",
+        "koa",
+        "@hapi/hapi",
+        "hapi",
+        "next",
+        "nuxt",
+        "@nestjs/core",
+        "@sveltejs/kit",
+        "@remix-run/node",
+        "@remix-run/serve",
+        "@astrojs/node",
+        "@angular/ssr",
+        "@nguniversal/express-engine",
+        "socket.io",
+        "apollo-server",
+        "@apollo/server",
+    }
+)
 
 
 class Package(NamedTuple):
@@ -118,8 +134,14 @@ class Manager(NamedTuple):
         return f"{self.run} {name}"
 
 
-LOCK_FILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
-              "bun.lockb", "bun.lock")  # fmt: skip
+LOCK_FILES = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "bun.lock",
+)
 
 
 def manager(project: Project, pkg: Package) -> Manager:
@@ -130,16 +152,32 @@ def manager(project: Project, pkg: Package) -> Manager:
         return Manager("npm", lock, "npm ci", "npm prune --omit=dev", "npm run")
     if lock == "yarn.lock":
         if _yarn_berry(project, pkg):
-            return Manager("yarn-berry", lock, "yarn install --immutable",
-                           "yarn workspaces focus --all --production", "yarn run")  # fmt: skip
-        return Manager("yarn", lock, "yarn install --frozen-lockfile",
-                       "yarn install --frozen-lockfile --production", "yarn run")  # fmt: skip
+            return Manager(
+                "yarn-berry",
+                lock,
+                "yarn install --immutable",
+                "yarn workspaces focus --all --production",
+                "yarn run",
+            )
+        return Manager(
+            "yarn",
+            lock,
+            "yarn install --frozen-lockfile",
+            "yarn install --frozen-lockfile --production",
+            "yarn run",
+        )
     if lock == "pnpm-lock.yaml":
-        return Manager("pnpm", lock, "pnpm install --frozen-lockfile", "pnpm prune --prod",
-                       "pnpm run")  # fmt: skip
+        return Manager(
+            "pnpm", lock, "pnpm install --frozen-lockfile", "pnpm prune --prod", "pnpm run"
+        )
     if lock is not None:
-        return Manager("bun", lock, "bun install --frozen-lockfile",
-                       "bun install --frozen-lockfile --production", "bun run")  # fmt: skip
+        return Manager(
+            "bun",
+            lock,
+            "bun install --frozen-lockfile",
+            "bun install --frozen-lockfile --production",
+            "bun run",
+        )
     return Manager("npm", None, "npm install", "npm prune --omit=dev", "npm run")
 
 
@@ -264,8 +302,10 @@ def _from_config(
             raise Refuse(f"{name} sets `{option}`, which moves the output directory")
     others, values = config_literal(text, key)
     if others or len(values) > 1:
-        raise Refuse(f"{name} computes `{key}` (not a single string literal): "
-                     "the output directory cannot be determined")  # fmt: skip
+        raise Refuse(
+            f"{name} computes `{key}` (not a single string literal): "
+            "the output directory cannot be determined"
+        )
     if values:
         value = values.pop()
         return value, f"`{key}: {value!r}` in {name}"
@@ -273,8 +313,10 @@ def _from_config(
 
 
 APPLICATION_BUILDERS = ("@angular-devkit/build-angular:application", "@angular/build:application")
-BROWSER_BUILDERS = ("@angular-devkit/build-angular:browser",
-                    "@angular-devkit/build-angular:browser-esbuild")  # fmt: skip
+BROWSER_BUILDERS = (
+    "@angular-devkit/build-angular:browser",
+    "@angular-devkit/build-angular:browser-esbuild",
+)
 
 
 def angular_output(text: str) -> tuple[str, str]:
@@ -316,14 +358,19 @@ def _angular_project(data: object) -> tuple[str, dict[str, object]]:
     if not isinstance(projects, dict) or not projects:
         raise Refuse("angular.json lists no projects")
     default = data.get("defaultProject")
-    apps = [k for k, v in projects.items() if isinstance(v, dict)
-            and v.get("projectType", "application") == "application"]  # fmt: skip
+    apps = [
+        k
+        for k, v in projects.items()
+        if isinstance(v, dict) and v.get("projectType", "application") == "application"
+    ]
     name = default if isinstance(default, str) and default in projects else None
     if name is None and len(apps) == 1:
         name = apps[0]
     if name is None:
-        raise Refuse(f"angular.json has several applications ({', '.join(sorted(apps))}): "
-                     "which one to serve is not clear")  # fmt: skip
+        raise Refuse(
+            f"angular.json has several applications ({', '.join(sorted(apps))}): "
+            "which one to serve is not clear"
+        )
     project = projects[name]
     if not isinstance(project, dict):
         raise Refuse(f"angular.json: project {name} is not an object")
@@ -358,8 +405,22 @@ def _next_standalone(project: Project, pkg: Package) -> bool:
 
 
 # Scripts that produce the build output.
-BUILD_TOOLS = frozenset({"vite", "ng", "react-scripts", "vue-cli-service", "astro", "next",
-                         "nuxt", "nest", "tsc", "webpack", "rollup", "tsup"})  # fmt: skip
+BUILD_TOOLS = frozenset(
+    {
+        "vite",
+        "ng",
+        "react-scripts",
+        "vue-cli-service",
+        "astro",
+        "next",
+        "nuxt",
+        "nest",
+        "tsc",
+        "webpack",
+        "rollup",
+        "tsup",
+    }
+)
 
 
 def script_words(command: list[str]) -> tuple[str, list[str]] | None:

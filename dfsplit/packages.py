@@ -11,13 +11,50 @@ from dfsplit.stage import StageModel, run_script
 
 # Compilers, headers and fetchers: needed to build, never to run.
 BUILD_ONLY = {
-    "gcc", "g++", "clang", "make", "cmake", "ninja-build", "build-essential", "build-base",
-    "musl-dev", "libc6-dev", "libc-dev", "linux-headers", "pkg-config", "pkgconf", "pkgconfig",
-    "autoconf", "automake", "libtool", "binutils", "git", "mercurial", "subversion", "bzr",
-    "upx", "upx-ucl", "protobuf-compiler", "protoc", "protobuf-dev", "golang", "go",
-    "golang-go", "patch", "unzip", "xz-utils", "gnupg", "software-properties-common",
-    "apt-transport-https", "openjdk-17-jdk", "maven", "gradle", "nodejs", "npm", "yarn",
-}  # fmt: skip
+    "gcc",
+    "g++",
+    "clang",
+    "make",
+    "cmake",
+    "ninja-build",
+    "build-essential",
+    "build-base",
+    "musl-dev",
+    "libc6-dev",
+    "libc-dev",
+    "linux-headers",
+    "pkg-config",
+    "pkgconf",
+    "pkgconfig",
+    "autoconf",
+    "automake",
+    "libtool",
+    "binutils",
+    "git",
+    "mercurial",
+    "subversion",
+    "bzr",
+    "upx",
+    "upx-ucl",
+    "protobuf-compiler",
+    "protoc",
+    "protobuf-dev",
+    "golang",
+    "go",
+    "golang-go",
+    "patch",
+    "unzip",
+    "xz-utils",
+    "gnupg",
+    "software-properties-common",
+    "apt-transport-https",
+    "openjdk-17-jdk",
+    "maven",
+    "gradle",
+    "nodejs",
+    "npm",
+    "yarn",
+}
 # Provided by the runtime image or copied from the builder.
 PROVIDED = {"ca-certificates", "tzdata"}
 # Fetch tools: only kept when something at run time calls them.
@@ -44,8 +81,14 @@ PROGRAMS = {
     "python3": {"python3", "python"},
 }
 
-_MANAGERS = {("apt-get", "install"), ("apt", "install"), ("apk", "add"), ("yum", "install"),
-             ("dnf", "install"), ("microdnf", "install")}  # fmt: skip
+_MANAGERS = {
+    ("apt-get", "install"),
+    ("apt", "install"),
+    ("apk", "add"),
+    ("yum", "install"),
+    ("dnf", "install"),
+    ("microdnf", "install"),
+}
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9+._:=~*<>-]*$")
 
 

@@ -89,9 +89,10 @@ def spec_from_fixture(meta: Mapping[str, object], startup_seconds: float = 3.0) 
         args=tuple(str(a) for a in run.get("args") or ()),
         startup_seconds=startup_seconds,
         http=HttpProbe(int(http["port"]), http.get("path", "/"), http.get("expect"))
-        if http else None,
+        if http
+        else None,
         exit=ExitProbe(exit_.get("code"), exit_.get("stdout_contains")) if exit_ else None,
-    )  # fmt: skip
+    )
 
 
 # --- results -------------------------------------------------------------------------------
@@ -199,13 +200,16 @@ def expectation_problems(role: str, run: RunResult, spec: RunSpec) -> list[str]:
     out: list[str] = []
     if spec.exit is not None:
         if run.kind == "service":
-            out.append(f"{role}: still running after {spec.exit_timeout:.0f} s;"
-                       " expected it to exit")  # fmt: skip
+            out.append(
+                f"{role}: still running after {spec.exit_timeout:.0f} s; expected it to exit"
+            )
         elif spec.exit.code is not None and run.exit_code != spec.exit.code:
             out.append(f"{role}: exit code {run.exit_code}, expected {spec.exit.code}")
         if spec.exit.stdout_contains and spec.exit.stdout_contains not in run.stdout:
-            out.append(f"{role}: stdout lacks {spec.exit.stdout_contains!r}"
-                       f" (got {_last_line(run.stdout)!r})")  # fmt: skip
+            out.append(
+                f"{role}: stdout lacks {spec.exit.stdout_contains!r}"
+                f" (got {_last_line(run.stdout)!r})"
+            )
     if spec.http is not None:
         out += _http_problems(role, run, spec.http)
     return out
@@ -218,8 +222,10 @@ def _http_problems(role: str, run: RunResult, probe: HttpProbe) -> list[str]:
         detail = answer.error if answer else _exited(run)
         return [f"{role}: no HTTP answer on {where} ({detail})"]
     if probe.expect and probe.expect not in answer.body:
-        return [f"{role}: {where} answered {answer.status} without {probe.expect!r}"
-                f" (got {answer.body[:120]!r})"]  # fmt: skip
+        return [
+            f"{role}: {where} answered {answer.status} without {probe.expect!r}"
+            f" (got {answer.body[:120]!r})"
+        ]
     return []
 
 
@@ -228,16 +234,21 @@ def behaviour_problems(original: RunResult, rewrite: RunResult, spec: RunSpec) -
     if "not-run" in (original.kind, rewrite.kind):
         return []  # already reported by expectation_problems
     if original.kind == "service" and rewrite.kind == "oneshot":
-        return [f"rewrite {_exited(rewrite)} within {rewrite.seconds:.0f} s;"
-                f" the original keeps running"]  # fmt: skip
+        return [
+            f"rewrite {_exited(rewrite)} within {rewrite.seconds:.0f} s; the original keeps running"
+        ]
     if original.kind == "oneshot" and rewrite.kind == "service":
-        return [f"rewrite is still running after {rewrite.seconds:.0f} s;"
-                f" the original {_exited(original)}"]  # fmt: skip
+        return [
+            f"rewrite is still running after {rewrite.seconds:.0f} s;"
+            f" the original {_exited(original)}"
+        ]
     out: list[str] = []
     if original.kind == "oneshot":
         if original.exit_code != rewrite.exit_code:
-            out.append(f"exit code differs: original {original.exit_code},"
-                       f" rewrite {rewrite.exit_code} ({_last_line(rewrite.stderr)})")  # fmt: skip
+            out.append(
+                f"exit code differs: original {original.exit_code},"
+                f" rewrite {rewrite.exit_code} ({_last_line(rewrite.stderr)})"
+            )
         if original.stdout != rewrite.stdout:
             diff = _first_difference(original.stdout, rewrite.stdout)
             out.append(f"stdout differs: original {diff}")
@@ -323,8 +334,10 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
     if outcome.status is Status.CHANGED:
         return None
     verdicts: dict[Status, Verdict] = {
-        Status.UNCHANGED: "unchanged", Status.REFUSED: "refused", Status.FAILED: "failed"
-    }  # fmt: skip
+        Status.UNCHANGED: "unchanged",
+        Status.REFUSED: "refused",
+        Status.FAILED: "failed",
+    }
     verdict = verdicts[outcome.status]
     return FileResult(outcome.path, verdict, reason=outcome.reason, report=outcome.report)
 
@@ -389,8 +402,9 @@ class _Session:
 
     def prove(self, outcome: Outcome, dockerfile: Path, context: Path) -> FileResult:
         has_tester = bool(_TESTER_STAGE.search(outcome.new.decode("utf-8", "replace")))
-        result = FileResult(outcome.path, "pass", report=outcome.report, has_tester=has_tester,
-                            spec=self.config.run)  # fmt: skip
+        result = FileResult(
+            outcome.path, "pass", report=outcome.report, has_tester=has_tester, spec=self.config.run
+        )
         new_df, new_ctx = self._stage_rewrite(outcome, context)
         # The original first: the rewrite's builder stage is the same text, so it is cached.
         original = self._build("original", context, dockerfile)
@@ -413,10 +427,12 @@ class _Session:
         new_ctx = context
         if outcome.new_files:
             new_ctx = self.tmp / "context"
-            self.progress.step("copying the build context to add " +
-                               ", ".join(f.rel for f in outcome.new_files))  # fmt: skip
-            shutil.copytree(context, new_ctx, symlinks=True,
-                            ignore=shutil.ignore_patterns(*_COPY_SKIP))  # fmt: skip
+            self.progress.step(
+                "copying the build context to add " + ", ".join(f.rel for f in outcome.new_files)
+            )
+            shutil.copytree(
+                context, new_ctx, symlinks=True, ignore=shutil.ignore_patterns(*_COPY_SKIP)
+            )
             for new in outcome.new_files:
                 target = new_ctx / new.rel
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -428,9 +444,15 @@ class _Session:
     def _build(self, role: str, context: Path, dockerfile: Path) -> ImageResult:
         self.progress.step(f"building the {role}")
         tag = f"{self.repo}:{role}"
-        built = engine.build(context, dockerfile, tag, labels=self.labels,
-                             build_args=self.config.build_args, on_line=self.progress.detail,
-                             timeout=self.config.build_timeout)  # fmt: skip
+        built = engine.build(
+            context,
+            dockerfile,
+            tag,
+            labels=self.labels,
+            build_args=self.config.build_args,
+            on_line=self.progress.detail,
+            timeout=self.config.build_timeout,
+        )
         if not built.ok:
             return ImageResult(False, built.seconds, log_tail=built.log_tail)
         info = engine.inspect_image(tag)
@@ -438,10 +460,16 @@ class _Session:
 
     def _test(self, context: Path, dockerfile: Path) -> TesterResult:
         self.progress.step("building --target tester (runs the tests)")
-        built = engine.build(context, dockerfile, f"{self.repo}:tester", labels=self.labels,
-                             target="tester", build_args=self.config.build_args,
-                             on_line=self.progress.detail,
-                             timeout=self.config.build_timeout)  # fmt: skip
+        built = engine.build(
+            context,
+            dockerfile,
+            f"{self.repo}:tester",
+            labels=self.labels,
+            target="tester",
+            build_args=self.config.build_args,
+            on_line=self.progress.detail,
+            timeout=self.config.build_timeout,
+        )
         status: TesterStatus = "passed" if built.ok else "failed"
         return TesterResult(status, built.seconds, () if built.ok else built.log_tail)
 
@@ -450,20 +478,25 @@ class _Session:
         if not wanted:
             return FilesResult((), ())
         self.progress.step("listing the runtime image's files")
-        listing = engine.list_files(f"{self.repo}:rewrite", labels=self.labels,
-                                    name=f"{self.repo}-export")  # fmt: skip
+        listing = engine.list_files(
+            f"{self.repo}:rewrite", labels=self.labels, name=f"{self.repo}-export"
+        )
         return FilesResult(wanted, missing_paths(wanted, listing))
 
     def _exercise(self, role: str) -> RunResult:
         spec = self.config.run
         if spec.http is not None and engine.port_in_use(spec.http.port):
-            return RunResult("not-run", error=f"127.0.0.1:{spec.http.port} is already in use "
-                             "by another process; free it or pick --probe-port")  # fmt: skip
+            return RunResult(
+                "not-run",
+                error=f"127.0.0.1:{spec.http.port} is already in use "
+                "by another process; free it or pick --probe-port",
+            )
         self.progress.step(f"running the {role}")
         name = f"{self.repo}-{role}"
         try:
-            cid = engine.start(f"{self.repo}:{role}", name=name, labels=self.labels,
-                               env=spec.env, args=spec.args)  # fmt: skip
+            cid = engine.start(
+                f"{self.repo}:{role}", name=name, labels=self.labels, env=spec.env, args=spec.args
+            )
             return _watch(cid, spec, self.progress)
         except EngineError as exc:
             return _start_failure(name, str(exc))
@@ -495,8 +528,14 @@ def _watch(cid: str, spec: RunSpec, progress: Progress) -> RunResult:
     state = engine.state(cid)
     stdout, stderr = engine.logs(cid)
     kind: RunKind = "service" if state.running else "oneshot"
-    return RunResult(kind, None if state.running else state.exit_code, stdout, stderr,
-                     answer, time.monotonic() - start)  # fmt: skip
+    return RunResult(
+        kind,
+        None if state.running else state.exit_code,
+        stdout,
+        stderr,
+        answer,
+        time.monotonic() - start,
+    )
 
 
 def _wait_while_running(cid: str, seconds: float) -> bool:

@@ -19,8 +19,14 @@ class RunReport:
 
     __slots__ = ("apply", "check", "counts", "err", "silent")
 
-    def __init__(self, *, check: bool = False, apply: bool = False, silent: bool = False,
-                 err: TextIO | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        check: bool = False,
+        apply: bool = False,
+        silent: bool = False,
+        err: TextIO | None = None,
+    ) -> None:
         self.check = check
         self.apply = apply
         self.silent = silent  # nothing at all

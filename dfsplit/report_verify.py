@@ -26,8 +26,13 @@ from dfsplit.prove import FileResult, ImageResult, RunResult
 Format = Literal["table", "json", "markdown"]
 
 _ICON = {"pass": "✅", "fail": "❌", "unchanged": "➖", "refused": "⛔", "failed": "⛔"}
-_STYLE = {"pass": "green", "fail": "red", "unchanged": "dim", "refused": "yellow",
-          "failed": "yellow"}  # fmt: skip
+_STYLE = {
+    "pass": "green",
+    "fail": "red",
+    "unchanged": "dim",
+    "refused": "yellow",
+    "failed": "yellow",
+}
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -52,8 +57,9 @@ class StderrProgress:
     def detail(self, line: str) -> None:
         # Build logs are only worth showing live; in plain mode they would drown the steps.
         if self.status is not None and line.strip():
-            self.status.update(f"{escape(self.path)}: {escape(self._step)}"
-                               f" [dim]{escape(line.strip()[:90])}[/]")  # fmt: skip
+            self.status.update(
+                f"{escape(self.path)}: {escape(self._step)} [dim]{escape(line.strip()[:90])}[/]"
+            )
 
 
 @contextmanager
@@ -151,10 +157,13 @@ def rows(result: FileResult) -> list[tuple[str, str, str]]:
         ("layers", _layers(o), _layers(r)),
         ("tests (tester stage)", "-", describe_tester(result)),
         ("start", describe_run(result.original_run), describe_run(result.rewrite_run)),
-        ("HTTP probe", describe_probe(result.original_run, result),
-         describe_probe(result.rewrite_run, result)),
+        (
+            "HTTP probe",
+            describe_probe(result.original_run, result),
+            describe_probe(result.rewrite_run, result),
+        ),
         ("runtime files", "-", describe_files(result)),
-    ]  # fmt: skip
+    ]
 
 
 def _failure_logs(result: FileResult) -> list[tuple[str, tuple[str, ...]]]:
@@ -220,14 +229,15 @@ def mermaid(result: FileResult) -> str:
     report = result.report
     builder = report.builder_image if report and report.builder_image else "?"
     runtime = report.runtime_image if report and report.runtime_image else "?"
-    lines = ["```mermaid", "graph LR",
-             f'  builder["builder<br/>{_mermaid_label(builder)}"]']  # fmt: skip
+    lines = ["```mermaid", "graph LR", f'  builder["builder<br/>{_mermaid_label(builder)}"]']
     if result.has_tester:
         test = report.test_command if report and report.test_command else "tests"
         lines.append(f'  builder --> tester["tester<br/>{_mermaid_label(test)}"]')
     copied = report.artifact if report and report.artifact else "COPY --from=builder"
-    lines.append(f'  builder -- "{_mermaid_label(copied)}" --> runtime["runtime<br/>'
-                 f'{_mermaid_label(runtime)}"]')  # fmt: skip
+    lines.append(
+        f'  builder -- "{_mermaid_label(copied)}" --> runtime["runtime<br/>'
+        f'{_mermaid_label(runtime)}"]'
+    )
     lines.append("```")
     return "\n".join(lines)
 
@@ -259,8 +269,10 @@ def to_markdown(results: Sequence[FileResult]) -> str:
 
 
 def engine_unavailable_line(reason: str) -> str:
-    return (f"error: no Docker engine answers ({reason}); start one, or point DOCKER_HOST "
-            "at it, e.g. DOCKER_HOST=unix:///var/run/docker.sock")  # fmt: skip
+    return (
+        f"error: no Docker engine answers ({reason}); start one, or point DOCKER_HOST "
+        "at it, e.g. DOCKER_HOST=unix:///var/run/docker.sock"
+    )
 
 
 def check_engine() -> bool:
@@ -303,14 +315,14 @@ def run_verify(targets: Sequence[Path], config: prove.Config, fmt: Format) -> in
     return prove.exit_code(results)
 
 
-def verify_before_write(outcome: Outcome, real: Path, context: Path, config: prove.Config
-                        ) -> bool:  # fmt: skip
+def verify_before_write(outcome: Outcome, real: Path, context: Path, config: prove.Config) -> bool:
     """`rewrite --verify`: prove one changed outcome; report on stderr; True when it passed."""
     with progress_on_stderr() as progress:
         progress.path = outcome.path
         result = prove.prove_outcome(outcome, real, context, config, progress)
     print_table(result, Console(stderr=True, highlight=False))
     if result.verdict != "pass":
-        print(f"error: {outcome.path}: the rewrite failed verification; not written",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: {outcome.path}: the rewrite failed verification; not written", file=sys.stderr
+        )
     return result.verdict == "pass"

@@ -14,8 +14,19 @@ from dfsplit.stage import StageModel
 _SOURCE_FILE = re.compile(
     r"(\.go|\.mod|\.sum|\.work)$|(^|/)(Dockerfile[^/]*|\.dockerignore|\.git[^/]*|Makefile)$"
 )
-_ASSET_DIRS = {"templates", "static", "public", "assets", "config", "configs", "migrations",
-               "web", "views", "locales", "i18n"}  # fmt: skip
+_ASSET_DIRS = {
+    "templates",
+    "static",
+    "public",
+    "assets",
+    "config",
+    "configs",
+    "migrations",
+    "web",
+    "views",
+    "locales",
+    "i18n",
+}
 _GLOB = re.compile(r"[*?\[{]")
 
 

@@ -22,8 +22,24 @@ from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 # The PATH of an image that sets none (Docker's default), and of most official images.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Directories every base image has.
-BASE_DIRS = frozenset({"/", "/bin", "/etc", "/home", "/opt", "/root", "/srv", "/tmp", "/usr",
-                       "/usr/bin", "/usr/local", "/usr/local/bin", "/usr/src", "/var"})  # fmt: skip
+BASE_DIRS = frozenset(
+    {
+        "/",
+        "/bin",
+        "/etc",
+        "/home",
+        "/opt",
+        "/root",
+        "/srv",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/src",
+        "/var",
+    }
+)
 
 
 class State(NamedTuple):
@@ -87,8 +103,9 @@ class StageModel:
         self._context_paths: dict[str, str | None] = {}  # context_path answers, once walked
         self._walk(image_env, image_workdir)
         # Newest copy first (the last one wins), each with what every lookup would recompute.
-        self._newest_first = [(c, self._kind(c.source), c.dest.rstrip("/") + "/")
-                              for c in reversed(self.copies)]  # fmt: skip
+        self._newest_first = [
+            (c, self._kind(c.source), c.dest.rstrip("/") + "/") for c in reversed(self.copies)
+        ]
 
     # -- walking -----------------------------------------------------------------------------
 
@@ -191,9 +208,7 @@ class StageModel:
             name = posixpath.basename(abs_path)
             base = posixpath.dirname(src)
             candidate = posixpath.join(base, name) if base else name
-            return (
-                candidate if path_match(src, candidate) and self._exists(candidate) else None
-            )
+            return candidate if path_match(src, candidate) and self._exists(candidate) else None
         if kind == _DIR:
             if abs_path == dest:
                 return src

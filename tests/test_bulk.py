@@ -20,13 +20,23 @@ from dfsplit.model import Options, Status
 GOLDEN = Path(__file__).parent / "golden"
 # One repository per behaviour a reviewer meets: rewritten, rewritten with a new file,
 # rewritten with a warning, already multi-stage, refused.
-FLEET_CASES = ("go-article", "node-vite-default", "java-maven-revision-arg",
-               "go-already-multistage", "node-vite-computed-outdir")  # fmt: skip
+FLEET_CASES = (
+    "go-article",
+    "node-vite-default",
+    "java-maven-revision-arg",
+    "go-already-multistage",
+    "node-vite-computed-outdir",
+)
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -119,8 +129,12 @@ def test_patches_apply_with_git_in_a_copy_of_each_repo(fleet: Path, tmp_path: Pa
     results = _run([fleet], 1)
     written = bulk.write_patches(results, tmp_path / "patches")
     names = sorted(p.name for p in written)
-    assert names == ["go-article-svc.patch", "java-maven-revision-arg-svc.patch",
-                     "monorepo.patch", "node-vite-default-svc.patch"]  # fmt: skip
+    assert names == [
+        "go-article-svc.patch",
+        "java-maven-revision-arg-svc.patch",
+        "monorepo.patch",
+        "node-vite-default-svc.patch",
+    ]
     for patch in written:
         copy = tmp_path / "copies" / patch.stem
         shutil.copytree(fleet / patch.stem, copy)
@@ -151,7 +165,12 @@ def test_json_report_loads_with_the_typed_loader(fleet: Path, tmp_path: Path) ->
     by_path = {e.path: e for e in entries}
     go = by_path["checkouts/go-article-svc/Dockerfile"]
     assert (go.status, go.language, go.image_before, go.image_after, go.artifact) == (
-        "changed", "go", "golang:1.21", "scratch", "/main")
+        "changed",
+        "go",
+        "golang:1.21",
+        "scratch",
+        "/main",
+    )
     assert go.tester and go.reasons
     java = by_path["checkouts/java-maven-revision-arg-svc/Dockerfile"]
     assert java.warnings

@@ -137,14 +137,19 @@ def test_the_command_flushes_its_output_before_it_ends(unbuffered: str) -> None:
 
     env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
     case = str(FIXTURES / "go-article" / "Dockerfile")
-    done = subprocess.run([sys.executable, "-m", "dfsplit", "rewrite", case],
-                          capture_output=True, text=True, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "dfsplit", "rewrite", case], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 0
     assert done.stdout.startswith("--- a/") and done.stdout.endswith("\n")  # all of the diff
     assert len(PatchSet(done.stdout)) == 1
     assert done.stderr.rstrip().endswith("1 file would be rewritten.")
-    done = subprocess.run([sys.executable, "-m", "dfsplit", "rewrite", "--bogus"],
-                          capture_output=True, text=True, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "dfsplit", "rewrite", "--bogus"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 2 and "No such option" in done.stderr
 
 

@@ -28,10 +28,18 @@ def _parse(table: dict[str, object], tmp_path: Path) -> config.Policy:
 
 def test_every_key_is_read_and_normalised(tmp_path: Path) -> None:
     (tmp_path / "tpl").mkdir()
-    policy = _parse({"runtime": {"go": "gcr.io/distroless/static-debian12"},
-                     "registry": "mirror.corp/", "uid": 10001, "tester": False,
-                     "gate-tests": False, "cache-mounts": True, "templates": "tpl"},
-                    tmp_path)  # fmt: skip
+    policy = _parse(
+        {
+            "runtime": {"go": "gcr.io/distroless/static-debian12"},
+            "registry": "mirror.corp/",
+            "uid": 10001,
+            "tester": False,
+            "gate-tests": False,
+            "cache-mounts": True,
+            "templates": "tpl",
+        },
+        tmp_path,
+    )
     options = config.merge(Options(), policy)
     assert options.runtime_images == (("go", "gcr.io/distroless/static-debian12"),)
     assert options.registry_prefix == "mirror.corp/"
@@ -70,8 +78,12 @@ def test_uid_and_gid_string_is_kept(tmp_path: Path) -> None:
 
 
 def test_precedence_org_then_found_then_flags(tmp_path: Path) -> None:
-    org = config.Policy(source="org", runtime=(("go", "org/go"), ("java", "org/java")),
-                        registry="org/", cache_mounts=True)  # fmt: skip
+    org = config.Policy(
+        source="org",
+        runtime=(("go", "org/go"), ("java", "org/java")),
+        registry="org/",
+        cache_mounts=True,
+    )
     found = config.Policy(source="repo", runtime=(("go", "repo/go"),), registry="repo/")
     flags = config.Policy(source="command line", tester=False, cache_mounts=None)
     options = config.merge(Options(), org, found, flags)
@@ -121,11 +133,14 @@ def test_every_spelling_of_the_table_is_read(text: str, tmp_path: Path) -> None:
     assert config.Finder().for_dockerfile(tmp_path / "Dockerfile") is not None
 
 
-@pytest.mark.parametrize("text", [
-    "[project]\nname = 'dfsplit'\n[project.scripts]\ndfsplit = 'dfsplit.cli:main'\n",
-    "[tool.ruff]\nline-length = 100\n[tool.hatch.build]\ninclude = ['dfsplit']\n",
-    "[tool.ruff.dfsplit]\nx = 1\n",  # (this one is read: a false alarm costs only a parse)
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[project]\nname = 'dfsplit'\n[project.scripts]\ndfsplit = 'dfsplit.cli:main'\n",
+        "[tool.ruff]\nline-length = 100\n[tool.hatch.build]\ninclude = ['dfsplit']\n",
+        "[tool.ruff.dfsplit]\nx = 1\n",  # (this one is read: a false alarm costs only a parse)
+    ],
+)
 def test_pyproject_without_the_table_finds_nothing(text: str, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(text)

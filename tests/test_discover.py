@@ -50,9 +50,17 @@ def _found(top: Path) -> list[str]:
 
 
 def test_walk_skips_vcs_dependencies_and_build_outputs(tmp_path: Path) -> None:
-    _touch(tmp_path, "Dockerfile", "svc/api.Dockerfile", "build/package/Dockerfile",
-           ".git/Dockerfile", "node_modules/x/Dockerfile", "vendor/y/Dockerfile",
-           "dist/Dockerfile", "target/Dockerfile")  # fmt: skip
+    _touch(
+        tmp_path,
+        "Dockerfile",
+        "svc/api.Dockerfile",
+        "build/package/Dockerfile",
+        ".git/Dockerfile",
+        "node_modules/x/Dockerfile",
+        "vendor/y/Dockerfile",
+        "dist/Dockerfile",
+        "target/Dockerfile",
+    )
     assert _found(tmp_path) == ["Dockerfile", "build/package/Dockerfile", "svc/api.Dockerfile"]
 
 
@@ -61,9 +69,17 @@ def test_walk_honours_gitignore_rules(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text(
         "# comment\n/out/\ngenerated*\n*.tmp.Dockerfile\n!keep.tmp.Dockerfile\nlogs/**/Dockerfile\n"
     )
-    _touch(tmp_path, "out/Dockerfile", "src/out/Dockerfile", "generated-1/Dockerfile",
-           "a.tmp.Dockerfile", "keep.tmp.Dockerfile", "logs/x/y/Dockerfile", "sub/Dockerfile",
-           "sub/skip/Dockerfile")  # fmt: skip
+    _touch(
+        tmp_path,
+        "out/Dockerfile",
+        "src/out/Dockerfile",
+        "generated-1/Dockerfile",
+        "a.tmp.Dockerfile",
+        "keep.tmp.Dockerfile",
+        "logs/x/y/Dockerfile",
+        "sub/Dockerfile",
+        "sub/skip/Dockerfile",
+    )
     (tmp_path / "sub" / ".gitignore").write_text("skip/\n")
     assert _found(tmp_path) == ["keep.tmp.Dockerfile", "src/out/Dockerfile", "sub/Dockerfile"]
 
@@ -220,12 +236,25 @@ def test_walk_matches_git_check_ignore(tmp_path: Path) -> None:
     """git itself is the oracle for the .gitignore subset dfsplit implements."""
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("a/**/b/\n*.x.Dockerfile\n/top.Dockerfile\n[Dd]ev/\n")
-    rels = ["a/b/Dockerfile", "a/c/b/Dockerfile", "b/Dockerfile", "q.x.Dockerfile",
-            "top.Dockerfile", "sub/top.Dockerfile", "dev/Dockerfile", "Dev/Dockerfile",
-            "ok/Dockerfile"]  # fmt: skip
+    rels = [
+        "a/b/Dockerfile",
+        "a/c/b/Dockerfile",
+        "b/Dockerfile",
+        "q.x.Dockerfile",
+        "top.Dockerfile",
+        "sub/top.Dockerfile",
+        "dev/Dockerfile",
+        "Dev/Dockerfile",
+        "ok/Dockerfile",
+    ]
     _touch(tmp_path, *rels)
-    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path,
-                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     expected = sorted(r for r in listed if r != ".gitignore")
     assert _found(tmp_path) == expected
 

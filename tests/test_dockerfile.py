@@ -158,20 +158,36 @@ def test_heredoc_bodies(text: str, value: str, heredocs: tuple[Heredoc, ...]) ->
 @pytest.mark.parametrize(
     ("line", "flags", "args"),
     [
-        pytest.param("COPY --from=builder --chown=1:1 a b", ("--from=builder", "--chown=1:1"),
-                     "a b", id="copy"),
-        pytest.param("RUN --mount=type=cache,target=/x go build", ("--mount=type=cache,target=/x",),
-                     "go build", id="run-mount"),
-        pytest.param("FROM --platform=$BUILDPLATFORM golang AS b", ("--platform=$BUILDPLATFORM",),
-                     "golang AS b", id="from-platform"),
-        pytest.param("RUN --network=none --security=sandbox make", ("--network=none",
-                     "--security=sandbox"), "make", id="two-flags"),
+        pytest.param(
+            "COPY --from=builder --chown=1:1 a b",
+            ("--from=builder", "--chown=1:1"),
+            "a b",
+            id="copy",
+        ),
+        pytest.param(
+            "RUN --mount=type=cache,target=/x go build",
+            ("--mount=type=cache,target=/x",),
+            "go build",
+            id="run-mount",
+        ),
+        pytest.param(
+            "FROM --platform=$BUILDPLATFORM golang AS b",
+            ("--platform=$BUILDPLATFORM",),
+            "golang AS b",
+            id="from-platform",
+        ),
+        pytest.param(
+            "RUN --network=none --security=sandbox make",
+            ("--network=none", "--security=sandbox"),
+            "make",
+            id="two-flags",
+        ),
         pytest.param("ADD --link a b", ("--link",), "a b", id="bare-flag"),
         pytest.param("RUN -- --not-a-flag", (), "--not-a-flag", id="double-dash"),
         pytest.param("RUN echo --x", (), "echo --x", id="not-leading"),
         pytest.param("ENV --x=1", (), "--x=1", id="env-takes-no-flags"),
     ],
-)  # fmt: skip
+)
 def test_flags(line: str, flags: tuple[str, ...], args: str) -> None:
     ins = parse(f"FROM a\n{line}\n".encode()).instructions[1]
     assert (ins.flags, ins.args) == (flags, args)
@@ -211,8 +227,9 @@ def test_is_exec_form(value: str, expected: list[str] | None) -> None:
 )
 def test_to_bytes_round_trip(raw: bytes) -> None:
     df = parse(raw)
-    text = "".join(line.removesuffix("\r\n") + "\n" if line.endswith("\r\n") else line
-                   for line in df.lines)  # fmt: skip
+    text = "".join(
+        line.removesuffix("\r\n") + "\n" if line.endswith("\r\n") else line for line in df.lines
+    )
     assert to_bytes(text, df) == raw
 
 
@@ -226,33 +243,60 @@ REFUSED = [
     pytest.param(b"# syntax=x\n", "no instructions", id="directive-only"),
     pytest.param(b"FROM a\x00\n", "binary file", id="nul"),
     pytest.param(b"FROM a\nRUN \xff\n", "not valid UTF-8 (byte offset 11)", id="non-utf8"),
-    pytest.param(b"FROM a\n" + b"#" * (1 << 20),
-                 "file too large (1048583 bytes; the limit is 1048576)", id="too-large"),
-    pytest.param(b"FROM a\nRUN <<EOF\necho\n", "unterminated heredoc <<EOF at line 2",
-                 id="unterminated-heredoc"),
-    pytest.param(b"FROM a\nRUN <<A <<B\na\nA\n", "unterminated heredoc <<B at line 2",
-                 id="second-heredoc-unterminated"),
+    pytest.param(
+        b"FROM a\n" + b"#" * (1 << 20),
+        "file too large (1048583 bytes; the limit is 1048576)",
+        id="too-large",
+    ),
+    pytest.param(
+        b"FROM a\nRUN <<EOF\necho\n",
+        "unterminated heredoc <<EOF at line 2",
+        id="unterminated-heredoc",
+    ),
+    pytest.param(
+        b"FROM a\nRUN <<A <<B\na\nA\n",
+        "unterminated heredoc <<B at line 2",
+        id="second-heredoc-unterminated",
+    ),
     pytest.param(b"FROM a\n&& b\n", "unknown instruction && at line 2", id="stray-and"),
     pytest.param(b"FROM a\nECHO b\n", "unknown instruction ECHO at line 2", id="unknown"),
-    pytest.param(b"FROM a\nRUN a \\\\\n b\n", "unknown instruction b at line 3",
-                 id="doubled-escape-is-no-continuation"),
-    pytest.param(b"FROM a\nRUN a \\\x0c\n b\n", "unknown instruction b at line 3",
-                 id="form-feed-after-escape"),
+    pytest.param(
+        b"FROM a\nRUN a \\\\\n b\n",
+        "unknown instruction b at line 3",
+        id="doubled-escape-is-no-continuation",
+    ),
+    pytest.param(
+        b"FROM a\nRUN a \\\x0c\n b\n",
+        "unknown instruction b at line 3",
+        id="form-feed-after-escape",
+    ),
     pytest.param(b"# escape=x\nFROM a\n", "invalid escape directive", id="bad-escape"),
     pytest.param(b"# escape=`\n# escape=\\\nFROM a\n", "more than one escape", id="two-escapes"),
     pytest.param(b"FROM a\nCMD [1, 2]\n", "holds non-strings", id="json-non-strings"),
     pytest.param(b'FROM a\nCMD ["a"] b\n', "text after the JSON array", id="json-trailing"),
     pytest.param(b"FROM a\nRUN <<$X\nx\n$X\n", "unsupported heredoc delimiter", id="heredoc-var"),
     pytest.param(b'FROM a\nCOPY --from="b" x y\n', "quoted COPY flag --from", id="quoted-flag"),
-    pytest.param(b'FROM a\nRUN --mount="x" <<EOF\nx\nEOF\n', "quoted RUN flag --mount",
-                 id="quoted-flag-heredoc"),
-    pytest.param(b'FROM a\nONBUILD COPY --from="b" x y\n', "quoted COPY flag --from",
-                 id="quoted-flag-onbuild"),
-    pytest.param(b'FROM a\nONBUILD COPY --from=b ["a"] c\n', "text after the JSON array of COPY",
-                 id="json-trailing-onbuild-flag"),
-    pytest.param(b'FROM a\nHEALTHCHECK --interval=5s CMD ["a"] b\n',
-                 "text after the JSON array of CMD", id="json-trailing-healthcheck-flag"),
-]  # fmt: skip
+    pytest.param(
+        b'FROM a\nRUN --mount="x" <<EOF\nx\nEOF\n',
+        "quoted RUN flag --mount",
+        id="quoted-flag-heredoc",
+    ),
+    pytest.param(
+        b'FROM a\nONBUILD COPY --from="b" x y\n',
+        "quoted COPY flag --from",
+        id="quoted-flag-onbuild",
+    ),
+    pytest.param(
+        b'FROM a\nONBUILD COPY --from=b ["a"] c\n',
+        "text after the JSON array of COPY",
+        id="json-trailing-onbuild-flag",
+    ),
+    pytest.param(
+        b'FROM a\nHEALTHCHECK --interval=5s CMD ["a"] b\n',
+        "text after the JSON array of CMD",
+        id="json-trailing-healthcheck-flag",
+    ),
+]
 
 
 @pytest.mark.parametrize(("raw", "reason"), REFUSED)

@@ -42,8 +42,11 @@ def env(tmp_path: Path) -> dict[str, str]:
     shim = bin_dir / "dfsplit"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m dfsplit "$@"\n')
     shim.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "PYTHONPATH": str(ROOT)}  # fmt: skip
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 @pytest.fixture
@@ -59,14 +62,24 @@ def _changed(repo: Path) -> bool:
     return git(repo, "status", "--porcelain") != ""
 
 
-EXPECTED_PRS = {"go-article-svc", "node-vite-default-svc", "java-maven-revision-arg-svc",
-                "monorepo"}  # fmt: skip
+EXPECTED_PRS = {
+    "go-article-svc",
+    "node-vite-default-svc",
+    "java-maven-revision-arg-svc",
+    "monorepo",
+}
 REFUSED = {"node-vite-computed-outdir-svc"}
 
 
 def test_every_recipe_is_in_the_doc() -> None:
-    assert set(recipes()) == {"multi-gitter-script", "multi-gitter", "turbolift",
-                              "sourcegraph", "pre-commit", "standalone"}  # fmt: skip
+    assert set(recipes()) == {
+        "multi-gitter-script",
+        "multi-gitter",
+        "turbolift",
+        "sourcegraph",
+        "pre-commit",
+        "standalone",
+    }
 
 
 def test_multi_gitter_opens_prs_only_for_rewritten_repos(
@@ -136,8 +149,15 @@ def test_sourcegraph_step_gives_one_diff_and_pr_body_per_workspace(
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 REQUIRED = {"id": str, "name": str, "entry": str, "language": str}
-OPTIONAL = {"description": str, "files": str, "exclude": str, "require_serial": bool,
-            "pass_filenames": bool, "types": list, "args": list}  # fmt: skip
+OPTIONAL = {
+    "description": str,
+    "files": str,
+    "exclude": str,
+    "require_serial": bool,
+    "pass_filenames": bool,
+    "types": list,
+    "args": list,
+}
 
 
 def test_pre_commit_hook_definitions_are_valid() -> None:
@@ -154,9 +174,18 @@ def test_pre_commit_hook_definitions_are_valid() -> None:
     assert {h["id"] for r in users["repos"] for h in r["hooks"]} <= {h["id"] for h in hooks}
 
 
-NAMES = ["Dockerfile", "svc/api.Dockerfile", "Dockerfile.prod", "Containerfile",
-         "dockerfile", "Dockerfile.dockerignore", "README.md", "docker/Dockerfiles",
-         "Dockerfile.orig", "x/containerfile.dev"]  # fmt: skip
+NAMES = [
+    "Dockerfile",
+    "svc/api.Dockerfile",
+    "Dockerfile.prod",
+    "Containerfile",
+    "dockerfile",
+    "Dockerfile.dockerignore",
+    "README.md",
+    "docker/Dockerfiles",
+    "Dockerfile.orig",
+    "x/containerfile.dev",
+]
 
 
 def _hook_matches(hook: dict[str, object], path: str) -> bool:

@@ -519,8 +519,12 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
     files = {"config.yaml": "a: 1\n", "conf/config.yaml": "a: 1\n"}
     contents = {**BASE_FILES, **files}
     text = f"FROM golang:1.21\nWORKDIR /app\n{copy}\n"
-    project = Project("Dockerfile", text.encode(), frozenset(contents),
-                      {k: v.encode() for k, v in contents.items()})  # fmt: skip
+    project = Project(
+        "Dockerfile",
+        text.encode(),
+        frozenset(contents),
+        {k: v.encode() for k, v in contents.items()},
+    )
     df = dockerfile.parse(text.encode())
     model = StageModel(df, df.stages()[0], project, {})
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
@@ -581,12 +585,16 @@ def test_no_asset_directory_no_warning() -> None:
 
 def test_source_calls_must_start_with_the_package_name() -> None:
     code = (
-        "package main\n\nimport (\n\t\"os\"\n)\n\nfunc main() {\n"
+        'package main\n\nimport (\n\t"os"\n)\n\nfunc main() {\n'
         '\tvideos.Create("x")\n\tmyioutil.WriteFile("y")\n\tf, _ := os.Create("out.txt")\n'
         '\tcfg.os.ReadFile("no")\n\t_ = os.ReadFile("config.yaml")\n\tx.ioutil.ReadFile(path)\n}\n'
     )
-    project = Project(path="Dockerfile", dockerfile=b"", context_files=frozenset({"main.go"}),
-                      contents={"main.go": code.encode()})  # fmt: skip
+    project = Project(
+        path="Dockerfile",
+        dockerfile=b"",
+        context_files=frozenset({"main.go"}),
+        contents={"main.go": code.encode()},
+    )
     source = golang.scan_source(project, ".")
     assert source.writes == ("main.go: os.Create",)
     # After a "." the package still starts a word (as \b said): a selector of a selector.

@@ -24,28 +24,58 @@ def jar(body: str, parent: str | None = None, cli: dict[str, str] | None = None)
     ("body", "parent", "cli", "expected"),
     [
         ("<artifactId>a</artifactId><version>1.0</version>", None, {}, "a-1.0.jar"),
-        ("<artifactId>a</artifactId><version>1</version>"
-         "<build><finalName>app</finalName></build>", None, {}, "app.jar"),
-        ("<artifactId>a</artifactId><version>${revision}</version>"
-         "<properties><revision>2.3</revision></properties>", None, {}, "a-2.3.jar"),
-        ("<artifactId>a</artifactId><version>${revision}</version>", None, {"revision": "9"},
-         "a-9.jar"),
+        (
+            "<artifactId>a</artifactId><version>1</version>"
+            "<build><finalName>app</finalName></build>",
+            None,
+            {},
+            "app.jar",
+        ),
+        (
+            "<artifactId>a</artifactId><version>${revision}</version>"
+            "<properties><revision>2.3</revision></properties>",
+            None,
+            {},
+            "a-2.3.jar",
+        ),
+        (
+            "<artifactId>a</artifactId><version>${revision}</version>",
+            None,
+            {"revision": "9"},
+            "a-9.jar",
+        ),
         ("<artifactId>a</artifactId><version>${revision}</version>", None, {}, None),
-        ("<artifactId>a</artifactId><build><finalName>${project.artifactId}-${project.version}"
-         "</finalName></build>", "<artifactId>p</artifactId><version>4.1</version>", {},
-         "a-4.1.jar"),
-        ("<parent><artifactId>p</artifactId><version>5</version></parent><artifactId>c</artifactId>",
-         None, {}, "c-5.jar"),
-        ("<artifactId>s</artifactId><version>1</version><build><plugins><plugin>"
-         "<artifactId>maven-shade-plugin</artifactId><configuration><shadedArtifactAttached>true"
-         "</shadedArtifactAttached></configuration></plugin></plugins></build>", None, {},
-         "s-1-shaded.jar"),
-        ("<artifactId>b</artifactId><version>1</version><build><plugins><plugin><groupId>"
-         "org.springframework.boot</groupId><artifactId>spring-boot-maven-plugin</artifactId>"
-         "<configuration><classifier>exec</classifier></configuration></plugin></plugins></build>",
-         None, {}, "b-1-exec.jar"),
+        (
+            "<artifactId>a</artifactId><build><finalName>${project.artifactId}-${project.version}"
+            "</finalName></build>",
+            "<artifactId>p</artifactId><version>4.1</version>",
+            {},
+            "a-4.1.jar",
+        ),
+        (
+            "<parent><artifactId>p</artifactId><version>5</version></parent><artifactId>c</artifactId>",
+            None,
+            {},
+            "c-5.jar",
+        ),
+        (
+            "<artifactId>s</artifactId><version>1</version><build><plugins><plugin>"
+            "<artifactId>maven-shade-plugin</artifactId><configuration><shadedArtifactAttached>true"
+            "</shadedArtifactAttached></configuration></plugin></plugins></build>",
+            None,
+            {},
+            "s-1-shaded.jar",
+        ),
+        (
+            "<artifactId>b</artifactId><version>1</version><build><plugins><plugin><groupId>"
+            "org.springframework.boot</groupId><artifactId>spring-boot-maven-plugin</artifactId>"
+            "<configuration><classifier>exec</classifier></configuration></plugin></plugins></build>",
+            None,
+            {},
+            "b-1-exec.jar",
+        ),
     ],
-)  # fmt: skip
+)
 def test_maven_jar(
     body: str, parent: str | None, cli: dict[str, str], expected: str | None
 ) -> None:
@@ -77,11 +107,14 @@ def test_pom_refuses_unsafe_or_invalid_xml(text: str) -> None:
         ("<maven.compiler.release>21</maven.compiler.release>", "21"),
         ("<maven.compiler.source>1.8</maven.compiler.source>", "8"),
         ("<java.version>17</java.version>", "17"),
-        ("<java.version>11</java.version><maven.compiler.release>${java.version}"
-         "</maven.compiler.release>", "11"),
+        (
+            "<java.version>11</java.version><maven.compiler.release>${java.version}"
+            "</maven.compiler.release>",
+            "11",
+        ),
         ("", None),
     ],
-)  # fmt: skip
+)
 def test_java_version(props: str, expected: str | None) -> None:
     body = f"<artifactId>a</artifactId><version>1</version><properties>{props}</properties>"
     assert java.maven_facts(pom(body), None, {}).java == expected
@@ -90,11 +123,14 @@ def test_java_version(props: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("<parent><artifactId>spring-boot-starter-parent</artifactId><version>3.3.1</version>"
-         "</parent><artifactId>a</artifactId>", "3.3.1"),
+        (
+            "<parent><artifactId>spring-boot-starter-parent</artifactId><version>3.3.1</version>"
+            "</parent><artifactId>a</artifactId>",
+            "3.3.1",
+        ),
         ("<artifactId>a</artifactId><version>1</version>", None),
     ],
-)  # fmt: skip
+)
 def test_boot_version(body: str, expected: str | None) -> None:
     assert java.maven_facts(pom(body), None, {}).boot == expected
 
@@ -229,9 +265,11 @@ def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
 
 
 def test_maven_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
-    dockerfile = ("ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\nWORKDIR /app\n"
-                  "COPY . .\nRUN mvn -B package -DskipTests\n"
-                  'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
+    dockerfile = (
+        "ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\nWORKDIR /app\n"
+        "COPY . .\nRUN mvn -B package -DskipTests\n"
+        'CMD ["java", "-jar", "target/app-1.0.jar"]\n'
+    )
     text, runtime = split(dockerfile, {"pom.xml": APP_POM, "src/main/java/App.java": ""})
     assert runtime == "eclipse-temurin:21-jre-alpine"  # the ARG's JDK and Alpine family
     assert "FROM maven:${MVN} AS builder" in text  # the builder keeps its build-arg
@@ -239,12 +277,16 @@ def test_maven_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
 
 
 def test_gradle_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
-    files = {"build.gradle": "plugins { id 'java' }\nversion = '1.0'\n",
-             "settings.gradle": "rootProject.name = 'app'\n",
-             "src/main/java/App.java": ""}  # fmt: skip
-    dockerfile = ("ARG GRADLE=8.5-jdk21-alpine\nFROM gradle:${GRADLE}\nWORKDIR /app\nCOPY . .\n"
-                  "RUN gradle build --no-daemon\n"
-                  'CMD ["java", "-jar", "build/libs/app-1.0.jar"]\n')  # fmt: skip
+    files = {
+        "build.gradle": "plugins { id 'java' }\nversion = '1.0'\n",
+        "settings.gradle": "rootProject.name = 'app'\n",
+        "src/main/java/App.java": "",
+    }
+    dockerfile = (
+        "ARG GRADLE=8.5-jdk21-alpine\nFROM gradle:${GRADLE}\nWORKDIR /app\nCOPY . .\n"
+        "RUN gradle build --no-daemon\n"
+        'CMD ["java", "-jar", "build/libs/app-1.0.jar"]\n'
+    )
     text, runtime = split(dockerfile, files)
     assert runtime == "eclipse-temurin:21-jre-alpine"
     assert "FROM gradle:${GRADLE} AS builder" in text
@@ -253,31 +295,45 @@ def test_gradle_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
 def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
     # `java -jar *.jar` in /app finds nothing when the jar is /app/target/app-1.0.jar (a shell
     # glob's `*` does not cross "/"): the original cannot start, so dfsplit must not "fix" it.
-    dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
-                  "RUN mvn -B package -DskipTests\nCMD java -jar *.jar\n")  # fmt: skip
-    project = Project(path="Dockerfile", dockerfile=dockerfile.encode(),
-                      context_files=frozenset({"Dockerfile", "pom.xml", "src/main/java/A.java"}),
-                      contents={"pom.xml": APP_POM.encode()})  # fmt: skip
+    dockerfile = (
+        "FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
+        "RUN mvn -B package -DskipTests\nCMD java -jar *.jar\n"
+    )
+    project = Project(
+        path="Dockerfile",
+        dockerfile=dockerfile.encode(),
+        context_files=frozenset({"Dockerfile", "pom.xml", "src/main/java/A.java"}),
+        contents={"pom.xml": APP_POM.encode()},
+    )
     outcome = core.split(project, Options())
     assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason
 
 
 def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> None:
     files = {"pom.xml": APP_POM, "src/main/java/App.java": ""}
-    tail = ("WORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
-            'CMD ["java", "-jar", "target/app-1.0.jar"]\n')  # fmt: skip
+    tail = (
+        "WORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
+        'CMD ["java", "-jar", "target/app-1.0.jar"]\n'
+    )
     warnings = []
-    for head in ("ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\n",
-                 "FROM maven:3.9-eclipse-temurin-21-alpine\n"):  # fmt: skip
-        project = Project(path="Dockerfile", dockerfile=(head + tail).encode(),
-                          context_files=frozenset(files) | {"Dockerfile"},
-                          contents={k: v.encode() for k, v in files.items()})  # fmt: skip
+    for head in (
+        "ARG MVN=3.9-eclipse-temurin-21-alpine\nFROM maven:${MVN}\n",
+        "FROM maven:3.9-eclipse-temurin-21-alpine\n",
+    ):
+        project = Project(
+            path="Dockerfile",
+            dockerfile=(head + tail).encode(),
+            context_files=frozenset(files) | {"Dockerfile"},
+            contents={k: v.encode() for k, v in files.items()},
+        )
         outcome = core.split(project, Options())
         assert outcome.status is Status.CHANGED and outcome.report is not None
         warnings.append([w for w in outcome.report.warnings if "--build-arg" in w])
-    assert warnings[0] == ["the builder image maven:${MVN} comes from ARG values: the runtime "
-                           "image was chosen for their defaults; check it if you build with "
-                           "--build-arg values that change the image"]  # fmt: skip
+    assert warnings[0] == [
+        "the builder image maven:${MVN} comes from ARG values: the runtime "
+        "image was chosen for their defaults; check it if you build with "
+        "--build-arg values that change the image"
+    ]
     assert warnings[1] == []
 
 
@@ -296,22 +352,26 @@ def _produced(run: str) -> set[str]:
     [
         ("mvn package && cp target/app-1.0.jar app.jar", {"/app/app.jar"}),
         ("mvn package && cd target && cp app-1.0.jar ../app.jar", {"/app/app.jar"}),
-        ("cd target; mv app-1.0.jar app.jar && cd / && cp /x.jar y.jar", {"/app/target/app.jar",
-                                                                           "/y.jar"}),
+        (
+            "cd target; mv app-1.0.jar app.jar && cd / && cp /x.jar y.jar",
+            {"/app/target/app.jar", "/y.jar"},
+        ),
         # A cd dfsplit cannot follow: later relative destinations are unknown, absolute known.
         ("cd $OUT && cp a.jar app.jar && cp a.jar /srv/app.jar", {"/srv/app.jar"}),
         ("cd && cp a.jar app.jar", set()),
         ("(cd target && cp a.jar b.jar) && cp target/b.jar app.jar", set()),
         ("cp target/a.jar dist/", set()),  # into a directory: the name is cp's to choose
     ],
-)  # fmt: skip
+)
 def test_produced_files_follow_cd(run: str, expected: set[str]) -> None:
     assert _produced(run) == expected
 
 
 def test_a_jar_renamed_after_cd_is_the_one_the_runtime_runs() -> None:
-    dockerfile = ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
-                  "RUN mvn -B package -DskipTests && cd target && cp app-1.0.jar ../app.jar\n"
-                  'CMD ["java", "-jar", "app.jar"]\n')  # fmt: skip
+    dockerfile = (
+        "FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\n"
+        "RUN mvn -B package -DskipTests && cd target && cp app-1.0.jar ../app.jar\n"
+        'CMD ["java", "-jar", "app.jar"]\n'
+    )
     text, _ = split(dockerfile, {"pom.xml": APP_POM, "src/main/java/App.java": ""})
     assert "COPY --from=builder /app/app.jar /app/app.jar" in text

@@ -35,19 +35,39 @@ def pkg_of(files: dict[str, str]) -> node.Package:
     [
         ({"package-lock.json": "{}"}, "npm", "npm ci", "npm prune --omit=dev"),
         ({"npm-shrinkwrap.json": "{}"}, "npm", "npm ci", "npm prune --omit=dev"),
-        ({"yarn.lock": "# yarn lockfile v1\n"}, "yarn", "yarn install --frozen-lockfile",
-         "yarn install --frozen-lockfile --production"),
-        ({"yarn.lock": "__metadata:\n  version: 8\n"}, "yarn-berry", "yarn install --immutable",
-         "yarn workspaces focus --all --production"),
-        ({"yarn.lock": "x", ".yarnrc.yml": ""}, "yarn", "yarn install --frozen-lockfile",
-         "yarn install --frozen-lockfile --production"),
-        ({"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"}, "pnpm", "pnpm install --frozen-lockfile",
-         "pnpm prune --prod"),
-        ({"bun.lockb": ""}, "bun", "bun install --frozen-lockfile",
-         "bun install --frozen-lockfile --production"),
+        (
+            {"yarn.lock": "# yarn lockfile v1\n"},
+            "yarn",
+            "yarn install --frozen-lockfile",
+            "yarn install --frozen-lockfile --production",
+        ),
+        (
+            {"yarn.lock": "__metadata:\n  version: 8\n"},
+            "yarn-berry",
+            "yarn install --immutable",
+            "yarn workspaces focus --all --production",
+        ),
+        (
+            {"yarn.lock": "x", ".yarnrc.yml": ""},
+            "yarn",
+            "yarn install --frozen-lockfile",
+            "yarn install --frozen-lockfile --production",
+        ),
+        (
+            {"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+            "pnpm",
+            "pnpm install --frozen-lockfile",
+            "pnpm prune --prod",
+        ),
+        (
+            {"bun.lockb": ""},
+            "bun",
+            "bun install --frozen-lockfile",
+            "bun install --frozen-lockfile --production",
+        ),
         ({}, "npm", "npm install", "npm prune --omit=dev"),
     ],
-)  # fmt: skip
+)
 def test_manager_follows_the_lock_file(
     files: dict[str, str], name: str, install: str, prune: str
 ) -> None:
@@ -108,12 +128,16 @@ VITE = {"vite": "5"}
         ("vite", "vite build", {"vite.config.js": "export default { plugins: [] }"}, "dist"),
         ("cra", "react-scripts build", {}, "build"),
         ("cra", "BUILD_PATH=out react-scripts build", {}, "out"),
-        ("vue-cli", "vue-cli-service build", {"vue.config.js": "exports = {outputDir: 'site'}"},
-         "site"),
+        (
+            "vue-cli",
+            "vue-cli-service build",
+            {"vue.config.js": "exports = {outputDir: 'site'}"},
+            "site",
+        ),
         ("vue-cli", "vue-cli-service build --dest x", {}, "x"),
         ("astro", "astro build", {}, "dist"),
     ],
-)  # fmt: skip
+)
 def test_static_output(framework: str, build: str, extra: dict[str, str], out: str) -> None:
     files = {"package.json": package(scripts={"build": build}), **extra}
     assert node.static_output(project(files), pkg_of(files), framework)[0] == out
@@ -136,8 +160,9 @@ def test_vite_output_refuses_when_computed(config: str) -> None:
 
 
 def angular(build: dict[str, object], name: str = "shop") -> str:
-    return json.dumps({"projects": {name: {"projectType": "application",
-                                           "architect": {"build": build}}}})  # fmt: skip
+    return json.dumps(
+        {"projects": {name: {"projectType": "application", "architect": {"build": build}}}}
+    )
 
 
 APP = "@angular-devkit/build-angular:application"
@@ -152,10 +177,15 @@ APP = "@angular-devkit/build-angular:application"
         ({"builder": APP, "options": {"outputPath": {"base": "out"}}}, "out/browser"),
         ({"builder": APP, "options": {"outputPath": {"base": "out", "browser": ""}}}, "out"),
         ({"builder": APP, "options": {"outputPath": {"base": "o", "browser": "b"}}}, "o/b"),
-        ({"builder": "@angular-devkit/build-angular:browser", "options": {"outputPath": "dist/x"}},
-         "dist/x"),
+        (
+            {
+                "builder": "@angular-devkit/build-angular:browser",
+                "options": {"outputPath": "dist/x"},
+            },
+            "dist/x",
+        ),
     ],
-)  # fmt: skip
+)
 def test_angular_output(build: dict[str, object], out: str) -> None:
     assert node.angular_output(angular(build))[0] == out
 
@@ -181,13 +211,19 @@ def test_angular_output_refuses(text: str) -> None:
         ({"@nestjs/core": "10"}, {}, "nest"),
         ({"nuxt": "3"}, {}, "nuxt"),
         ({"next": "14"}, {}, "next"),
-        ({"next": "14"}, {"next.config.js": "module.exports = { output: 'standalone' }"},
-         "next-standalone"),
-        ({"next": "14"}, {"next.config.ts": 'const c = { output: "standalone" }; export default c'},
-         "next-standalone"),
+        (
+            {"next": "14"},
+            {"next.config.js": "module.exports = { output: 'standalone' }"},
+            "next-standalone",
+        ),
+        (
+            {"next": "14"},
+            {"next.config.ts": 'const c = { output: "standalone" }; export default c'},
+            "next-standalone",
+        ),
         ({"next": "14"}, {"next.config.mjs": "export default { output: 'export' }"}, "next"),
     ],
-)  # fmt: skip
+)
 def test_server_framework(
     deps: dict[str, str], extra: dict[str, str], framework: str | None
 ) -> None:
@@ -279,8 +315,11 @@ def test_nginx_image_follows_the_builder_family(builder: str, image: str) -> Non
 
 # --- whole plans through core.split ------------------------------------------------------
 
-SPA = {"package.json": package(scripts={"build": "vite build"}, devDependencies=VITE),
-       "package-lock.json": "{}", "index.html": "<h1>x</h1>"}  # fmt: skip
+SPA = {
+    "package.json": package(scripts={"build": "vite build"}, devDependencies=VITE),
+    "package-lock.json": "{}",
+    "index.html": "<h1>x</h1>",
+}
 SPA_DOCKERFILE = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN npm run build\n"
 
 
@@ -313,12 +352,19 @@ def test_spa_refuses_to_overwrite_a_different_nginx_config() -> None:
 
 
 def test_node_env_before_install_moves_to_runtime() -> None:
-    files = {"package.json": package(main="dist/index.js",
-                                     scripts={"build": "tsc", "start": "node dist/index.js"},
-                                     devDependencies={"typescript": "5"}),
-             "package-lock.json": "{}", "src/index.ts": ""}  # fmt: skip
-    dockerfile = ("FROM node:20\nENV NODE_ENV=production PORT=3000\nWORKDIR /app\nCOPY . .\n"
-                  "RUN npm ci\nRUN npm run build\nCMD [\"npm\", \"start\"]\n")  # fmt: skip
+    files = {
+        "package.json": package(
+            main="dist/index.js",
+            scripts={"build": "tsc", "start": "node dist/index.js"},
+            devDependencies={"typescript": "5"},
+        ),
+        "package-lock.json": "{}",
+        "src/index.ts": "",
+    }
+    dockerfile = (
+        "FROM node:20\nENV NODE_ENV=production PORT=3000\nWORKDIR /app\nCOPY . .\n"
+        'RUN npm ci\nRUN npm run build\nCMD ["npm", "start"]\n'
+    )
     status, text, _, _ = split(files, dockerfile)
     builder, _, runtime = text.partition("FROM node:20-slim AS runtime")
     assert status is Status.CHANGED
@@ -328,11 +374,16 @@ def test_node_env_before_install_moves_to_runtime() -> None:
 
 
 def test_start_script_that_does_more_is_kept_with_a_warning() -> None:
-    files = {"package.json": package(scripts={"start": "prisma migrate deploy && node app.js"},
-                                     dependencies={"express": "4"},
-                                     devDependencies={"prisma": "5"}),
-             "package-lock.json": "{}", "app.js": ""}  # fmt: skip
-    dockerfile = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"npm\", \"start\"]\n"
+    files = {
+        "package.json": package(
+            scripts={"start": "prisma migrate deploy && node app.js"},
+            dependencies={"express": "4"},
+            devDependencies={"prisma": "5"},
+        ),
+        "package-lock.json": "{}",
+        "app.js": "",
+    }
+    dockerfile = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["npm", "start"]\n'
     outcome = core.split(project(files, dockerfile), Options())
     assert outcome.status is Status.CHANGED and outcome.report is not None
     assert 'CMD ["npm", "start"]' in outcome.new.decode()
@@ -348,10 +399,15 @@ def test_no_install_is_refused() -> None:
 
 
 def test_node_image_from_a_global_arg_gets_the_slim_image_of_its_default() -> None:
-    files = {"package.json": package(dependencies={"express": "4"}),
-             "package-lock.json": "{}", "app.js": ""}  # fmt: skip
-    dockerfile = ("ARG NODE_VERSION=20\nFROM node:${NODE_VERSION}\nWORKDIR /app\nCOPY . .\n"
-                  'RUN npm ci\nCMD ["node", "app.js"]\n')  # fmt: skip
+    files = {
+        "package.json": package(dependencies={"express": "4"}),
+        "package-lock.json": "{}",
+        "app.js": "",
+    }
+    dockerfile = (
+        "ARG NODE_VERSION=20\nFROM node:${NODE_VERSION}\nWORKDIR /app\nCOPY . .\n"
+        'RUN npm ci\nCMD ["node", "app.js"]\n'
+    )
     status, text, _, reason = split(files, dockerfile)
     assert status is Status.CHANGED, reason
     assert "FROM node:${NODE_VERSION} AS builder" in text  # the builder keeps its build-arg

@@ -36,8 +36,10 @@ def _tail(lines: tuple[str, ...]) -> str:
 def test_rewrite_behaves_like_the_original(case: Case) -> None:
     result = verify_case(case)
     o, r = result.original, result.rewrite
-    print(f"\n{case.name}: naive {human_size(o.size if o else None)},"
-          f" rewritten {human_size(r.size if r else None)} ({ratio_text(result)})")  # fmt: skip
+    print(
+        f"\n{case.name}: naive {human_size(o.size if o else None)},"
+        f" rewritten {human_size(r.size if r else None)} ({ratio_text(result)})"
+    )
     assert result.verdict not in ("refused", "failed", "unchanged"), result.reason
     assert o is not None and o.ok, f"the original does not build:\n{_tail(o.log_tail if o else ())}"
     assert r is not None and r.ok, f"the rewrite does not build:\n{_tail(r.log_tail)}"

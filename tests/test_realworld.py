@@ -23,8 +23,7 @@ CASES = sorted(p.name for p in ROOT.iterdir() if (p / "Dockerfile").is_file())
 EXPECTED: dict[str, str] = json.loads((ROOT / "EXPECTED.json").read_text())
 
 # case -> the dfsplit bug its result shows (see the report in the commit that added this file)
-KNOWN_BUGS: dict[str, str] = {
-}
+KNOWN_BUGS: dict[str, str] = {}
 CRASHES: set[str] = set()
 
 

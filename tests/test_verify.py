@@ -32,8 +32,14 @@ from dfsplit.prove import (
 
 HTTP = RunSpec(http=HttpProbe(18101, "/", "hello"))
 ONESHOT = RunSpec(exit=ExitProbe(0, "certs=OK"))
-REPORT = Report(recipe="go", language="go", builder_image="golang:1.21", runtime_image="scratch",
-                artifact="/main", test_command="go test -v ./...")  # fmt: skip
+REPORT = Report(
+    recipe="go",
+    language="go",
+    builder_image="golang:1.21",
+    runtime_image="scratch",
+    artifact="/main",
+    test_command="go test -v ./...",
+)
 
 
 def _up(body: str = "hello world", status: int | None = 200) -> RunResult:
@@ -47,12 +53,18 @@ def _exit(code: int, stdout: str = "certs=OK (140 roots)\n", stderr: str = "") -
 def _measured(**changes: object) -> FileResult:
     """A complete passing result; `changes` break one part of it."""
     base = FileResult(
-        "app/Dockerfile", "pass", report=REPORT, has_tester=True,
+        "app/Dockerfile",
+        "pass",
+        report=REPORT,
+        has_tester=True,
         original=ImageResult(True, 22.0, 640_953_007, 9),
         rewrite=ImageResult(True, 0.7, 6_727_839, 3),
-        tester=prove.TesterResult("passed", 14.0), files=FilesResult(("/main",), ()),
-        original_run=_up(), rewrite_run=_up(), spec=HTTP,
-    )  # fmt: skip
+        tester=prove.TesterResult("passed", 14.0),
+        files=FilesResult(("/main",), ()),
+        original_run=_up(),
+        rewrite_run=_up(),
+        spec=HTTP,
+    )
     return prove.decide(replace(base, **changes))  # type: ignore[arg-type]
 
 
@@ -66,13 +78,20 @@ def test_same_behaviour_passes() -> None:
 
 
 def test_rewrite_that_dies_at_startup_is_caught() -> None:
-    dead = RunResult("oneshot", exit_code=1, stderr="exec /main: no such file or directory\n",
-                     http=HttpAnswer(None, "", "connection refused"), seconds=0.3)  # fmt: skip
+    dead = RunResult(
+        "oneshot",
+        exit_code=1,
+        stderr="exec /main: no such file or directory\n",
+        http=HttpAnswer(None, "", "connection refused"),
+        seconds=0.3,
+    )
     result = _measured(rewrite_run=dead)
     assert result.verdict == "fail"
     assert any("no HTTP answer" in p and "connection refused" in p for p in result.problems)
-    assert any("exited with code 1" in p and "no such file" in p and "keeps running" in p
-               for p in result.problems)  # fmt: skip
+    assert any(
+        "exited with code 1" in p and "no such file" in p and "keeps running" in p
+        for p in result.problems
+    )
 
 
 def test_wrong_body_and_status_are_caught() -> None:
@@ -94,25 +113,46 @@ def test_oneshot_exit_code_and_stdout_are_compared() -> None:
 
 def test_oneshot_that_keeps_running_is_caught() -> None:
     problems = prove.behaviour_problems(_exit(0), RunResult("service", seconds=60), ONESHOT)
-    assert problems == ["rewrite is still running after 60 s; the original exited with code 0"
-                        " (certs=OK (140 roots))"]  # fmt: skip
+    assert problems == [
+        "rewrite is still running after 60 s; the original exited with code 0"
+        " (certs=OK (140 roots))"
+    ]
 
 
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
-        ({"rewrite": ImageResult(False, 3.0, log_tail=("ERROR: /nope: not found",)),
-          "tester": None, "files": None, "original_run": None, "rewrite_run": None},
-         "the rewrite does not build"),
-        ({"original": ImageResult(False, 1.0), "rewrite": None, "tester": None, "files": None,
-          "original_run": None, "rewrite_run": None},
-         "the original does not build, so there is nothing to compare against"),
-        ({"tester": prove.TesterResult("failed", 9.0, ("--- FAIL: TestX",))},
-         "the tests fail in the tester stage"),
-        ({"files": FilesResult(("/main", "/app/static"), ("/app/static",))},
-         "the runtime image lacks /app/static"),
+        (
+            {
+                "rewrite": ImageResult(False, 3.0, log_tail=("ERROR: /nope: not found",)),
+                "tester": None,
+                "files": None,
+                "original_run": None,
+                "rewrite_run": None,
+            },
+            "the rewrite does not build",
+        ),
+        (
+            {
+                "original": ImageResult(False, 1.0),
+                "rewrite": None,
+                "tester": None,
+                "files": None,
+                "original_run": None,
+                "rewrite_run": None,
+            },
+            "the original does not build, so there is nothing to compare against",
+        ),
+        (
+            {"tester": prove.TesterResult("failed", 9.0, ("--- FAIL: TestX",))},
+            "the tests fail in the tester stage",
+        ),
+        (
+            {"files": FilesResult(("/main", "/app/static"), ("/app/static",))},
+            "the runtime image lacks /app/static",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_failure_names_its_cause(changes: dict[str, object], problem: str) -> None:
     result = _measured(**changes)
     assert result.verdict == "fail"
@@ -127,9 +167,14 @@ def test_port_in_use_is_reported_not_compared() -> None:
 
 def test_missing_paths_follow_directories_symlinks_and_globs() -> None:
     listing: dict[str, str | None] = {
-        "/main": None, "/app": None, "/app/static": None, "/app/static/x.css": None,
-        "/lib": "usr/lib", "/usr/lib/libc.so.6": None, "/bin": "/usr/bin",
-    }  # fmt: skip
+        "/main": None,
+        "/app": None,
+        "/app/static": None,
+        "/app/static/x.css": None,
+        "/lib": "usr/lib",
+        "/usr/lib/libc.so.6": None,
+        "/bin": "/usr/bin",
+    }
     wanted = ["/main", "/app/static", "/lib/libc.so.6", "/bin/jq", "/app/static/*.css", "/etc/x"]
     assert prove.missing_paths(wanted, listing) == ("/bin/jq", "/etc/x")
 
@@ -155,10 +200,12 @@ def test_not_rewritten_outcomes_are_not_built() -> None:
 
 
 def test_spec_from_fixture_json() -> None:
-    spec = prove.spec_from_fixture({
-        "run": {"env": {"ADDR": "127.0.0.1:1"}, "args": ["-v"]},
-        "probe": {"http": {"port": 1, "path": "/h", "expect": "ok"}},
-    })  # fmt: skip
+    spec = prove.spec_from_fixture(
+        {
+            "run": {"env": {"ADDR": "127.0.0.1:1"}, "args": ["-v"]},
+            "probe": {"http": {"port": 1, "path": "/h", "expect": "ok"}},
+        }
+    )
     assert (spec.env, spec.args, spec.http, spec.exit) == (
         ("ADDR=127.0.0.1:1",),
         ("-v",),
@@ -209,8 +256,10 @@ def test_terminal_table() -> None:
 
 def test_no_engine_exits_2_with_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
-    for args in (["verify", str(FIXTURES / "go-article")],
-                 ["rewrite", "--verify", str(FIXTURES / "go-article")]):  # fmt: skip
+    for args in (
+        ["verify", str(FIXTURES / "go-article")],
+        ["rewrite", "--verify", str(FIXTURES / "go-article")],
+    ):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
@@ -242,8 +291,14 @@ def clean(_clean_engine: None) -> Iterator[None]:
 
 
 def _article_flags() -> list[str]:
-    return ["--probe-port", "18101", "--probe-expect", "hello from the article app",
-            "--env", "ADDR=127.0.0.1:18101"]  # fmt: skip
+    return [
+        "--probe-port",
+        "18101",
+        "--probe-expect",
+        "hello from the article app",
+        "--env",
+        "ADDR=127.0.0.1:18101",
+    ]
 
 
 @engine
@@ -283,8 +338,7 @@ def test_broken_copy_path_fails_the_build(monkeypatch: pytest.MonkeyPatch, clean
 
 @engine
 @requires_engine()
-def test_artifact_copied_elsewhere_is_missing(monkeypatch: pytest.MonkeyPatch,
-                                             clean: None) -> None:  # fmt: skip
+def test_artifact_copied_elsewhere_is_missing(monkeypatch: pytest.MonkeyPatch, clean: None) -> None:
     monkeypatch.setattr(core, "split", _broken_split(b"/main /main", b"/main /elsewhere"))
     result = verify_case(CASES["go-article"])
     assert result.verdict == "fail"

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 class _Module(Protocol):
     def detect(self, project: Project) -> Detection | None: ...
 
-    def plan(self, df: Dockerfile, project: Project, detection: Detection,
-             options: Options) -> Plan: ...  # fmt: skip
+    def plan(
+        self, df: Dockerfile, project: Project, detection: Detection, options: Options
+    ) -> Plan: ...
 
 
 class Recipe(NamedTuple):
@@ -40,8 +41,9 @@ class Recipe(NamedTuple):
             return None
         return self.module().detect(project)
 
-    def plan(self, df: Dockerfile, project: Project, detection: Detection,
-             options: Options) -> Plan:  # fmt: skip
+    def plan(
+        self, df: Dockerfile, project: Project, detection: Detection, options: Options
+    ) -> Plan:
         return self.module().plan(df, project, detection, options)
 
     def module(self) -> _Module:
@@ -50,19 +52,39 @@ class Recipe(NamedTuple):
         return cast(_Module, sys.modules.get(name) or importlib.import_module(name))
 
 
-NODE_WANTS = ("**/package.json", "**/yarn.lock", "**/.yarnrc.yml", "**/angular.json",
-              "**/vite.config.*", "**/vue.config.*", "**/astro.config.*", "**/next.config.*",
-              "**/nginx-spa.conf")  # fmt: skip
+NODE_WANTS = (
+    "**/package.json",
+    "**/yarn.lock",
+    "**/.yarnrc.yml",
+    "**/angular.json",
+    "**/vite.config.*",
+    "**/vue.config.*",
+    "**/astro.config.*",
+    "**/next.config.*",
+    "**/nginx-spa.conf",
+)
 
 REGISTRY: tuple[Recipe, ...] = (
     Recipe("go", "go", ("**/go.mod", "**/go.sum", "**/*.go", "go.work", "vendor/modules.txt")),
-    Recipe("maven", "java",
-           ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties")),
-    Recipe("gradle", "java", ("**/build.gradle", "**/build.gradle.kts", "**/settings.gradle",
-                              "**/settings.gradle.kts", "**/gradle.properties")),
+    Recipe(
+        "maven",
+        "java",
+        ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
+    ),
+    Recipe(
+        "gradle",
+        "java",
+        (
+            "**/build.gradle",
+            "**/build.gradle.kts",
+            "**/settings.gradle",
+            "**/settings.gradle.kts",
+            "**/gradle.properties",
+        ),
+    ),
     Recipe("node_static", "node", NODE_WANTS),  # before node_server: a front end has a
     Recipe("node_server", "node", NODE_WANTS),  # package.json too
-)  # fmt: skip
+)
 
 
 @functools.cache  # the registry is fixed: computed once, not for each file read

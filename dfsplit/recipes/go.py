@@ -42,11 +42,35 @@ from dfsplit.stage import DEFAULT_PATH, StageModel, base_image, run_script
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
-    "CGO_ENABLED", "GOOS", "GOARCH", "GOARM", "GOAMD64", "GOFLAGS", "GOPROXY", "GOPRIVATE",
-    "GONOSUMDB", "GONOPROXY", "GOSUMDB", "GO111MODULE", "GOPATH", "GOCACHE", "GOMODCACHE",
-    "GOBIN", "GOROOT", "GOTOOLCHAIN", "GOINSECURE", "GOEXPERIMENT", "GOWORK", "CC", "CXX",
-    "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS", "GOTRACEBACK_BUILD",
-}  # fmt: skip
+    "CGO_ENABLED",
+    "GOOS",
+    "GOARCH",
+    "GOARM",
+    "GOAMD64",
+    "GOFLAGS",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOSUMDB",
+    "GONOPROXY",
+    "GOSUMDB",
+    "GO111MODULE",
+    "GOPATH",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOBIN",
+    "GOROOT",
+    "GOTOOLCHAIN",
+    "GOINSECURE",
+    "GOEXPERIMENT",
+    "GOWORK",
+    "CC",
+    "CXX",
+    "CGO_CFLAGS",
+    "CGO_CPPFLAGS",
+    "CGO_CXXFLAGS",
+    "CGO_LDFLAGS",
+    "GOTRACEBACK_BUILD",
+}
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 TEST_COMMAND = "go test -v ./..."
 GO_RUN_DIR = "/usr/local/bin"
@@ -138,15 +162,26 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     tester = _tester(options, source, module, model, notes)
     plan_edits = _edits(df, model, kept, start, shipped, module, static_link, needs, options, notes)
     report = Report(
-        recipe="go", language="go", framework=detection.framework or ("cgo" if needs.cgo else None),
-        builder_image=builder_image, runtime_image=image, artifact=artifact,
-        test_command=TEST_COMMAND if tester else None, runtime_files=tuple(found.paths),
-        notes=tuple(notes), warnings=tuple(warnings),
-    )  # fmt: skip
+        recipe="go",
+        language="go",
+        framework=detection.framework or ("cgo" if needs.cgo else None),
+        builder_image=builder_image,
+        runtime_image=image,
+        artifact=artifact,
+        test_command=TEST_COMMAND if tester else None,
+        runtime_files=tuple(found.paths),
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
     return Plan(
-        report=report, template="go.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
-        tester=tester, artifact_stage=stage_name, required_paths=(artifact, *found.required),
-    )  # fmt: skip
+        report=report,
+        template="go.Dockerfile.j2",
+        edits=tuple(plan_edits),
+        runtime=runtime,
+        tester=tester,
+        artifact_stage=stage_name,
+        required_paths=(artifact, *found.required),
+    )
 
 
 def _shipped(model: StageModel, builds: list[Build], start: Build) -> list[Build]:
@@ -155,9 +190,10 @@ def _shipped(model: StageModel, builds: list[Build], start: Build) -> list[Build
     latest = {b.output: b for b in builds}
     later_runs = " ".join(run_script(i) for i in model.stage if i.keyword == "RUN")
     others = [
-        b for out, b in latest.items()
+        b
+        for out, b in latest.items()
         if out != start.output and posixpath.basename(out) not in later_runs.split()
-    ]  # fmt: skip
+    ]
     return [start, *others]
 
 
@@ -208,8 +244,10 @@ def _check_not_in_cache_mount(build: Build) -> None:
                 if key in {"target", "dst", "destination"} and build.output.startswith(
                     target + "/"
                 ):
-                    raise Refuse(f"the binary {build.output} is written into the cache mount "
-                                 f"{value}, which is not part of the builder image")  # fmt: skip
+                    raise Refuse(
+                        f"the binary {build.output} is written into the cache mount "
+                        f"{value}, which is not part of the builder image"
+                    )
 
 
 def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
@@ -252,8 +290,10 @@ def _match(model: StageModel, builds: list[Build], program: str) -> Build:
         if build.output in wanted:
             return build
     built = ", ".join(b.output for b in builds) or "nothing"
-    raise Refuse(f"the start command runs {program}, which is not a binary this Dockerfile builds "
-                 f"(it builds {built})")  # fmt: skip
+    raise Refuse(
+        f"the start command runs {program}, which is not a binary this Dockerfile builds "
+        f"(it builds {built})"
+    )
 
 
 def _go_run(
@@ -296,8 +336,10 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or _gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
-    raise Refuse("no go.mod above the build directory and GO111MODULE is not off: "
-                 "this GOPATH-style build does not work with Go 1.16 or newer")  # fmt: skip
+    raise Refuse(
+        "no go.mod above the build directory and GO111MODULE is not off: "
+        "this GOPATH-style build does not work with Go 1.16 or newer"
+    )
 
 
 def _gopath_by_default(image: str) -> bool:
@@ -361,8 +403,10 @@ def _package_needs(
             continue
         elif not packages.used_later(model, pkg):
             needs.packages.append(pkg.spec)
-            kept.warnings.append(f"kept OS package {pkg.name} in the runtime: the original image "
-                                 "had it and nothing shows it is build-only")  # fmt: skip
+            kept.warnings.append(
+                f"kept OS package {pkg.name} in the runtime: the original image "
+                "had it and nothing shows it is build-only"
+            )
     # Programs the base image had without an install (curl in golang) need one now.
     for program in sorted(called & {"curl", "wget"}):
         needs.packages.append(program)
@@ -406,13 +450,18 @@ def _runtime_image(
         image = images.slim_image(builder_kind)
         why = [*needs.shell, f"OS packages used at run time: {' '.join(needs.packages)}"][0]
         if image is None:
-            raise Refuse(f"{why}, and the builder image {builder_image} is not a known Debian or "
-                         "Alpine image to pick a slim runtime from; pass --runtime")  # fmt: skip
+            raise Refuse(
+                f"{why}, and the builder image {builder_image} is not a known Debian or "
+                "Alpine image to pick a slim runtime from; pass --runtime"
+            )
         notes.append(f"runtime {image}: {why}")
         return image, images.classify(image)
     if needs.cgo:
-        image = (images.slim_image(builder_kind) if builder_kind.family == "alpine"
-                 else images.distroless("base", builder_kind))  # fmt: skip
+        image = (
+            images.slim_image(builder_kind)
+            if builder_kind.family == "alpine"
+            else images.distroless("base", builder_kind)
+        )
         if image is None or builder_kind.family == "unknown":
             raise Refuse(
                 f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime"

@@ -64,26 +64,39 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         start, copied = _jar_start(kept, model, build, warnings)
     notes += start.notes
     forced = options.runtime_for("gradle", "java")
-    image, why = (forced, "chosen by --runtime or the runtime policy") if forced else (
-        java.jre_image(builder_image, build.facts.java))  # fmt: skip
+    image, why = (
+        (forced, "chosen by --runtime or the runtime policy")
+        if forced
+        else (java.jre_image(builder_image, build.facts.java))
+    )
     notes.append(f"runtime {image}: {why}")
     has_tests = java.has_tests(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
-    runtime = java.runtime_stage(image, kept, final.workdir,
-                                 (CopyStep(stage_name, copied, copied),), start)  # fmt: skip
+    runtime = java.runtime_stage(
+        image, kept, final.workdir, (CopyStep(stage_name, copied, copied),), start
+    )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
     report = Report(
-        recipe="gradle", language="java",
+        recipe="gradle",
+        language="java",
         framework="spring-boot" if "spring-boot" in build.facts.plugins else None,
-        builder_image=builder_image, runtime_image=image, artifact=copied,
+        builder_image=builder_image,
+        runtime_image=image,
+        artifact=copied,
         test_command=tester.commands[0] if tester else None,
-        notes=tuple(notes), warnings=tuple(warnings),
-    )  # fmt: skip
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
     return Plan(
-        report=report, template="gradle.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
-        tester=tester, artifact_stage=stage_name, required_paths=(start.artifact,),
-    )  # fmt: skip
+        report=report,
+        template="gradle.Dockerfile.j2",
+        edits=tuple(plan_edits),
+        runtime=runtime,
+        tester=tester,
+        artifact_stage=stage_name,
+        required_paths=(start.artifact,),
+    )
 
 
 def _build(model: StageModel, project: Project) -> Build:
@@ -94,9 +107,13 @@ def _build(model: StageModel, project: Project) -> Build:
     if "shadowJar" in run.goals:
         raise Refuse("shadowJar: the -all jar's name depends on the Shadow plugin's settings")
     build_rel = next(
-        (rel for name in BUILD_FILES
-         if (rel := model.context_path(posixpath.join(run.cwd, name))) is not None), None,
-    )  # fmt: skip
+        (
+            rel
+            for name in BUILD_FILES
+            if (rel := model.context_path(posixpath.join(run.cwd, name))) is not None
+        ),
+        None,
+    )
     text = project.text(build_rel) if build_rel else None
     if build_rel is None or text is None:
         raise Refuse(f"no build.gradle(.kts) copied to {run.cwd}, where gradle runs")
@@ -121,11 +138,20 @@ def _jar_start(
     name = java.gradle_jar(build.facts, build.name)
     jar = posixpath.join(libs, name) if name else posixpath.join(build.project_dir, "build/app.jar")
     if name is None:
-        warnings.append("the jar name is not known statically (no rootProject.name, or a "
-                        f"computed archive name): the build copies it to {jar}")  # fmt: skip
+        warnings.append(
+            "the jar name is not known statically (no rootProject.name, or a "
+            f"computed archive name): the build copies it to {jar}"
+        )
     final = model.final
-    start = java.plan_start(kept, final.workdir, final.env, jar, java.produced_files(model),
-                            _tool_start(build, jar), jar_known=name is not None)  # fmt: skip
+    start = java.plan_start(
+        kept,
+        final.workdir,
+        final.env,
+        jar,
+        java.produced_files(model),
+        _tool_start(build, jar),
+        jar_known=name is not None,
+    )
     if "spring-boot" in build.facts.plugins:
         note = "Spring Boot: the boot jar is copied by name, never the -plain jar"
         start = start._replace(notes=(*start.notes, note))
@@ -137,8 +163,10 @@ def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
         goal = (found.tool or "").split()[-1]
         if goal == "bootRun" and "spring-boot" in build.facts.plugins:
             return ["java", "-jar", jar]
-        raise Refuse(f"`{found.tool}` as the start command: build the app with installDist "
-                     "or bootJar and start that")  # fmt: skip
+        raise Refuse(
+            f"`{found.tool}` as the start command: build the app with installDist "
+            "or bootJar and start that"
+        )
 
     return start
 
@@ -147,8 +175,10 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.S
     """installDist: the start script runs from build/install/<name>/bin/<name>."""
     name = build.facts.app_name or build.name
     if name is None:
-        raise Refuse("installDist with no rootProject.name or applicationName: the install "
-                     "directory is named after the build directory, unknown here")  # fmt: skip
+        raise Refuse(
+            "installDist with no rootProject.name or applicationName: the install "
+            "directory is named after the build directory, unknown here"
+        )
     dist = posixpath.join(build.project_dir, "build/install", name)
     script = posixpath.join(dist, "bin", name)
     for which, ins in (("entrypoint", kept.entrypoint), ("cmd", kept.cmd)):
@@ -176,9 +206,13 @@ def _tester(
 
 
 def _edits(
-    df: Dockerfile, model: StageModel, kept: carry.Carried, build: Build, artifact: str,
+    df: Dockerfile,
+    model: StageModel,
+    kept: carry.Carried,
+    build: Build,
+    artifact: str,
     notes: list[str],
-) -> list[Edit]:  # fmt: skip
+) -> list[Edit]:
     out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
     if artifact == posixpath.join(build.project_dir, "build/app.jar"):
         libs = posixpath.join(build.project_dir, "build/libs")
@@ -195,8 +229,9 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     if build.context_dir != ".":
         return None
     wrapper = build.run.program.endswith("gradlew")
-    files = [f for f in (*BUILD_FILES, *SETTINGS_FILES, "gradle.properties")
-             if model.project.has(f)]  # fmt: skip
+    files = [
+        f for f in (*BUILD_FILES, *SETTINGS_FILES, "gradle.properties") if model.project.has(f)
+    ]
     if wrapper:
         files.insert(0, "gradlew")
     flags = " --no-daemon" if "--no-daemon" in build.run.words else ""

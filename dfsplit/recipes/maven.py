@@ -29,8 +29,9 @@ from dfsplit.stage import StageModel, base_image
 PROGRAMS = {"mvn", "mvnw"}
 PACKAGE_GOALS = {"package", "install", "verify", "deploy"}
 # Switches that must not reach the tester: they skip the tests or break late plugin resolution.
-NOT_FOR_TESTS = frozenset({"-DskipTests", "-Dmaven.test.skip", "-DskipITs", "-o", "--offline",
-                           "-q", "--quiet"})  # fmt: skip
+NOT_FOR_TESTS = frozenset(
+    {"-DskipTests", "-Dmaven.test.skip", "-DskipITs", "-o", "--offline", "-q", "--quiet"}
+)
 
 
 def detect(project: Project) -> Detection | None:
@@ -69,8 +70,15 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     jar = posixpath.join(target, build.facts.jar) if build.facts.jar else fixed
     final = model.final
     trusted = java.produced_files(model) | ({jar} if build.facts.jar else set())
-    start = java.plan_start(kept, final.workdir, final.env, jar, trusted, _tool_start(build, jar),
-                            jar_known=build.facts.jar is not None)  # fmt: skip
+    start = java.plan_start(
+        kept,
+        final.workdir,
+        final.env,
+        jar,
+        trusted,
+        _tool_start(build, jar),
+        jar_known=build.facts.jar is not None,
+    )
     notes += start.notes
     image, why = _image(builder_image, build.facts, options)
     notes.append(f"runtime {image}: {why}")
@@ -78,26 +86,38 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     extra = [p for p in found.paths if not _is_build_input(model, p)]
     has_tests = java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
-    copies = (CopyStep(stage_name, start.artifact, start.artifact),
-              *(CopyStep("builder", p, p) for p in extra))  # fmt: skip
+    copies = (
+        CopyStep(stage_name, start.artifact, start.artifact),
+        *(CopyStep("builder", p, p) for p in extra),
+    )
     runtime = java.runtime_stage(image, kept, final.workdir, copies, start)
     tester = _tester(options, has_tests, build, model, notes)
-    plan_edits = _edits(df, model, kept, build, start.artifact == fixed and not build.facts.jar,
-                        fixed, notes)  # fmt: skip
+    plan_edits = _edits(
+        df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
+    )
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
     report = Report(
-        recipe="maven", language="java",
+        recipe="maven",
+        language="java",
         framework="spring-boot" if build.facts.boot is not None else None,
-        builder_image=builder_image, runtime_image=image, artifact=start.artifact,
-        test_command=tester.commands[0] if tester else None, runtime_files=tuple(extra),
-        notes=tuple(notes + found.notes), warnings=tuple(warnings + found.warnings),
-    )  # fmt: skip
+        builder_image=builder_image,
+        runtime_image=image,
+        artifact=start.artifact,
+        test_command=tester.commands[0] if tester else None,
+        runtime_files=tuple(extra),
+        notes=tuple(notes + found.notes),
+        warnings=tuple(warnings + found.warnings),
+    )
     return Plan(
-        report=report, template="maven.Dockerfile.j2", edits=tuple(plan_edits), runtime=runtime,
-        tester=tester, artifact_stage=stage_name,
+        report=report,
+        template="maven.Dockerfile.j2",
+        edits=tuple(plan_edits),
+        runtime=runtime,
+        tester=tester,
+        artifact_stage=stage_name,
         required_paths=(start.artifact, *[p for p in found.required if p in extra]),
-    )  # fmt: skip
+    )
 
 
 # --- the build -----------------------------------------------------------------------------
@@ -125,8 +145,15 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     parent_text = project.text(parent_rel) if parent_rel else None
     parent = java.parse_pom(parent_text) if parent_text else None
     facts = java.maven_facts(pom, parent, _cli_properties(run))
-    return Build(run, program, posixpath.dirname(pom_abs), pom_rel, facts,
-                 parent_rel if parent else None, pom)  # fmt: skip
+    return Build(
+        run,
+        program,
+        posixpath.dirname(pom_abs),
+        pom_rel,
+        facts,
+        parent_rel if parent else None,
+        pom,
+    )
 
 
 def _pom_flag(run: java.ToolRun | None) -> str | None:
@@ -186,8 +213,10 @@ def _exec_java(build: Build, found: java.Start, jar: str) -> list[str]:
     """`mvn exec:java` puts only the project's classes on the class path when it has no deps."""
     runtime_deps = [a for a, scope in build.pom.dependencies if scope in {"compile", "runtime"}]
     if runtime_deps:
-        raise Refuse(f"`mvn exec:java` with runtime dependencies ({', '.join(runtime_deps)}): "
-                     "the plain jar does not contain them")  # fmt: skip
+        raise Refuse(
+            f"`mvn exec:java` with runtime dependencies ({', '.join(runtime_deps)}): "
+            "the plain jar does not contain them"
+        )
     words = found.form if isinstance(found.form, list) else found.form.split()
     main = next((w.split("=", 1)[1] for w in words if w.startswith("-Dexec.mainClass=")), None)
     main = main or build.pom.properties.get("exec.mainClass")
@@ -229,9 +258,14 @@ def _tester(
 
 
 def _edits(
-    df: Dockerfile, model: StageModel, kept: carry.Carried, build: Build, rename: bool,
-    fixed: str, notes: list[str],
-) -> list[Edit]:  # fmt: skip
+    df: Dockerfile,
+    model: StageModel,
+    kept: carry.Carried,
+    build: Build,
+    rename: bool,
+    fixed: str,
+    notes: list[str],
+) -> list[Edit]:
     out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
     if build.run is None:
         out.append(_package_step(df, model, build, fixed if rename else None))

@@ -43,8 +43,15 @@ from dfsplit.stage import (
 )
 
 # npm/yarn settings and CI switches shape the install, never the running app.
-BUILD_ENV = {"CI", "NPM_CONFIG_LOGLEVEL", "npm_config_loglevel", "NPM_CONFIG_PRODUCTION",
-             "YARN_CACHE_FOLDER", "YARN_ENABLE_IMMUTABLE_INSTALLS", "PNPM_HOME"}  # fmt: skip
+BUILD_ENV = {
+    "CI",
+    "NPM_CONFIG_LOGLEVEL",
+    "npm_config_loglevel",
+    "NPM_CONFIG_PRODUCTION",
+    "YARN_CACHE_FOLDER",
+    "YARN_ENABLE_IMMUTABLE_INSTALLS",
+    "PNPM_HOME",
+}
 NODE_UID = "1000:1000"  # the official node image's `node` user
 BASE_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
 PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
@@ -59,13 +66,31 @@ RUNTIME_DIRS = ("public", "views", "static", "templates")
 class App:
     """The naive stage read as a Node build, and the builder edits planned so far."""
 
-    __slots__ = ("app_dir", "builder_image", "df", "edits", "kept", "model", "notes", "pkg", "pm",
-                 "project", "warnings")  # fmt: skip
+    __slots__ = (
+        "app_dir",
+        "builder_image",
+        "df",
+        "edits",
+        "kept",
+        "model",
+        "notes",
+        "pkg",
+        "pm",
+        "project",
+        "warnings",
+    )
 
     def __init__(
-        self, df: Dockerfile, project: Project, model: StageModel, pkg: node.Package,
-        pm: node.Manager, kept: carry.Carried, builder_image: str, app_dir: str,
-    ) -> None:  # fmt: skip
+        self,
+        df: Dockerfile,
+        project: Project,
+        model: StageModel,
+        pkg: node.Package,
+        pm: node.Manager,
+        kept: carry.Carried,
+        builder_image: str,
+        app_dir: str,
+    ) -> None:
         self.df = df
         self.project = project
         self.model = model
@@ -99,8 +124,10 @@ def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
     app.warnings += [w for w in kept.warnings if not w.startswith("USER node ")]
     app.edits += [edits.name_stage(df, stage[0], "builder"), *kept.edits]
     if pm.lock is None:
-        app.notes.append("no lock file: dependencies are installed with a plain `npm install` "
-                         "(not reproducible; commit a lock file)")  # fmt: skip
+        app.notes.append(
+            "no lock file: dependencies are installed with a plain `npm install` "
+            "(not reproducible; commit a lock file)"
+        )
     install, command, alone = find_install(model)
     app.edits += node_env_trap(app, install)
     app.edits += install_edits(app, install, command, alone)
@@ -116,15 +143,20 @@ def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
         for command in commands:
             if is_install(command.argv):
                 return ins, command, len(commands) == 1 and not ins.heredocs
-    raise Refuse("no dependency install (npm ci / npm install / yarn / pnpm install) "
-                 "in the Dockerfile")  # fmt: skip
+    raise Refuse(
+        "no dependency install (npm ci / npm install / yarn / pnpm install) in the Dockerfile"
+    )
 
 
 def is_install(argv: tuple[str, ...]) -> bool:
     """A whole-project install: no package names (`npm install -g serve` is not one)."""
     prog, rest = (argv[0] if argv else ""), list(argv[1:])
-    verbs = {"npm": ("install", "i", "ci", "clean-install"), "pnpm": ("install", "i"),
-             "bun": ("install",), "yarn": ("install",)}  # fmt: skip
+    verbs = {
+        "npm": ("install", "i", "ci", "clean-install"),
+        "pnpm": ("install", "i"),
+        "bun": ("install",),
+        "yarn": ("install",),
+    }
     if prog == "yarn" and not [w for w in rest if not w.startswith("-")]:
         return True
     if prog not in verbs or not rest or rest[0] not in verbs[prog]:
@@ -140,16 +172,20 @@ def new_install(app: App, command: Command) -> str | None:
     """The lock-file install that replaces command, or None to keep it as written."""
     if command.env or command.program != _manager_program(app.pm):
         if app.pm.lock is not None and command.program != _manager_program(app.pm):
-            app.warnings.append(f"the Dockerfile installs with {command.program} but the lock "
-                                f"file is {app.pm.lock}: install left as written")  # fmt: skip
+            app.warnings.append(
+                f"the Dockerfile installs with {command.program} but the lock "
+                f"file is {app.pm.lock}: install left as written"
+            )
         return None
     base = app.pm.install.split()
     start = 1 if command.program == "yarn" and command.argv[1:2] != ("install",) else 2
     flags = [w for w in command.argv[start:] if w not in base]
     dropped = [w for w in flags if w in PROD_FLAGS]
     if dropped and app.pkg.dev_deps:
-        app.notes.append(f"`{' '.join(dropped)}` dropped from the builder's install: build "
-                         "and tests need devDependencies; the runtime gets prod ones")  # fmt: skip
+        app.notes.append(
+            f"`{' '.join(dropped)}` dropped from the builder's install: build "
+            "and tests need devDependencies; the runtime gets prod ones"
+        )
     return " ".join(base + [w for w in flags if w not in PROD_FLAGS])
 
 
@@ -172,8 +208,11 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
 def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> list[Edit]:
     df, model = app.df, app.model
     copy_ins = model.stage[root.position]
-    names = [n for n in ("package.json", app.pm.lock, ".yarnrc.yml")
-             if n and app.project.has(n) and not model.ignore.excludes(n)]  # fmt: skip
+    names = [
+        n
+        for n in ("package.json", app.pm.lock, ".yarnrc.yml")
+        if n and app.project.has(n) and not model.ignore.excludes(n)
+    ]
     dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
     flags = "".join(f"{f} " for f in ins.flags)
     copy = f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}"
@@ -182,8 +221,10 @@ def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> li
     # A blank line keeps the comment of `COPY . .` attached to it, not to the new RUN.
     gap = "\n" if anchor < copy_ins.start else ""
     text = "\n".join(x for x in (edits.comment_text(df, ins), copy, run) if x) + gap
-    app.notes.append(f"{' and '.join(names)} copied and `{install}` run before `COPY . .`, "
-                     "so a source change does not re-install the dependencies")  # fmt: skip
+    app.notes.append(
+        f"{' and '.join(names)} copied and `{install}` run before `COPY . .`, "
+        "so a source change does not re-install the dependencies"
+    )
     return [Edit(anchor, anchor, text), edits.remove(df, ins)]
 
 
@@ -244,14 +285,21 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
             continue
         others = [raw for k, _, raw in pairs if k != "NODE_ENV"]
         if others and (ins.end - ins.start != 1 or "=" not in others[0]):
-            raise Refuse(f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies "
-                         "the build needs, and that ENV cannot be split safely")  # fmt: skip
+            raise Refuse(
+                f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies "
+                "the build needs, and that ENV cannot be split safely"
+            )
         keyword = edits.keyword(app.df, "ENV")
-        out.append(Edit(ins.start, ins.end, f"{keyword} {' '.join(others)}") if others
-                   else edits.remove(app.df, ins))  # fmt: skip
+        out.append(
+            Edit(ins.start, ins.end, f"{keyword} {' '.join(others)}")
+            if others
+            else edits.remove(app.df, ins)
+        )
         needed = ", ".join(sorted(app.pkg.dev_deps)[:4])
-        app.notes.append("ENV NODE_ENV=production moved to the runtime: set before the install "
-                         f"it made {app.pm.name} skip devDependencies ({needed})")  # fmt: skip
+        app.notes.append(
+            "ENV NODE_ENV=production moved to the runtime: set before the install "
+            f"it made {app.pm.name} skip devDependencies ({needed})"
+        )
     return out
 
 
@@ -281,8 +329,10 @@ def ensure_build(app: App) -> bool:
     last = carry.last_build_index(app.model)
     run = f"{edits.keyword(app.df, 'RUN')} {app.pm.script('build')}"
     app.edits.append(edits.insert_after(app.model.stage[last], run))
-    app.notes.append(f"`{app.pm.script('build')}` added: the naive image never built the app, "
-                     "the runtime runs the build output instead of a dev server")  # fmt: skip
+    app.notes.append(
+        f"`{app.pm.script('build')}` added: the naive image never built the app, "
+        "the runtime runs the build output instead of a dev server"
+    )
     return True
 
 
@@ -317,8 +367,9 @@ def detect(project: Project) -> Detection | None:
     pkg = node.candidate_package(project)
     if pkg is None:
         return None
-    return Detection("node_server", framework=node.server_framework(project, pkg),
-                     why=(f"{pkg.rel} found",))  # fmt: skip
+    return Detection(
+        "node_server", framework=node.server_framework(project, pkg), why=(f"{pkg.rel} found",)
+    )
 
 
 class Start(NamedTuple):
@@ -342,25 +393,39 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         env.append("HOSTNAME=0.0.0.0")
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
     runtime = RuntimeStage(
-        image=tokens.image(image), args=tuple(app.kept.args), env=tuple(env),
-        workdir=tokens.abs_path(app.app_dir), copies=copies,
-        carried=app.kept.runtime_instructions(), user=tokens.user(app.kept.user),
-        start_comment=app.kept.start_comment, cmd=tokens.exec_form(start.argv),
-    )  # fmt: skip
+        image=tokens.image(image),
+        args=tuple(app.kept.args),
+        env=tuple(env),
+        workdir=tokens.abs_path(app.app_dir),
+        copies=copies,
+        carried=app.kept.runtime_instructions(),
+        user=tokens.user(app.kept.user),
+        start_comment=app.kept.start_comment,
+        cmd=tokens.exec_form(start.argv),
+    )
     test = tester(app, options)
     report = Report(
-        recipe="node_server", language="node", framework=framework, builder_image=app.builder_image,
-        runtime_image=image, artifact=artifact.src or None,
+        recipe="node_server",
+        language="node",
+        framework=framework,
+        builder_image=app.builder_image,
+        runtime_image=image,
+        artifact=artifact.src or None,
         test_command=test.commands[0] if test else None,
         runtime_files=(app.abs(start.entry),) if start.entry else (),
-        notes=tuple(app.notes), warnings=tuple(app.warnings),
-    )  # fmt: skip
+        notes=tuple(app.notes),
+        warnings=tuple(app.warnings),
+    )
     return Plan(
-        report=report, template="node-server.Dockerfile.j2", edits=tuple(app.edits),
-        runtime=runtime, tester=test, artifact_stage=artifact.stage,
+        report=report,
+        template="node-server.Dockerfile.j2",
+        edits=tuple(app.edits),
+        runtime=runtime,
+        tester=test,
+        artifact_stage=artifact.stage,
         required_paths=(app.abs(start.entry),) if start.entry else (),
         extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
-    )  # fmt: skip
+    )
 
 
 def _runtime_image(app: App, options: Options) -> str:
@@ -384,8 +449,11 @@ def node_runtime_image(builder: str) -> str:
 
 def _framework_start(app: App, framework: str | None) -> Start | None:
     """Frameworks whose built server has a known entry point."""
-    entries = {"next-standalone": "server.js", "nuxt": ".output/server/index.mjs",
-               "nest": "dist/main.js"}  # fmt: skip
+    entries = {
+        "next-standalone": "server.js",
+        "nuxt": ".output/server/index.mjs",
+        "nest": "dist/main.js",
+    }
     if framework == "next":
         app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
         return Start(["node", "node_modules/next/dist/bin/next", "start"])
@@ -444,13 +512,17 @@ def _from_main(app: App, built: bool, why: str) -> Start:
 
 def _keep_script(app: App, words: list[str], text: str, commands: list[Command]) -> Start:
     """A start script that does more than run node: keep it, say why and what it costs."""
-    dev = sorted({c.program for c in commands
-                  if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS})  # fmt: skip
-    app.warnings.append(f"the start command `{text}` does more than run node: kept as "
-                        f"`{' '.join(words)}`; npm does not forward SIGTERM")  # fmt: skip
+    dev = sorted(
+        {c.program for c in commands if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS}
+    )
+    app.warnings.append(
+        f"the start command `{text}` does more than run node: kept as "
+        f"`{' '.join(words)}`; npm does not forward SIGTERM"
+    )
     if dev:
-        app.warnings.append(f"it runs {', '.join(dev)} from devDependencies: "
-                            "the runtime keeps all dependencies")  # fmt: skip
+        app.warnings.append(
+            f"it runs {', '.join(dev)} from devDependencies: the runtime keeps all dependencies"
+        )
     argv = words if words[:1] in (["npm"], ["yarn"], ["pnpm"], ["bun"]) else ["sh", "-c", text]
     return Start(argv, keep_dev=bool(dev))
 
@@ -476,11 +548,15 @@ def _layout(
     generated = bool(top) and top != start.entry and not app.project.has_dir(app.pkg.path(top))
     if built and generated:
         dirs = [d for d in RUNTIME_DIRS if app.project.has_dir(app.pkg.path(d))]
-        app.notes.append(f"the runtime gets package.json, production node_modules, {top}/"
-                         + "".join(f", {d}/" for d in dirs))  # fmt: skip
+        app.notes.append(
+            f"the runtime gets package.json, production node_modules, {top}/"
+            + "".join(f", {d}/" for d in dirs)
+        )
         return _listed(app, [top, *dirs], deps, top)
-    app.notes.append(f"the app runs from its sources: the runtime copies {app.app_dir} "
-                     "with production node_modules only")  # fmt: skip
+    app.notes.append(
+        f"the app runs from its sources: the runtime copies {app.app_dir} "
+        "with production node_modules only"
+    )
     src = tokens.abs_path(app.app_dir)
     return (CopyStep(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
 
@@ -488,10 +564,15 @@ def _layout(
 def _listed(
     app: App, names: list[str], deps: str, main: str
 ) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
-    present = [n for n in names if n == main or app.project.has(app.pkg.path(n))
-               or app.project.has_dir(app.pkg.path(n))]  # fmt: skip
-    steps = [CopyStep("builder", app.abs("package.json"), app.abs("package.json")),
-             CopyStep(deps, app.abs("node_modules"), app.abs("node_modules"))]  # fmt: skip
+    present = [
+        n
+        for n in names
+        if n == main or app.project.has(app.pkg.path(n)) or app.project.has_dir(app.pkg.path(n))
+    ]
+    steps = [
+        CopyStep("builder", app.abs("package.json"), app.abs("package.json")),
+        CopyStep(deps, app.abs("node_modules"), app.abs("node_modules")),
+    ]
     steps += [CopyStep("builder", app.abs(n), app.abs(n)) for n in present]
     return tuple(steps), deps == PRUNE_STAGE, _Artifact("builder", app.abs(main))
 
@@ -505,8 +586,10 @@ def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
     """Standalone leaves out .next/static and public on purpose: copy them next to server.js."""
     src = app.abs(".next/standalone")
     static = app.abs(".next/static")
-    steps = [CopyStep("builder", src, app.abs("."), chown=NODE_UID),
-             CopyStep("builder", static, static, chown=NODE_UID)]  # fmt: skip
+    steps = [
+        CopyStep("builder", src, app.abs("."), chown=NODE_UID),
+        CopyStep("builder", static, static, chown=NODE_UID),
+    ]
     if app.project.has_dir(app.pkg.path("public")):
         steps.append(CopyStep("builder", app.abs("public"), app.abs("public"), chown=NODE_UID))
     app.notes.append("next standalone: .next/standalone, .next/static and public are copied")

@@ -53,23 +53,36 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     image = nginx_image(app.builder_image, options)
     artifact = app.abs(out_rel)
     runtime = RuntimeStage(
-        image=tokens.image(image), workdir=None,
+        image=tokens.image(image),
+        workdir=None,
         copies=(CopyStep("builder", artifact, HTML_DIR),),
         carried=(f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"),
-        user=tokens.user(app.kept.user), cmd=NGINX_CMD,
-    )  # fmt: skip
+        user=tokens.user(app.kept.user),
+        cmd=NGINX_CMD,
+    )
     test = tester(app, options)
     report = Report(
-        recipe="node_static", language="node", framework=framework, builder_image=app.builder_image,
-        artifact=artifact, runtime_artifact=HTML_DIR,
-        runtime_image=image, test_command=test.commands[0] if test else None,
+        recipe="node_static",
+        language="node",
+        framework=framework,
+        builder_image=app.builder_image,
+        artifact=artifact,
+        runtime_artifact=HTML_DIR,
+        runtime_image=image,
+        test_command=test.commands[0] if test else None,
         runtime_files=(f"{HTML_DIR}/index.html", "/etc/nginx/nginx.conf"),
-        notes=tuple(app.notes), warnings=tuple(app.warnings),
-    )  # fmt: skip
+        notes=tuple(app.notes),
+        warnings=tuple(app.warnings),
+    )
     return Plan(
-        report=report, template="node-static.Dockerfile.j2", edits=tuple(app.edits),
-        runtime=runtime, tester=test, new_files=(conf,), required_paths=(HTML_DIR,),
-    )  # fmt: skip
+        report=report,
+        template="node-static.Dockerfile.j2",
+        edits=tuple(app.edits),
+        runtime=runtime,
+        tester=test,
+        new_files=(conf,),
+        required_paths=(HTML_DIR,),
+    )
 
 
 def nginx_image(builder: str, options: Options) -> str:
@@ -92,8 +105,10 @@ def static_port(app: App) -> int:
         why = "the naive image exposed it"
     if port is None or port < 1024:
         was = f"port {port}" if port else "no known port"
-        app.notes.append(f"nginx listens on {DEFAULT_PORT} (the naive image had {was}): "
-                         "a non-root nginx cannot bind below 1024")  # fmt: skip
+        app.notes.append(
+            f"nginx listens on {DEFAULT_PORT} (the naive image had {was}): "
+            "a non-root nginx cannot bind below 1024"
+        )
         return DEFAULT_PORT
     app.notes.append(f"nginx listens on {port}: {why}")
     return port
@@ -112,8 +127,12 @@ def _carried(app: App) -> list[str]:
     """LABEL, STOPSIGNAL and friends stay; EXPOSE is re-emitted for nginx's port."""
     if app.kept.env:
         app.notes.append("ENV is build-time only for a static site: not set in the nginx runtime")
-    return [t for t in app.kept.instructions if t.split("\n")[-1].split()[:1] != ["EXPOSE"]
-            and t.split("\n")[-1].split()[:1] != ["expose"]]  # fmt: skip
+    return [
+        t
+        for t in app.kept.instructions
+        if t.split("\n")[-1].split()[:1] != ["EXPOSE"]
+        and t.split("\n")[-1].split()[:1] != ["expose"]
+    ]
 
 
 def _conf_file(app: App, port: int, templates: str | None) -> NewFile:
