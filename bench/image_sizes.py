@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from dfsplit import engine, prove
 from dfsplit.model import Options
-from dfsplit.report_verify import StderrProgress, human_size, progress_on_stderr, ratio_text
+from dfsplit.report.verify import StderrProgress, human_size, progress_on_stderr, ratio_text
+from dfsplit.verify import engine, prove
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ("fixture", "naive", "rewritten", "ratio", "verdict")

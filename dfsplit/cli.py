@@ -17,11 +17,11 @@ from dfsplit import __version__
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from dfsplit.bulk import Job, Result
-    from dfsplit.config import Policy
+    from dfsplit.fleet.config import Policy
+    from dfsplit.fleet.runner import Job, Result
     from dfsplit.model import Options, Outcome
-    from dfsplit.prove import Config
-    from dfsplit.report_verify import Format
+    from dfsplit.report.verify import Format
+    from dfsplit.verify.prove import Config
 
 EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
 2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
@@ -87,14 +87,15 @@ def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> "
 
 def _process(target: Path, options: "Options") -> "Outcome":
     """Find, read and split one Dockerfile as a bulk run would; a bad file is a failed Outcome."""
-    from dfsplit import bulk, files
+    from dfsplit import files
+    from dfsplit.fleet import runner
     from dfsplit.model import Outcome, Status
 
     try:
         dockerfile = files.find_dockerfile(target)
     except files.FileError as exc:
         return Outcome(files.shown_path(target), Status.FAILED, reason=exc.reason)
-    return bulk.run_job(bulk.single_job(dockerfile, options)).outcome
+    return runner.run_job(runner.single_job(dockerfile, options)).outcome
 
 
 # --- rewrite (bulk: discovery, config, parallel map, reports, patches) -----------------------
@@ -142,8 +143,8 @@ ConfigFile = Annotated[
 
 def _org_policy(config_file: Path | None) -> "Policy | None":
     """The --config policy; a bad one is a usage error."""
-    from dfsplit import config
-    from dfsplit.report import EXIT_USAGE
+    from dfsplit.fleet import config
+    from dfsplit.report.terminal import EXIT_USAGE
 
     if config_file is None:
         return None
@@ -156,10 +157,10 @@ def _org_policy(config_file: Path | None) -> "Policy | None":
 
 def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
     """The parallel map, with a progress bar on stderr when it is a terminal."""
-    from dfsplit import bulk
+    from dfsplit.fleet import runner
 
     if not sys.stderr.isatty():
-        return bulk.run_all(jobs, workers)
+        return runner.run_all(jobs, workers)
     from rich.console import Console
     from rich.progress import Progress
 
@@ -167,12 +168,12 @@ def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
     task = bar.add_task("splitting Dockerfiles", total=None)
 
     def show(done: int, total: int) -> None:
-        if total >= bulk.MIN_PARALLEL_FILES and not bar.live.is_started:
+        if total >= runner.MIN_PARALLEL_FILES and not bar.live.is_started:
             bar.start()  # not for a handful of files
         bar.update(task, completed=done, total=total)
 
     try:
-        return bulk.run_all(jobs, workers, show)
+        return runner.run_all(jobs, workers, show)
     finally:
         bar.stop()
 
@@ -185,7 +186,7 @@ def _recorded(jobs: "Iterable[Job]", into: "list[Job]") -> "Iterator[Job]":
 
 
 def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
-    from dfsplit.fleet_report import REPORT_SUFFIXES
+    from dfsplit.report.fleet import REPORT_SUFFIXES
 
     if apply and check:
         raise typer.BadParameter("--apply and --check exclude each other")
@@ -231,25 +232,25 @@ def rewrite(
     config_file: ConfigFile = None,
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
-    from dfsplit import bulk
-    from dfsplit.config import as_policy
     from dfsplit.diff import colorize
+    from dfsplit.fleet import runner
+    from dfsplit.fleet.config import as_policy
     from dfsplit.model import Options, Status
-    from dfsplit.report import RunReport, dump_json
+    from dfsplit.report.terminal import RunReport, dump_json
 
     _check_outputs(report, apply, check)
     flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
     org = _org_policy(config_file)
     if verify_first:
-        from dfsplit import report_verify
-        from dfsplit.prove import Config
-        from dfsplit.report import EXIT_USAGE
+        from dfsplit.report import verify as report_verify
+        from dfsplit.report.terminal import EXIT_USAGE
+        from dfsplit.verify.prove import Config
 
         if not report_verify.check_engine():
             raise typer.Exit(EXIT_USAGE)
     planned: list[Job] = []
     show_diffs = not (check or as_json or apply)
-    stream = bulk.iter_jobs(
+    stream = runner.iter_jobs(
         paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
     )
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
@@ -268,7 +269,7 @@ def rewrite(
                 failed_verify = True
                 continue
         if outcome.status is Status.CHANGED and apply:
-            result = bulk.apply(result)
+            result = runner.apply(result)
         kept.append(result)
         run.outcome(result.outcome, applied=apply)
         if result.outcome.status is Status.CHANGED and show_diffs:
@@ -286,7 +287,8 @@ def _write_outputs(
     """The summary table (several files), --report and --patch-dir."""
     if report is None and patch_dir is None and len(results) < 2:
         return
-    from dfsplit import bulk, fleet_report
+    from dfsplit.fleet import runner
+    from dfsplit.report import fleet as fleet_report
 
     if len(results) > 1:
         print(
@@ -296,7 +298,7 @@ def _write_outputs(
     if report is not None:
         fleet_report.write_report(results, report)
     if patch_dir is not None:
-        for path in bulk.write_patches(results, patch_dir):
+        for path in runner.write_patches(results, patch_dir):
             print(f"wrote {path}", file=sys.stderr)
 
 
@@ -316,7 +318,7 @@ def _verify_config(
     probe: tuple[int | None, str, str | None],
     keep: bool,
 ) -> "Config":
-    from dfsplit.prove import Config, ExitProbe, HttpProbe, RunSpec
+    from dfsplit.verify.prove import Config, ExitProbe, HttpProbe, RunSpec
 
     port, path, expect = probe
     if expect is not None and port is None:
@@ -396,7 +398,7 @@ def verify_command(
 
     Exit codes: 0 verified; 1 a rewrite does not build, fails its tests or behaves
     differently; 2 no Docker engine (or usage error); 123 a file was refused or failed."""
-    from dfsplit import report_verify
+    from dfsplit.report import verify as report_verify
 
     if fmt not in ("table", "json", "markdown"):
         raise typer.BadParameter("--format must be table, json or markdown")
@@ -430,7 +432,7 @@ def detect(
     """Explain what was detected and the plan, without rewriting anything."""
     import json
 
-    from dfsplit.report import RunReport, explain, outcome_json
+    from dfsplit.report.terminal import RunReport, explain, outcome_json
 
     outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
     if as_json:

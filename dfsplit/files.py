@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from dfsplit.globs import globs_regex
+from dfsplit.dockerfile.globs import globs_regex
 from dfsplit.model import MAX_DOCKERFILE_BYTES, Project
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
@@ -408,7 +408,7 @@ def load_project(
 ) -> tuple[Project, Path]:
     """Read one Dockerfile and a snapshot of its build context (the IO half of the pipeline);
     `real`, `real_root`: the realpaths of the Dockerfile and root, when already known."""
-    from dfsplit.recipes import wanted_patterns
+    from dfsplit.plan.detect import wanted_patterns
 
     context = context or dockerfile.parent
     root = root or dockerfile.parent

@@ -196,7 +196,7 @@ class CopyStep(NamedTuple):
     @property
     def args(self) -> str:
         """Source and destination as Dockerfile tokens."""
-        from dfsplit.tokens import copy_args
+        from dfsplit.dockerfile.tokens import copy_args
 
         return copy_args(self.src, self.dest)
 

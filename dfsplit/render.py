@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dfsplit import edits
+from dfsplit.dockerfile import edits
 from dfsplit.model import Dockerfile, Plan
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fixture_cases import cases
 
-from dfsplit import core
 from dfsplit.model import Status
+from dfsplit.plan import pipeline
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
     for case in cases():
         if wanted and case.name not in wanted:
             continue
-        outcome = core.split(case.project(), case.options)
+        outcome = pipeline.split(case.project(), case.options)
         for suffix in ("Dockerfile", "refusal", "unchanged"):
             case.expected(suffix).unlink(missing_ok=True)
         shutil.rmtree(case.dir / "expected.new", ignore_errors=True)

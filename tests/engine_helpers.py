@@ -7,7 +7,7 @@ import functools
 import pytest
 from fixture_cases import Case, cases
 
-from dfsplit import engine, prove
+from dfsplit.verify import engine, prove
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,10 +12,11 @@ import pytest
 from fixture_cases import FIXTURES
 from typer.testing import CliRunner
 
-from dfsplit import bulk, fleet_report
 from dfsplit.cli import app
-from dfsplit.config import Policy
+from dfsplit.fleet import runner
+from dfsplit.fleet.config import Policy
 from dfsplit.model import Options, Status
+from dfsplit.report import fleet as fleet_report
 
 GOLDEN = Path(__file__).parent / "golden"
 # One repository per behaviour a reviewer meets: rewritten, rewritten with a new file,
@@ -73,9 +74,9 @@ def make_fleet(root: Path) -> list[Path]:
     return sorted([*repos, mono])
 
 
-def _run(paths: list[Path], workers: int, options: Options | None = None) -> list[bulk.Result]:
-    jobs = bulk.plan_jobs(paths, options or Options(), None, Policy(source="command line"))
-    return bulk.run_all(jobs, workers)
+def _run(paths: list[Path], workers: int, options: Options | None = None) -> list[runner.Result]:
+    jobs = runner.plan_jobs(paths, options or Options(), None, Policy(source="command line"))
+    return runner.run_all(jobs, workers)
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_parallel_results_equal_serial_ones(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "MIN_PARALLEL_FILES", 1)  # force the pool on a small fleet
+    monkeypatch.setattr(runner, "MIN_PARALLEL_FILES", 1)  # force the pool on a small fleet
     serial = _run([fleet], 1)
     parallel = _run([fleet], 2)
     assert [r.outcome for r in parallel] == [r.outcome for r in serial]
@@ -103,20 +104,20 @@ def test_lazy_jobs_give_the_same_results_and_progress(
     fleet: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     """Jobs streamed from planning (the pool starts before planning ends) change nothing."""
-    monkeypatch.setattr(bulk, "MIN_PARALLEL_FILES", 2)
-    monkeypatch.setattr(bulk, "CHUNK", 2)  # several chunks on a small fleet
-    planned = bulk.plan_jobs([fleet], Options(), None, Policy(source="command line"))
+    monkeypatch.setattr(runner, "MIN_PARALLEL_FILES", 2)
+    monkeypatch.setattr(runner, "CHUNK", 2)  # several chunks on a small fleet
+    planned = runner.plan_jobs([fleet], Options(), None, Policy(source="command line"))
     seen: list[tuple[int, int]] = []
-    stream = bulk.iter_jobs([fleet], Options(), None, Policy(source="command line"))
-    streamed = bulk.run_all(stream, workers, lambda done, total: seen.append((done, total)))
-    assert [r.outcome for r in streamed] == [r.outcome for r in bulk.run_all(planned, 1)]
-    assert len(planned) > 2 * bulk.CHUNK
+    stream = runner.iter_jobs([fleet], Options(), None, Policy(source="command line"))
+    streamed = runner.run_all(stream, workers, lambda done, total: seen.append((done, total)))
+    assert [r.outcome for r in streamed] == [r.outcome for r in runner.run_all(planned, 1)]
+    assert len(planned) > 2 * runner.CHUNK
     assert seen[-1] == (len(planned), len(planned))
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 def test_cli_output_does_not_depend_on_jobs(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk, "MIN_PARALLEL_FILES", 1)
+    monkeypatch.setattr(runner, "MIN_PARALLEL_FILES", 1)
     one = CliRunner().invoke(app, ["rewrite", "--jobs", "1", str(fleet)])
     two = CliRunner().invoke(app, ["rewrite", "--jobs", "2", str(fleet)])
     assert (one.exit_code, one.stdout, one.stderr) == (two.exit_code, two.stdout, two.stderr)
@@ -127,7 +128,7 @@ def test_cli_output_does_not_depend_on_jobs(fleet: Path, monkeypatch: pytest.Mon
 
 def test_patches_apply_with_git_in_a_copy_of_each_repo(fleet: Path, tmp_path: Path) -> None:
     results = _run([fleet], 1)
-    written = bulk.write_patches(results, tmp_path / "patches")
+    written = runner.write_patches(results, tmp_path / "patches")
     names = sorted(p.name for p in written)
     assert names == [
         "go-article-svc.patch",

@@ -10,8 +10,8 @@ import pytest
 from fixture_cases import FIXTURES, copy_case
 from typer.testing import CliRunner
 
-from dfsplit import bulk, config
 from dfsplit.cli import app
+from dfsplit.fleet import config, runner
 from dfsplit.model import Options, Status
 
 if sys.version_info >= (3, 11):
@@ -168,7 +168,7 @@ def test_detect_and_verify_see_the_rewrite_that_rewrite_writes(tmp_path: Path) -
     (project / ".dfsplit.toml").write_text('[runtime]\ngo = "gcr.io/distroless/static-debian12"\n')
     out = CliRunner().invoke(app, ["detect", "--json", str(project)]).stdout
     assert json.loads(out)["images"]["runtime"] == "gcr.io/distroless/static-debian12"
-    job = bulk.single_job(project / "Dockerfile", Options(tester=False))
+    job = runner.single_job(project / "Dockerfile", Options(tester=False))
     assert job.options is not None and not job.options.tester  # the flag stays on top
     assert job.options.runtime_images == (("go", "gcr.io/distroless/static-debian12"),)
 
@@ -226,8 +226,8 @@ def test_sandbox_refuses_a_malicious_custom_template(tmp_path: Path) -> None:
     for builtin in (Path(__file__).parent.parent / "templates").glob("*.j2"):
         (templates / builtin.name).write_text(MALICIOUS)
     (project / ".dfsplit.toml").write_text('templates = "org-templates"\n')
-    jobs = bulk.plan_jobs([project / "Dockerfile"], Options(), None, config.Policy())
-    [result] = bulk.run_all(jobs, 1)
+    jobs = runner.plan_jobs([project / "Dockerfile"], Options(), None, config.Policy())
+    [result] = runner.run_all(jobs, 1)
     assert result.outcome.status is Status.FAILED
     assert "custom template" in result.outcome.reason and "unsafe" in result.outcome.reason
     cli = CliRunner().invoke(app, ["rewrite", str(project / "Dockerfile")])

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from fixture_cases import FIXTURES
 
-from dfsplit import bulk, core, discover, files
-from dfsplit.config import Policy
+from dfsplit import files
+from dfsplit.fleet import discover, runner
+from dfsplit.fleet.config import Policy
 from dfsplit.model import Options, Status
+from dfsplit.plan import pipeline
 
 
 @pytest.mark.parametrize(
@@ -155,7 +157,7 @@ def test_compose_names_the_build_context(tmp_path: Path) -> None:
     [target] = discover.discover([repo])
     assert target.context == repo / "backend"
     assert target.repo == repo and not target.problem
-    [result] = bulk.run_all(bulk.plan_jobs([repo], Options(), None, _no_flags()), 1)
+    [result] = runner.run_all(runner.plan_jobs([repo], Options(), None, _no_flags()), 1)
     assert result.outcome.status is Status.CHANGED, result.outcome.reason
 
 
@@ -168,7 +170,7 @@ def test_explicit_file_also_uses_the_compose_context(tmp_path: Path) -> None:
 def test_without_compose_the_context_is_the_dockerfile_directory(tmp_path: Path) -> None:
     repo = _monorepo(tmp_path)
     (repo / "docker-compose.yml").unlink()
-    [result] = bulk.run_all(bulk.plan_jobs([repo], Options(), None, _no_flags()), 1)
+    [result] = runner.run_all(runner.plan_jobs([repo], Options(), None, _no_flags()), 1)
     assert result.target.context == repo / "docker"
     assert result.outcome.status is Status.REFUSED  # no go.mod beside it
 
@@ -191,8 +193,8 @@ def test_directory_with_a_root_dockerfile_gives_the_same_result_as_before(
 ) -> None:
     shutil.copytree(FIXTURES / case, tmp_path / case)
     project, _ = files.load_project(files.find_dockerfile(tmp_path / case))
-    before = core.split(project, Options())
-    results = bulk.run_all(bulk.plan_jobs([tmp_path / case], Options(), None, _no_flags()), 1)
+    before = pipeline.split(project, Options())
+    results = runner.run_all(runner.plan_jobs([tmp_path / case], Options(), None, _no_flags()), 1)
     by_name = {r.target.dockerfile.name: r.outcome for r in results}
     assert by_name["Dockerfile"].new == before.new
     assert by_name["Dockerfile"].status is before.status
@@ -228,7 +230,7 @@ def test_a_dockerfile_reached_twice_is_planned_once(tmp_path: Path) -> None:
     _touch(tmp_path, "Dockerfile")
     (tmp_path / "prod.Dockerfile").symlink_to("Dockerfile")
     paths = [tmp_path / "prod.Dockerfile", tmp_path, tmp_path / "Dockerfile"]
-    jobs = bulk.plan_jobs(paths, Options(), None, _no_flags())
+    jobs = runner.plan_jobs(paths, Options(), None, _no_flags())
     assert [job.target.dockerfile for job in jobs] == [tmp_path / "prod.Dockerfile"]
 
 

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dfsplit.dockerfile import FLAG_KEYWORDS, _trim_continuation, is_exec_form, parse, to_bytes
+from dfsplit.dockerfile.parser import (
+    FLAG_KEYWORDS,
+    _trim_continuation,
+    is_exec_form,
+    parse,
+    to_bytes,
+)
 from dfsplit.model import Dockerfile, Heredoc, Refuse
 
 BOM = b"\xef\xbb\xbf"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dfsplit import files
+from dfsplit.dockerfile.globs import glob_match, globs_regex, path_match
 from dfsplit.files import (
     FileError,
     read_dockerfile,
@@ -17,7 +18,6 @@ from dfsplit.files import (
     write_all,
     write_atomic,
 )
-from dfsplit.globs import glob_match, globs_regex, path_match
 
 DOCKERFILE = b"FROM python:3.12\nRUN pip install .\n"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_bulk import git, make_fleet
 
-from dfsplit.discover import is_dockerfile_name
+from dfsplit.fleet.discover import is_dockerfile_name
 
 yaml = pytest.importorskip("yaml")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dfsplit import core, dockerfile, golang, shell
+from dfsplit.dockerfile import parser, shell
 from dfsplit.model import Options, Outcome, Project, Refuse, Status
-from dfsplit.stage import StageModel
+from dfsplit.plan import pipeline
+from dfsplit.plan.stage import StageModel
+from dfsplit.recipes.go import golang
 
 GO_MOD = "module example.com/acme/app\n\ngo 1.21\n"
 MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n'
@@ -22,7 +24,7 @@ def split(text: str, files: dict[str, str] | None = None, **options: object) -> 
         context_files=frozenset(contents),
         contents={k: v.encode() for k, v in contents.items()},
     )
-    return core.split(project, Options(**options))  # type: ignore[arg-type]
+    return pipeline.split(project, Options(**options))  # type: ignore[arg-type]
 
 
 def new_text(outcome: Outcome) -> str:
@@ -106,7 +108,7 @@ def _builds(text: str, files: dict[str, str] | None = None) -> list[golang.Build
         frozenset(contents),
         {k: v.encode() for k, v in contents.items()},
     )
-    df = dockerfile.parse(text.encode())
+    df = parser.parse(text.encode())
     model = StageModel(df, df.stages()[0], project, dict(golang.DEFAULT_GO_ENV))
     return golang.find_builds(model, golang.ModuleLookup(model, project))
 
@@ -347,7 +349,7 @@ def test_no_tests_no_tester() -> None:
     project = Project(
         "Dockerfile", SIMPLE.encode(), frozenset(files), {k: v.encode() for k, v in files.items()}
     )
-    out = core.split(project, Options())
+    out = pipeline.split(project, Options())
     assert "AS tester" not in new_text(out)
     assert out.report is not None
     assert any("no *_test.go" in n for n in out.report.notes)
@@ -403,7 +405,7 @@ def test_gopath_build_without_module_mode_off_is_refused() -> None:
         frozenset(contents),
         {k: v.encode() for k, v in contents.items()},
     )
-    out = core.split(project, Options())
+    out = pipeline.split(project, Options())
     assert out.status is Status.REFUSED
     assert "GO111MODULE" in out.reason
 
@@ -422,14 +424,14 @@ def test_trailing_backslash_at_end_of_file_does_not_swallow_the_next_stage() -> 
     text = 'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nCMD ["./app"]\nRUN go build -o app . \\\n'
     out = new_text(split(text))
     assert "RUN go build -o app .\n" in out
-    assert dockerfile.parse(out.encode()).stages()[-1][0].args.startswith("scratch")
+    assert parser.parse(out.encode()).stages()[-1][0].args.startswith("scratch")
 
 
 def test_crlf_bom_and_missing_final_newline_are_preserved() -> None:
     raw = ("\ufeff" + SIMPLE.rstrip("\n")).replace("\n", "\r\n")
     contents = {k: v.encode() for k, v in BASE_FILES.items()}
     project = Project("Dockerfile", raw.encode("utf-8"), frozenset(contents), contents)
-    out = core.split(project, Options())
+    out = pipeline.split(project, Options())
     assert out.new.startswith(b"\xef\xbb\xbfFROM golang:1.21 AS builder\r\n")
     assert b"\r\n" in out.new and b"\n" not in out.new.replace(b"\r\n", b"")
     assert not out.new.endswith(b"\n")
@@ -455,7 +457,9 @@ def test_heredoc_build_is_understood() -> None:
 def test_output_is_stable() -> None:
     first = split(SIMPLE)
     contents = {k: v.encode() for k, v in BASE_FILES.items()}
-    again = core.split(Project("Dockerfile", first.new, frozenset(contents), contents), Options())
+    again = pipeline.split(
+        Project("Dockerfile", first.new, frozenset(contents), contents), Options()
+    )
     assert again.status is Status.UNCHANGED and again.reason == "already multi-stage"
 
 
@@ -525,7 +529,7 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
         frozenset(contents),
         {k: v.encode() for k, v in contents.items()},
     )
-    df = dockerfile.parse(text.encode())
+    df = parser.parse(text.encode())
     model = StageModel(df, df.stages()[0], project, {})
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
 

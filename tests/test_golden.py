@@ -11,9 +11,9 @@ import pytest
 from fixture_cases import Case, case_ids, cases
 from unidiff import PatchSet
 
-from dfsplit import core
 from dfsplit.diff import unified_diff
 from dfsplit.model import Status
+from dfsplit.plan import pipeline
 
 CASES = cases()
 CHANGED = [c for c in CASES if c.expected("Dockerfile").exists()]
@@ -30,7 +30,7 @@ def test_fixture_has_an_expectation(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_golden(case: Case) -> None:
-    outcome = core.split(case.project(), case.options)
+    outcome = pipeline.split(case.project(), case.options)
     if case.expected("Dockerfile").exists():
         assert outcome.status is Status.CHANGED, outcome.reason
         assert outcome.new.decode("utf-8") == case.expected("Dockerfile").read_bytes().decode()
@@ -54,7 +54,7 @@ def test_golden(case: Case) -> None:
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
 def test_rewrite_is_stable(case: Case) -> None:
     """dfsplit on its own output changes nothing."""
-    again = core.split(case.project(case.expected("Dockerfile").read_bytes()), case.options)
+    again = pipeline.split(case.project(case.expected("Dockerfile").read_bytes()), case.options)
     assert again.status is Status.UNCHANGED
     assert again.new == again.old
 
@@ -76,7 +76,7 @@ def test_buildkit_parser_accepts_output(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
 def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
-    outcome = core.split(case.project(), case.options)
+    outcome = pipeline.split(case.project(), case.options)
     rel = f"fixtures/{case.name}/{case.dockerfile.name}"
     patch = unified_diff(outcome.old, outcome.new, rel)
     for new in outcome.new_files:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dfsplit import core, dockerfile, java
+from dfsplit.dockerfile import parser
 from dfsplit.model import Options, Project, Refuse, Status
-from dfsplit.stage import StageModel
+from dfsplit.plan import pipeline
+from dfsplit.plan.stage import StageModel
+from dfsplit.recipes.java import common as java
 
 NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
 
@@ -245,7 +247,7 @@ def test_rename_command_filters_side_jars() -> None:
     assert "'/original-'" in command and "'-plain\\.jar$'" in command
 
 
-# --- whole plans through core.split ------------------------------------------------------
+# --- whole plans through pipeline.split ------------------------------------------------------
 
 
 APP_POM = "<project><artifactId>app</artifactId><version>1.0</version></project>"
@@ -259,7 +261,7 @@ def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
         context_files=frozenset(files) | {"Dockerfile"},
         contents={k: v.encode() for k, v in files.items()},
     )
-    outcome = core.split(project, Options())
+    outcome = pipeline.split(project, Options())
     assert outcome.status is Status.CHANGED and outcome.report is not None, outcome.reason
     return outcome.new.decode(), outcome.report.runtime_image or ""
 
@@ -305,7 +307,7 @@ def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
         context_files=frozenset({"Dockerfile", "pom.xml", "src/main/java/A.java"}),
         contents={"pom.xml": APP_POM.encode()},
     )
-    outcome = core.split(project, Options())
+    outcome = pipeline.split(project, Options())
     assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason
 
 
@@ -326,7 +328,7 @@ def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> No
             context_files=frozenset(files) | {"Dockerfile"},
             contents={k: v.encode() for k, v in files.items()},
         )
-        outcome = core.split(project, Options())
+        outcome = pipeline.split(project, Options())
         assert outcome.status is Status.CHANGED and outcome.report is not None
         warnings.append([w for w in outcome.report.warnings if "--build-arg" in w])
     assert warnings[0] == [
@@ -342,7 +344,7 @@ def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> No
 
 def _produced(run: str) -> set[str]:
     text = f"FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
-    df = dockerfile.parse(text.encode())
+    df = parser.parse(text.encode())
     project = Project(path="Dockerfile", dockerfile=text.encode(), context_files=frozenset())
     return java.produced_files(StageModel(df, df.stages()[0], project, {}))
 

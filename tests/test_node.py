@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from dfsplit import core, node
 from dfsplit.model import Options, Project, Refuse, Status
-from dfsplit.recipes import node_server, node_static
+from dfsplit.plan import pipeline
+from dfsplit.recipes.node import package as node
+from dfsplit.recipes.node import server as node_server
+from dfsplit.recipes.node import static as node_static
 
 
 def project(files: dict[str, str], dockerfile: str = "FROM node:20\n") -> Project:
@@ -313,7 +315,7 @@ def test_nginx_image_follows_the_builder_family(builder: str, image: str) -> Non
     assert node_static.nginx_image(builder, Options()) == image
 
 
-# --- whole plans through core.split ------------------------------------------------------
+# --- whole plans through pipeline.split ------------------------------------------------------
 
 SPA = {
     "package.json": package(scripts={"build": "vite build"}, devDependencies=VITE),
@@ -324,7 +326,7 @@ SPA_DOCKERFILE = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN npm
 
 
 def split(files: dict[str, str], dockerfile: str) -> tuple[Status, str, dict[str, str], str]:
-    outcome = core.split(project(files, dockerfile), Options())
+    outcome = pipeline.split(project(files, dockerfile), Options())
     new_files = {f.rel: f.text for f in outcome.new_files}
     return outcome.status, outcome.new.decode(), new_files, outcome.reason
 
@@ -384,7 +386,7 @@ def test_start_script_that_does_more_is_kept_with_a_warning() -> None:
         "app.js": "",
     }
     dockerfile = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["npm", "start"]\n'
-    outcome = core.split(project(files, dockerfile), Options())
+    outcome = pipeline.split(project(files, dockerfile), Options())
     assert outcome.status is Status.CHANGED and outcome.report is not None
     assert 'CMD ["npm", "start"]' in outcome.new.decode()
     assert "prod-deps" not in outcome.new.decode()  # prisma is a devDependency the start needs

@@ -13,8 +13,8 @@ import pytest
 from engine_helpers import buildable_cases, leftovers, requires_engine, verify_case
 from fixture_cases import Case, case_ids
 
-from dfsplit import prove
-from dfsplit.report_verify import human_size, ratio_text
+from dfsplit.report.verify import human_size, ratio_text
+from dfsplit.verify import prove
 
 pytestmark = [pytest.mark.engine, requires_engine()]
 CASES = buildable_cases()

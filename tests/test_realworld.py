@@ -15,8 +15,9 @@ from pathlib import Path
 import dockerfile as buildkit
 import pytest
 
-from dfsplit import core, files, model
+from dfsplit import files, model
 from dfsplit.model import Status
+from dfsplit.plan import pipeline
 
 ROOT = Path(__file__).parent / "realworld"
 CASES = sorted(p.name for p in ROOT.iterdir() if (p / "Dockerfile").is_file())
@@ -37,7 +38,7 @@ def _split(case: str, data: bytes | None = None) -> model.Outcome:
             contents=project.contents,
             dockerfile_name=project.dockerfile_name,
         )
-    return core.split(project, model.Options())
+    return pipeline.split(project, model.Options())
 
 
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.I)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from dfsplit import files
-from dfsplit.globs import globs_regex
+from dfsplit.dockerfile.globs import globs_regex
 from dfsplit.model import Project
 from dfsplit.recipes import REGISTRY
 
@@ -27,7 +27,7 @@ def test_order_and_names() -> None:
     # node_static must come before node_server: a static front end also has a package.json.
     assert [r.name for r in REGISTRY] == ["go", "maven", "gradle", "node_static", "node_server"]
     for recipe in REGISTRY:
-        module = recipe.module()
+        module = recipe.load()
         assert callable(module.detect) and callable(module.plan), recipe.name
 
 
@@ -44,19 +44,21 @@ def test_gate_with_every_wanted_file_removed() -> None:
                 {k: v for k, v in project.contents.items() if not wanted.match(k)},
                 project.dockerfile_name,
             )
-            assert recipe.module().detect(stripped) is None, (directory.name, recipe.name)
+            assert recipe.load().detect(stripped) is None, (directory.name, recipe.name)
             assert recipe.detect(stripped) is None  # the gate itself declines too
 
 
 def test_a_go_project_loads_no_other_recipe() -> None:
     code = (
         "import sys\n"
-        "from dfsplit import core, files\n"
+        "from dfsplit import files\n"
+        "from dfsplit.plan import pipeline\n"
         "from dfsplit.model import Options\n"
         f"project, _ = files.load_project(__import__('pathlib').Path({str(ROOT)!r}) / "
         "'fixtures/go-article/Dockerfile')\n"
-        "assert core.split(project, Options()).status.value == 'changed'\n"
-        "print(sorted(m for m in sys.modules if m.startswith('dfsplit.recipes.')))\n"
+        "assert pipeline.split(project, Options()).status.value == 'changed'\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('dfsplit.recipes.java.', "
+        "'dfsplit.recipes.node.'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "['dfsplit.recipes.go']"
+    assert done.stdout.strip() == "[]"  # the packages' __init__ only: no recipe logic

@@ -16,11 +16,13 @@ from fixture_cases import FIXTURES, Case, cases
 from rich.console import Console
 from typer.testing import CliRunner
 
-from dfsplit import core, prove, report_verify
 from dfsplit.cli import app
-from dfsplit.engine import HttpAnswer
 from dfsplit.model import Outcome, Report, Status
-from dfsplit.prove import (
+from dfsplit.plan import pipeline
+from dfsplit.report import verify as report_verify
+from dfsplit.verify import prove
+from dfsplit.verify.engine import HttpAnswer
+from dfsplit.verify.prove import (
     ExitProbe,
     FileResult,
     FilesResult,
@@ -316,7 +318,7 @@ def test_cli_verifies_the_article(clean: None) -> None:
 
 
 def _broken_split(old: bytes, new: bytes) -> object:
-    real_split = core.split
+    real_split = pipeline.split
 
     def split(project: object, options: object) -> Outcome:
         outcome = real_split(project, options)  # type: ignore[arg-type]
@@ -329,7 +331,7 @@ def _broken_split(old: bytes, new: bytes) -> object:
 @engine
 @requires_engine()
 def test_broken_copy_path_fails_the_build(monkeypatch: pytest.MonkeyPatch, clean: None) -> None:
-    monkeypatch.setattr(core, "split", _broken_split(b"/main /main", b"/nope /main"))
+    monkeypatch.setattr(pipeline, "split", _broken_split(b"/main /main", b"/nope /main"))
     result = verify_case(CASES["go-article"])
     assert result.verdict == "fail"
     assert result.problems == ("the rewrite does not build",)
@@ -339,7 +341,7 @@ def test_broken_copy_path_fails_the_build(monkeypatch: pytest.MonkeyPatch, clean
 @engine
 @requires_engine()
 def test_artifact_copied_elsewhere_is_missing(monkeypatch: pytest.MonkeyPatch, clean: None) -> None:
-    monkeypatch.setattr(core, "split", _broken_split(b"/main /main", b"/main /elsewhere"))
+    monkeypatch.setattr(pipeline, "split", _broken_split(b"/main /main", b"/main /elsewhere"))
     result = verify_case(CASES["go-article"])
     assert result.verdict == "fail"
     assert "the runtime image lacks /main" in result.problems

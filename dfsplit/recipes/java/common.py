@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from dfsplit import carry, edits, images, shell, tokens
-from dfsplit.dockerfile import is_exec_form
-from dfsplit.globs import is_glob, path_match
+from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.parser import is_exec_form
 from dfsplit.model import (
     CopyStep,
     Dockerfile,
@@ -26,7 +26,8 @@ from dfsplit.model import (
     RuntimeStage,
     TesterStage,
 )
-from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan import carry, images
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {

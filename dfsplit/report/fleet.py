@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dfsplit.bulk import Result
 from dfsplit.files import shown_path
+from dfsplit.fleet.runner import Result
 from dfsplit.model import Outcome, Status
 
 SCHEMA_VERSION = 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dfsplit import detect, dockerfile, render, tokens, verify
+from dfsplit import render
+from dfsplit.dockerfile import parser, tokens
 from dfsplit.model import (
     Dockerfile,
     Instruction,
@@ -15,6 +16,7 @@ from dfsplit.model import (
     Report,
     Status,
 )
+from dfsplit.plan import check, detect
 
 
 def split(project: Project, options: Options) -> Outcome:
@@ -22,7 +24,7 @@ def split(project: Project, options: Options) -> Outcome:
     old = project.dockerfile
     report: Report | None = None
     try:
-        df = dockerfile.parse(old)
+        df = parser.parse(old)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
         if not froms:
             raise Refuse("no FROM instruction")
@@ -37,7 +39,7 @@ def split(project: Project, options: Options) -> Outcome:
             warnings=plan.report.warnings + _arg_image_warning(froms[0]),
         )
         text = render.render(df, plan, options.template_dir)
-        verify.verify(text, plan)
+        check.verify(text, plan)
     except NothingToDo as exc:
         return Outcome(project.path, Status.UNCHANGED, old, old, reason=exc.reason, report=report)
     except Refuse as exc:
@@ -80,4 +82,4 @@ def encode(text: str, df: Dockerfile) -> bytes:
     """Text with "\\n" endings -> bytes in the original's style (CRLF, BOM, final newline)."""
     if not df.final_newline:
         text = text.rstrip("\n")
-    return dockerfile.to_bytes(text, df)
+    return parser.to_bytes(text, df)

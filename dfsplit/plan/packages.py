@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from dfsplit import shell
+from dfsplit.dockerfile import shell
 from dfsplit.model import Instruction
-from dfsplit.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_script
 
 # Compilers, headers and fetchers: needed to build, never to run.
 BUILD_ONLY = {

@@ -8,7 +8,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dfsplit import images, node, render, tokens
+from dfsplit import render
+from dfsplit.dockerfile import tokens
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -21,7 +22,9 @@ from dfsplit.model import (
     Report,
     RuntimeStage,
 )
-from dfsplit.recipes.node_server import App, ensure_build, prepare, start_words, tester
+from dfsplit.plan import images
+from dfsplit.recipes.node import package as node
+from dfsplit.recipes.node.server import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
 HTML_DIR = "/usr/share/nginx/html"

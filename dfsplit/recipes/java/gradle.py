@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit import carry, edits, java, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -22,7 +22,9 @@ from dfsplit.model import (
     Report,
     TesterStage,
 )
-from dfsplit.stage import StageModel, base_image
+from dfsplit.plan import carry
+from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.recipes.java import common as java
 
 PROGRAMS = {"gradle", "gradlew"}
 JAR_TASKS = {"build", "assemble", "bootJar", "jar", "installDist"}

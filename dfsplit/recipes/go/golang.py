@@ -6,9 +6,9 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dfsplit import shell
+from dfsplit.dockerfile import shell
 from dfsplit.model import Instruction, Project, Refuse
-from dfsplit.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
 VALUE_FLAGS = {

@@ -6,9 +6,9 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from dfsplit.golang import Source
 from dfsplit.model import Project
-from dfsplit.stage import StageModel
+from dfsplit.plan.stage import StageModel
+from dfsplit.recipes.go.golang import Source
 
 # Never runtime files: sources, manifests and build files.
 _SOURCE_FILE = re.compile(

@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit import carry, edits, images, node, shell, tokens
-from dfsplit.dockerfile import is_exec_form
-from dfsplit.globs import is_glob, path_match
+from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.parser import is_exec_form
+from dfsplit.dockerfile.shell import Command
 from dfsplit.model import (
     EMPTY,
     CopyStep,
@@ -31,8 +32,8 @@ from dfsplit.model import (
     RuntimeStage,
     TesterStage,
 )
-from dfsplit.shell import Command
-from dfsplit.stage import (
+from dfsplit.plan import carry, images
+from dfsplit.plan.stage import (
     DEFAULT_PATH,
     Copied,
     StageModel,
@@ -41,6 +42,7 @@ from dfsplit.stage import (
     parse_pairs,
     run_script,
 )
+from dfsplit.recipes.node import package as node
 
 # npm/yarn settings and CI switches shape the install, never the running app.
 BUILD_ENV = {

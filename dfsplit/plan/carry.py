@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from dfsplit import edits, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
-from dfsplit.stage import StageModel, parse_pairs, run_script
+from dfsplit.plan.stage import StageModel, parse_pairs, run_script
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them

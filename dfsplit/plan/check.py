@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import posixpath
 
-from dfsplit import dockerfile, stage
+from dfsplit.dockerfile import parser
 from dfsplit.model import Instruction, Plan, Refuse
+from dfsplit.plan import stage
 
 
 def verify(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
     try:
-        df = dockerfile.parse(text.encode("utf-8"), cross_check=False)
+        df = parser.parse(text.encode("utf-8"), cross_check=False)
     except Refuse as exc:
         raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
     stages = df.stages()

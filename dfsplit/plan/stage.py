@@ -13,10 +13,10 @@ from typing import NamedTuple
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
 from dockerfile_parse.util import WordSplitter
 
-from dfsplit import shell
-from dfsplit.dockerfile import is_exec_form
-from dfsplit.dockerignore import Dockerignore
-from dfsplit.globs import is_glob, path_match
+from dfsplit.dockerfile import shell
+from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.ignore import Dockerignore
+from dfsplit.dockerfile.parser import is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
 # The PATH of an image that sets none (Docker's default), and of most official images.

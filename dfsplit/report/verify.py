@@ -19,9 +19,9 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
-from dfsplit import engine, prove
 from dfsplit.model import Outcome
-from dfsplit.prove import FileResult, ImageResult, RunResult
+from dfsplit.verify import engine, prove
+from dfsplit.verify.prove import FileResult, ImageResult, RunResult
 
 Format = Literal["table", "json", "markdown"]
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from dfsplit import engine
-from dfsplit.engine import EngineError, HttpAnswer
-from dfsplit.globs import is_glob, path_match
+from dfsplit.dockerfile.globs import is_glob, path_match
 from dfsplit.model import Options, Outcome, Report, Status
+from dfsplit.verify import engine
+from dfsplit.verify.engine import EngineError, HttpAnswer
 
 EXIT_OK = 0
 EXIT_DIFFERENT = 1
@@ -350,9 +350,9 @@ def verify_file(
 ) -> FileResult:
     """Read, rewrite in memory (as `rewrite` would, config files and compose contexts included)
     and prove one Dockerfile."""
-    from dfsplit import bulk
+    from dfsplit.fleet import runner
 
-    result = bulk.run_job(bulk.single_job(dockerfile, config.options, shown))
+    result = runner.run_job(runner.single_job(dockerfile, config.options, shown))
     if result.real is None:  # it could not be read
         return FileResult(result.outcome.path, "failed", reason=result.outcome.reason)
     return prove_outcome(result.outcome, result.real, result.target.context, config, progress)

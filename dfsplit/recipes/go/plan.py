@@ -8,20 +8,8 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dfsplit import carry, edits, images, packages, shell, tokens
-from dfsplit.dockerfile import is_exec_form
-from dfsplit.golang import (
-    DEFAULT_GO_ENV,
-    Build,
-    Module,
-    ModuleLookup,
-    Source,
-    binary_name,
-    cgo_modules,
-    find_builds,
-    parse_flags,
-    scan_source,
-)
+from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile.parser import is_exec_form
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -37,8 +25,21 @@ from dfsplit.model import (
     RuntimeStage,
     TesterStage,
 )
-from dfsplit.runfiles import runtime_files
-from dfsplit.stage import DEFAULT_PATH, StageModel, base_image, run_script
+from dfsplit.plan import carry, images, packages
+from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, base_image, run_script
+from dfsplit.recipes.go.golang import (
+    DEFAULT_GO_ENV,
+    Build,
+    Module,
+    ModuleLookup,
+    Source,
+    binary_name,
+    cgo_modules,
+    find_builds,
+    parse_flags,
+    scan_source,
+)
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {

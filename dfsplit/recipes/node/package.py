@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit import shell
+from dfsplit.dockerfile import shell
 from dfsplit.model import EMPTY, Project, Refuse
 
 # The npm default that means "there are no tests".

@@ -8,8 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit import carry, edits, java
-from dfsplit.golang import Source
+from dfsplit.dockerfile import edits
 from dfsplit.model import (
     CopyStep,
     Detection,
@@ -23,8 +22,11 @@ from dfsplit.model import (
     Report,
     TesterStage,
 )
-from dfsplit.runfiles import runtime_files
-from dfsplit.stage import StageModel, base_image
+from dfsplit.plan import carry
+from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.recipes.go.golang import Source
+from dfsplit.recipes.java import common as java
 
 PROGRAMS = {"mvn", "mvnw"}
 PACKAGE_GOALS = {"package", "install", "verify", "deploy"}

@@ -1,7 +1,7 @@
 """Many Dockerfiles at once: discovery -> jobs (with their policy) -> a parallel map -> results.
 
 The mapped function is `run_job`: read one Dockerfile's project and call the pure
-`core.split`. Results come back in job order (argument order, then sorted paths), however the
+`pipeline.split`. Results come back in job order (argument order, then sorted paths), however the
 workers finish, so a parallel run prints and writes exactly what a serial one does.
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dfsplit.config import ConfigError, Finder, Policy, as_policy, merge
-from dfsplit.discover import Target, discover
 from dfsplit.files import shown_path
+from dfsplit.fleet.config import ConfigError, Finder, Policy, as_policy, merge
+from dfsplit.fleet.discover import Target, discover
 from dfsplit.model import Options, Outcome, Status
 
 if TYPE_CHECKING:
@@ -108,7 +108,8 @@ def _resolved_parent(target: Target) -> str:
 
 def run_job(job: Job) -> Result:
     """Read and split one Dockerfile; never raises for a bad file, it becomes a failed Outcome."""
-    from dfsplit import core, files
+    from dfsplit import files
+    from dfsplit.plan import pipeline
 
     target = job.target
     if job.options is None:
@@ -124,7 +125,7 @@ def run_job(job: Job) -> Result:
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
-    result = Result(core.split(project, job.options), target, real)
+    result = Result(pipeline.split(project, job.options), target, real)
     if not job.diff or result.outcome.status is not Status.CHANGED:
         return result
     # Diffed here, in the worker: the main process only prints, however many files there are.
@@ -201,12 +202,12 @@ def _warm_up() -> None:
     """Import the pipeline, every recipe and compile the built-in templates before forking:
     forked workers inherit them, where each would otherwise pay for that itself (it doubles a
     cold pool's run time). Custom template directories are compiled by each worker."""
-    import dfsplit.core  # noqa: F401
+    import dfsplit.plan.pipeline  # noqa: F401
     from dfsplit import files, render  # noqa: F401  # files: imported for the workers
     from dfsplit.recipes import REGISTRY
 
     for recipe in REGISTRY:
-        recipe.module()
+        recipe.load()
     env = render.environment(None)
     for path in sorted(render.template_dir().glob("*.j2")):
         env.get_template(path.name)

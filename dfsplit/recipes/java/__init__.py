@@ -1,0 +1,27 @@
+"""Java: Maven and Gradle builds, to a JRE runtime that runs the exact jar.
+
+Modules here import only shared modules (dfsplit.model, dfsplit.dockerfile, dfsplit.plan).
+"""
+
+from dfsplit.plan.recipe import Recipe
+
+RECIPES = (
+    Recipe(
+        "maven",
+        "java",
+        ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
+        "dfsplit.recipes.java.maven",
+    ),
+    Recipe(
+        "gradle",
+        "java",
+        (
+            "**/build.gradle",
+            "**/build.gradle.kts",
+            "**/settings.gradle",
+            "**/settings.gradle.kts",
+            "**/gradle.properties",
+        ),
+        "dfsplit.recipes.java.gradle",
+    ),
+)

@@ -1,0 +1,24 @@
+"""Node: static front ends to nginx, servers to a slim node image with production dependencies.
+
+Modules here import only shared modules (dfsplit.model, dfsplit.dockerfile, dfsplit.plan).
+"""
+
+from dfsplit.plan.recipe import Recipe
+
+_WANTS = (
+    "**/package.json",
+    "**/yarn.lock",
+    "**/.yarnrc.yml",
+    "**/angular.json",
+    "**/vite.config.*",
+    "**/vue.config.*",
+    "**/astro.config.*",
+    "**/next.config.*",
+    "**/nginx-spa.conf",
+)
+
+RECIPES = (
+    # The static recipe first: a front end has a package.json too.
+    Recipe("node_static", "node", _WANTS, "dfsplit.recipes.node.static"),
+    Recipe("node_server", "node", _WANTS, "dfsplit.recipes.node.server"),
+)
