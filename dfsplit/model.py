@@ -186,19 +186,13 @@ class Edit(NamedTuple):
 
 
 class CopyStep(NamedTuple):
-    """`COPY --from=<stage> <src> <dest>` in the runtime stage. Paths are absolute."""
+    """`COPY --from=<stage> <src> <dest>` in the runtime stage (made by tokens.copy_step)."""
 
     stage: str
-    src: str
-    dest: str
+    src: str  # absolute, normalised
+    dest: str  # absolute, normalised
+    args: str  # source and destination as Dockerfile tokens
     chown: str | None = None
-
-    @property
-    def args(self) -> str:
-        """Source and destination as Dockerfile tokens."""
-        from dfsplit.dockerfile.tokens import copy_args
-
-        return copy_args(self.src, self.dest)
 
 
 class TesterStage(NamedTuple):
@@ -223,7 +217,7 @@ class RuntimeStage(NamedTuple):
     cmd: str | None = None
 
 
-class Report(NamedTuple):
+class Findings(NamedTuple):
     """What was detected and decided; shown by `detect`, `--json` and reports."""
 
     recipe: str
@@ -246,8 +240,16 @@ class NewFile(NamedTuple):
     text: str
 
 
+class FileTemplate(NamedTuple):
+    """A file the plan adds, before rendering: render.new_files turns it into a NewFile."""
+
+    rel: str  # relative to the build context
+    template: str  # a template under templates/
+    values: Mapping[str, object] = EMPTY
+
+
 class Plan(NamedTuple):
-    report: Report
+    findings: Findings
     template: str
     edits: tuple[Edit, ...]  # minimal edits to the original text (builder stage)
     runtime: RuntimeStage
@@ -255,7 +257,7 @@ class Plan(NamedTuple):
     artifact_stage: str = "builder"  # "tester" with --gate-tests
     required_paths: tuple[str, ...] = ()  # runtime paths the start command needs
     extra: Mapping[str, object] = EMPTY  # recipe-specific template values
-    new_files: tuple[NewFile, ...] = ()
+    new_files: tuple[FileTemplate, ...] = ()
 
 
 # --- recipes -------------------------------------------------------------------------------
@@ -264,10 +266,8 @@ class Plan(NamedTuple):
 class Detection(NamedTuple):
     """A recipe's claim on a project, with why."""
 
-    recipe: str
     framework: str | None = None
     why: tuple[str, ...] = ()
-    data: Mapping[str, object] = EMPTY
 
 
 # --- outcome -------------------------------------------------------------------------------
@@ -286,5 +286,5 @@ class Outcome(NamedTuple):
     old: bytes = b""
     new: bytes = b""
     reason: str = ""
-    report: Report | None = None
+    findings: Findings | None = None
     new_files: tuple[NewFile, ...] = ()

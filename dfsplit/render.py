@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dfsplit.dockerfile import edits
-from dfsplit.model import Dockerfile, Plan
+from dfsplit.model import Dockerfile, NewFile, Plan
 
 if TYPE_CHECKING:
     import jinja2
@@ -74,14 +75,24 @@ def render(df: Dockerfile, plan: Plan, custom_templates: str | None = None) -> s
     return head + "\n" + tail
 
 
+def new_files(plan: Plan, custom_templates: str | None = None) -> tuple[NewFile, ...]:
+    """The files the plan adds beside the Dockerfile (an nginx config), rendered."""
+    return tuple(
+        NewFile(new.rel, _render(new.template, custom_templates, dict(new.values)))
+        for new in plan.new_files
+    )
+
+
 def _render_template(plan: Plan, custom: str | None) -> str:
+    values = {"plan": plan, "runtime": plan.runtime, "tester": plan.tester, "extra": plan.extra}
+    return _render(plan.template, custom, values)
+
+
+def _render(name: str, custom: str | None, values: Mapping[str, object]) -> str:
     import jinja2
 
     try:
-        template = environment(custom).get_template(plan.template)
-        return template.render(
-            plan=plan, runtime=plan.runtime, tester=plan.tester, extra=plan.extra
-        )
+        return environment(custom).get_template(name).render(**values)
     except jinja2.TemplateError as exc:
         if custom is None:
             raise

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from dfsplit.dockerfile.parser import (
     FLAG_KEYWORDS,
     _trim_continuation,
-    is_exec_form,
     parse,
     to_bytes,
 )
+from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Heredoc, Refuse
 
 BOM = b"\xef\xbb\xbf"

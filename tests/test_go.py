@@ -153,7 +153,7 @@ def test_cgo_only_module_keeps_cgo_and_a_glibc_runtime() -> None:
     out = split(SIMPLE, {"go.mod": mod})
     assert "FROM gcr.io/distroless/base-debian12:nonroot AS runtime" in new_text(out)
     assert "CGO_ENABLED=0" not in new_text(out)
-    assert out.report is not None and out.report.framework == "cgo"
+    assert out.findings is not None and out.findings.framework == "cgo"
 
 
 def test_import_c_keeps_cgo() -> None:
@@ -351,8 +351,8 @@ def test_no_tests_no_tester() -> None:
     )
     out = pipeline.split(project, Options())
     assert "AS tester" not in new_text(out)
-    assert out.report is not None
-    assert any("no *_test.go" in n for n in out.report.notes)
+    assert out.findings is not None
+    assert any("no *_test.go" in n for n in out.findings.notes)
 
 
 def test_tester_runs_from_the_module_root() -> None:
@@ -537,8 +537,8 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
 def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
     main = 'package main\n\nimport "os"\n\nfunc main() { os.WriteFile("data.txt", nil, 0o600) }\n'
     out = split(SIMPLE, {"main.go": main})
-    assert out.report is not None
-    assert any("writes files (main.go: os.WriteFile)" in w for w in out.report.warnings)
+    assert out.findings is not None
+    assert any("writes files (main.go: os.WriteFile)" in w for w in out.findings.warnings)
 
 
 def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
@@ -551,8 +551,8 @@ def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
 
 
 def _asset_warnings(outcome: Outcome) -> list[str]:
-    assert outcome.report is not None
-    return [w for w in outcome.report.warnings if "is not copied to the runtime" in w]
+    assert outcome.findings is not None
+    return [w for w in outcome.findings.warnings if "is not copied to the runtime" in w]
 
 
 def test_an_asset_directory_nothing_names_is_pointed_out() -> None:

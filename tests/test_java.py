@@ -262,8 +262,8 @@ def split(dockerfile: str, files: dict[str, str]) -> tuple[str, str]:
         contents={k: v.encode() for k, v in files.items()},
     )
     outcome = pipeline.split(project, Options())
-    assert outcome.status is Status.CHANGED and outcome.report is not None, outcome.reason
-    return outcome.new.decode(), outcome.report.runtime_image or ""
+    assert outcome.status is Status.CHANGED and outcome.findings is not None, outcome.reason
+    return outcome.new.decode(), outcome.findings.runtime_image or ""
 
 
 def test_maven_image_from_a_global_arg_picks_the_jre_of_its_default() -> None:
@@ -329,8 +329,8 @@ def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> No
             contents={k: v.encode() for k, v in files.items()},
         )
         outcome = pipeline.split(project, Options())
-        assert outcome.status is Status.CHANGED and outcome.report is not None
-        warnings.append([w for w in outcome.report.warnings if "--build-arg" in w])
+        assert outcome.status is Status.CHANGED and outcome.findings is not None
+        warnings.append([w for w in outcome.findings.warnings if "--build-arg" in w])
     assert warnings[0] == [
         "the builder image maven:${MVN} comes from ARG values: the runtime "
         "image was chosen for their defaults; check it if you build with "

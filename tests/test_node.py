@@ -387,10 +387,10 @@ def test_start_script_that_does_more_is_kept_with_a_warning() -> None:
     }
     dockerfile = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["npm", "start"]\n'
     outcome = pipeline.split(project(files, dockerfile), Options())
-    assert outcome.status is Status.CHANGED and outcome.report is not None
+    assert outcome.status is Status.CHANGED and outcome.findings is not None
     assert 'CMD ["npm", "start"]' in outcome.new.decode()
     assert "prod-deps" not in outcome.new.decode()  # prisma is a devDependency the start needs
-    assert any("SIGTERM" in w for w in outcome.report.warnings)
+    assert any("SIGTERM" in w for w in outcome.findings.warnings)
 
 
 def test_no_install_is_refused() -> None:

@@ -87,7 +87,7 @@ def _check_changed(case: str, outcome: model.Outcome) -> None:
             continue
         assert run in new_runs, f"original {run!r} lost"
     # the artifact is copied into the final stage
-    artifact = outcome.report.artifact if outcome.report else None
+    artifact = outcome.findings.artifact if outcome.findings else None
     assert artifact, "changed without an artifact"
     final = stages[-1][2]
     copies = [ln for ln in final if re.match(r"(?i)^\s*COPY\s+.*--from=", ln)]
@@ -154,5 +154,5 @@ def _assert_bug_fixed(case: str, outcome: model.Outcome) -> None:
     elif case == "go-consult-two-binaries":
         final = new.split("AS runtime")[-1]
         copied = any("worker" in ln for ln in final.splitlines() if "--from=" in ln)
-        warned = any("worker" in w for w in (outcome.report.warnings if outcome.report else ()))
+        warned = any("worker" in w for w in (outcome.findings.warnings if outcome.findings else ()))
         assert copied or warned

@@ -17,7 +17,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dfsplit.cli import app
-from dfsplit.model import Outcome, Report, Status
+from dfsplit.model import Findings, Outcome, Status
 from dfsplit.plan import pipeline
 from dfsplit.report import verify as report_verify
 from dfsplit.verify import prove
@@ -34,7 +34,7 @@ from dfsplit.verify.prove import (
 
 HTTP = RunSpec(http=HttpProbe(18101, "/", "hello"))
 ONESHOT = RunSpec(exit=ExitProbe(0, "certs=OK"))
-REPORT = Report(
+REPORT = Findings(
     recipe="go",
     language="go",
     builder_image="golang:1.21",
@@ -57,7 +57,7 @@ def _measured(**changes: object) -> FileResult:
     base = FileResult(
         "app/Dockerfile",
         "pass",
-        report=REPORT,
+        findings=REPORT,
         has_tester=True,
         original=ImageResult(True, 22.0, 640_953_007, 9),
         rewrite=ImageResult(True, 0.7, 6_727_839, 3),

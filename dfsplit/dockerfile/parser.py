@@ -10,12 +10,12 @@ because it mishandles continuations, heredocs and the escape directive on its ow
 from __future__ import annotations
 
 import io
-import json
 import re
 from typing import NamedTuple
 
 from dockerfile_parse import DockerfileParser
 
+from dfsplit.dockerfile.words import JSON
 from dfsplit.model import MAX_DOCKERFILE_BYTES, Dockerfile, Heredoc, Instruction, Refuse
 
 KEYWORDS = frozenset(
@@ -58,15 +58,6 @@ _DIRECTIVE = re.compile(
 )
 _HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
 _DQUOTE_ESCAPE = re.compile(r'\\([\\"$])')
-
-
-def _reject_constant(name: str) -> object:
-    # Go's encoding/json (BuildKit) rejects NaN/Infinity, so they are not exec form.
-    raise ValueError(name)
-
-
-# Stateless, so one instance serves every call (building one per call showed in profiles).
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 class _Logical(NamedTuple):
@@ -112,17 +103,6 @@ def to_bytes(text: str, df: Dockerfile) -> bytes:
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     data = text.encode("utf-8")
     return b"\xef\xbb\xbf" + data if df.bom else data
-
-
-def is_exec_form(value: str) -> list[str] | None:
-    """The list if `value` is exactly a JSON array of strings (exec form), else None."""
-    try:
-        parsed = _JSON.decode(value)
-    except ValueError:
-        return None
-    if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
-        return parsed
-    return None
 
 
 # --- bytes and lines -----------------------------------------------------------------------
@@ -426,7 +406,7 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
     if keyword not in JSON_KEYWORDS or not args.startswith("["):
         return None
     try:
-        parsed, end = _JSON.raw_decode(args)
+        parsed, end = JSON.raw_decode(args)
     except ValueError:
         return None
     if not isinstance(parsed, list):

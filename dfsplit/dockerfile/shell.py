@@ -102,29 +102,3 @@ def plain_words(command_line: str) -> list[str] | None:
         return None
     words = command_line.split()
     return words or None
-
-
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def expand(word: str, known: dict[str, str]) -> str | None:
-    """Substitute `$X` / `${X}` from known; None when a variable is unknown."""
-    missing = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal missing
-        name = m.group(1) or m.group(2)
-        if name not in known:
-            missing = True
-            return ""
-        return known[name]
-
-    out = _VAR.sub(sub, word)
-    if missing or "${" in out:
-        return None
-    return out
-
-
-def variables(text: str) -> set[str]:
-    """Names of the `$X` / `${X}` references in text."""
-    return {m.group(1) or m.group(2) for m in _VAR.finditer(text)}

@@ -9,7 +9,7 @@ import json
 import posixpath
 import re
 
-from dfsplit.model import Refuse
+from dfsplit.model import CopyStep, Refuse
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./@+=:,-]+$")
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -52,6 +52,11 @@ def copy_args(src: str, dest: str) -> str:
     if _PLAIN_PATH.match(src) and _PLAIN_PATH.match(dest):
         return f"{src} {dest}"
     return json.dumps([src, dest])
+
+
+def copy_step(stage: str, src: str, dest: str, chown: str | None = None) -> CopyStep:
+    """`COPY --from=stage src dest` for the runtime stage, its paths already tokens."""
+    return CopyStep(stage, abs_path(src), abs_path(dest), copy_args(src, dest), chown)
 
 
 def image(name: str) -> str:

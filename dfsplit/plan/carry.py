@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile.words import parse_pairs
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
-from dfsplit.plan.stage import StageModel, parse_pairs, run_script
+from dfsplit.plan.stage import StageModel, run_script
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
@@ -135,10 +136,10 @@ def runtime_env(model: StageModel, build_env: set[str], out: Carried) -> list[st
 def _env_token(
     key: str, value: str, raw: str, env: dict[str, str], args: frozenset[str], out: Carried
 ) -> str:
-    refs = shell.variables(raw)
+    refs = words.variables(raw)
     if refs and refs <= set(args) and "=" in raw and "\n" not in raw:
         return raw  # keeps build-arg overrides working; the ARG is re-declared below
-    expanded = shell.expand(value, env) if refs else value
+    expanded = words.expand(value, env) if refs else value
     if expanded is None:
         out.warnings.append(
             f"ENV {key} refers to a variable dfsplit cannot resolve; kept as written"
@@ -150,7 +151,7 @@ def _env_token(
 def redeclared_args(df: Dockerfile, model: StageModel, out: Carried) -> list[str]:
     """ARG lines the runtime needs for the `$NAME` references it carries."""
     text = "\n".join(out.instructions + out.env)
-    wanted = shell.variables(text)
+    wanted = words.variables(text)
     declared: dict[str, str] = {}
     for ins in (*df.preamble(), *model.stage):
         if ins.keyword == "ARG":

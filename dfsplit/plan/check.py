@@ -1,25 +1,38 @@
-"""Check a rendered Dockerfile before anyone sees it. A failure here is a dfsplit bug."""
+"""The self-check of a rendered Dockerfile, before anyone sees it. A failure here is a dfsplit
+bug, and the file is refused instead of written.
+
+`stage_graph` is the one check of a multi-stage file's stages (unique names, every
+`--from` names an earlier stage); the tests run it on BuildKit's own parse of the output too.
+"""
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-from dfsplit.dockerfile import parser
-from dfsplit.model import Instruction, Plan, Refuse
-from dfsplit.plan import stage
+from dfsplit.dockerfile import parser, words
+from dfsplit.model import Dockerfile, Instruction, NewFile, Plan, Project, Refuse
 
 
-def verify(text: str, plan: Plan) -> None:
+class Stage(NamedTuple):
+    """One stage as the graph check sees it, whichever parser read it."""
+
+    name: str  # lower case; "" for an unnamed stage
+    refs: tuple[str, ...]  # the --from= values of its instructions
+
+
+def rendered(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
     try:
         df = parser.parse(text.encode("utf-8"), cross_check=False)
     except Refuse as exc:
         raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
-    stages = df.stages()
-    names = _check_stage_graph(stages)
-    final = stages[-1]
-    copies = _copies(final, names)
-    artifact = plan.report.artifact
+    problem = stage_graph(stages_of(df))
+    if problem:
+        raise Refuse(f"internal error: {problem}")
+    copies = _copies(df.stages()[-1])
+    artifact = plan.findings.artifact
     if artifact and (plan.artifact_stage, artifact) not in {(s, src) for s, src, _ in copies}:
         raise Refuse(f"internal error: the runtime stage does not copy the artifact {artifact}")
     for needed in plan.required_paths:
@@ -27,22 +40,40 @@ def verify(text: str, plan: Plan) -> None:
             raise Refuse(f"internal error: the start command needs {needed}, which is not copied")
 
 
-def _check_stage_graph(stages: tuple[tuple[Instruction, ...], ...]) -> list[str]:
+def new_files(files: Iterable[NewFile], project: Project) -> None:
+    """A file the rewrite adds must not replace a different file of the project."""
+    for new in files:
+        if project.has(new.rel) and project.text(new.rel) != new.text:
+            raise Refuse(
+                f"{new.rel} already exists with other content: dfsplit will not overwrite it"
+            )
+
+
+def stages_of(df: Dockerfile) -> list[Stage]:
+    """The stages of a parsed Dockerfile, for `stage_graph`."""
+    out = []
+    for group in df.stages():
+        head = group[0].args.split()
+        name = head[2].lower() if len(head) >= 3 and head[1].lower() == "as" else ""
+        refs = tuple(ref for ins in group if (ref := ins.flag("from")) is not None)
+        out.append(Stage(name, refs))
+    return out
+
+
+def stage_graph(stages: Sequence[Stage]) -> str | None:
+    """What is wrong with the stages' names and references, or None."""
     names: list[str] = []
-    for group in stages:
-        words = group[0].args.split()
-        for ins in group:
-            ref = ins.flag("from")
-            if ref is not None and ref.lower() not in names and not ref.isdigit():
-                raise Refuse(f"internal error: --from={ref} names no earlier stage")
-        name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
-        if name and name in names:
-            raise Refuse(f"internal error: stage name {name} is used twice")
-        names.append(name)
-    return names
+    for stage in stages:
+        for ref in stage.refs:
+            if ref.lower() not in names and not ref.isdigit():
+                return f"--from={ref} names no earlier stage"
+        if stage.name and stage.name in names:
+            return f"stage name {stage.name} is used twice"
+        names.append(stage.name)
+    return None
 
 
-def _copies(final: tuple[Instruction, ...], names: list[str]) -> list[tuple[str, str, str]]:
+def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
     """(stage, source, absolute destination) of each COPY --from in the final stage."""
     out = []
     workdir = "/"
@@ -52,10 +83,10 @@ def _copies(final: tuple[Instruction, ...], names: list[str]) -> list[tuple[str,
         ref = ins.flag("from")
         if ins.keyword != "COPY" or ref is None:
             continue
-        words = stage.copy_words(ins.args)
-        if not words or len(words) != 2:
+        found = words.copy_words(ins.args)
+        if not found or len(found) != 2:
             continue
-        src, dest = words
+        src, dest = found
         target = posixpath.normpath(posixpath.join(workdir, dest))
         if dest.endswith("/"):
             target = posixpath.join(target, posixpath.basename(src))

@@ -6,6 +6,7 @@ from dfsplit import render
 from dfsplit.dockerfile import parser, tokens
 from dfsplit.model import (
     Dockerfile,
+    Findings,
     Instruction,
     NothingToDo,
     Options,
@@ -13,7 +14,6 @@ from dfsplit.model import (
     Plan,
     Project,
     Refuse,
-    Report,
     Status,
 )
 from dfsplit.plan import check, detect
@@ -22,7 +22,7 @@ from dfsplit.plan import check, detect
 def split(project: Project, options: Options) -> Outcome:
     """Plan and render the multi-stage version of one Dockerfile."""
     old = project.dockerfile
-    report: Report | None = None
+    findings: Findings | None = None
     try:
         df = parser.parse(old)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
@@ -31,27 +31,29 @@ def split(project: Project, options: Options) -> Outcome:
         if len(froms) > 1:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
         recipe, detection = detect.detect(project)
-        report = Report(recipe=recipe.name, language=recipe.language, framework=detection.framework)
+        findings = Findings(recipe.name, recipe.language, framework=detection.framework)
         policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
-        report = plan.report._replace(
-            notes=detection.why + plan.report.notes,
-            warnings=plan.report.warnings + _arg_image_warning(froms[0]),
+        findings = plan.findings._replace(
+            notes=detection.why + plan.findings.notes,
+            warnings=plan.findings.warnings + _arg_image_warning(froms[0]),
         )
         text = render.render(df, plan, options.template_dir)
-        check.verify(text, plan)
+        new_files = render.new_files(plan, options.template_dir)
+        check.rendered(text, plan)
+        check.new_files(new_files, project)
     except NothingToDo as exc:
-        return Outcome(project.path, Status.UNCHANGED, old, old, reason=exc.reason, report=report)
+        return Outcome(project.path, Status.UNCHANGED, old, old, exc.reason, findings)
     except Refuse as exc:
-        return Outcome(project.path, Status.REFUSED, old, old, reason=exc.reason, report=report)
+        return Outcome(project.path, Status.REFUSED, old, old, exc.reason, findings)
     except render.CustomTemplateError as exc:
-        return Outcome(project.path, Status.FAILED, old, old, reason=str(exc), report=report)
+        return Outcome(project.path, Status.FAILED, old, old, str(exc), findings)
     except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
-        return Outcome(project.path, Status.FAILED, old, old, reason=reason, report=report)
+        return Outcome(project.path, Status.FAILED, old, old, reason, findings)
     new = encode(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
-    return Outcome(project.path, status, old, new, report=report, new_files=plan.new_files)
+    return Outcome(project.path, status, old, new, findings=findings, new_files=new_files)
 
 
 def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
@@ -75,7 +77,7 @@ def _with_registry(plan: Plan, options: Options) -> Plan:
         return plan
     mirrored = tokens.image(prefix.rstrip("/") + "/" + image)
     runtime = plan.runtime._replace(image=mirrored)
-    return plan._replace(runtime=runtime, report=plan.report._replace(runtime_image=mirrored))
+    return plan._replace(runtime=runtime, findings=plan.findings._replace(runtime_image=mirrored))
 
 
 def encode(text: str, df: Dockerfile) -> bytes:

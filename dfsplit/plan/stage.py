@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from functools import lru_cache
 from typing import NamedTuple
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
-from dockerfile_parse.util import WordSplitter
-
-from dfsplit.dockerfile import shell
+from dfsplit.dockerfile import words
 from dfsplit.dockerfile.globs import is_glob, path_match
 from dfsplit.dockerfile.ignore import Dockerignore
-from dfsplit.dockerfile.parser import is_exec_form
+from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 
 # The PATH of an image that sets none (Docker's default), and of most official images.
@@ -59,24 +56,6 @@ class Copied(NamedTuple):
     dest: str  # absolute destination
     into_dir: bool  # the source's contents (or file) land inside dest
     position: int  # index of the instruction in the stage
-
-
-@lru_cache(maxsize=4096)
-def parse_pairs(value: str) -> tuple[tuple[str, str, str], ...]:
-    """ENV/LABEL/ARG pairs as (key, value, raw `key=value` token). Cached: every walk of a
-    stage reads the same instructions again."""
-    words = list(WordSplitter(value).split(dequote=False))
-    if not words:
-        return ()
-    if "=" not in words[0]:  # legacy `ENV KEY value words`
-        key, _, rest = value.strip().partition(" ")
-        raw_val = rest.strip()
-        return ((key, WordSplitter(raw_val).dequote(), f"{key}={raw_val}"),)
-    pairs = []
-    for word in words:
-        key, _, raw_val = word.partition("=")
-        pairs.append((WordSplitter(key).dequote(), WordSplitter(raw_val).dequote(), word))
-    return tuple(pairs)
 
 
 _GLOB, _DIR, _FILE = range(3)  # what a COPY source is: a pattern, a directory, a file
@@ -123,7 +102,7 @@ class StageModel:
         out: dict[str, str] = {}
         for ins in self.df.preamble():
             if ins.keyword == "ARG":
-                for key, val, raw in parse_pairs(ins.args):
+                for key, val, raw in words.parse_pairs(ins.args):
                     out[key] = val if "=" in raw else ""
         return out
 
@@ -131,17 +110,17 @@ class StageModel:
         env, args = dict(state.env), set(state.args)
         workdir, user = state.workdir, state.user
         if ins.keyword == "WORKDIR":
-            target = shell.expand(ins.args.strip().strip('"'), env)
+            target = words.expand(ins.args.strip().strip('"'), env)
             if target is None:
                 raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
             workdir = posixpath.normpath(posixpath.join(workdir, target))
             self.dirs.add(workdir)
         elif ins.keyword == "ENV":
-            for key, val, _ in parse_pairs(ins.args):
-                expanded = shell.expand(val, env)
+            for key, val, _ in words.parse_pairs(ins.args):
+                expanded = words.expand(val, env)
                 env[key] = expanded if expanded is not None else val
         elif ins.keyword == "ARG":
-            for key, val, raw in parse_pairs(ins.args):
+            for key, val, raw in words.parse_pairs(ins.args):
                 args.add(key)
                 if "=" in raw:
                     env.setdefault(key, val)
@@ -156,11 +135,11 @@ class StageModel:
     def _record_copy(self, ins: Instruction, index: int, workdir: str, env: dict[str, str]) -> None:
         if ins.heredocs:
             return
-        words = copy_words(ins.args)
-        if words is None or len(words) < 2:
+        found = words.copy_words(ins.args)
+        if found is None or len(found) < 2:
             raise Refuse(f"cannot read {ins.keyword} {ins.args} (line {ins.start + 1})")
-        *sources, dest = words
-        dest_exp = shell.expand(dest, env)
+        *sources, dest = found
+        dest_exp = words.expand(dest, env)
         if dest_exp is None:
             raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
         dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
@@ -266,20 +245,6 @@ class StageModel:
         return next((c for c in self.copies if c.source == "."), None)
 
 
-def copy_words(args: str) -> list[str] | None:
-    """Sources and destination of a COPY/ADD (JSON or plain form)."""
-    words = _copy_words(args.strip())
-    return list(words) if words is not None else None
-
-
-@lru_cache(maxsize=4096)
-def _copy_words(stripped: str) -> tuple[str, ...] | None:
-    if stripped.startswith("["):
-        argv = is_exec_form(stripped)
-        return tuple(argv) if argv is not None else None
-    return tuple(WordSplitter(stripped).split())
-
-
 def base_image(df: Dockerfile) -> str:
     """The first FROM's image, with global ARG defaults substituted (`golang:${GO_VERSION}`)."""
     stage = df.stages()[0]
@@ -287,8 +252,8 @@ def base_image(df: Dockerfile) -> str:
     defaults: dict[str, str] = {}
     for ins in df.preamble():
         if ins.keyword == "ARG":
-            defaults.update((k, v) for k, v, raw in parse_pairs(ins.args) if "=" in raw)
-    return shell.expand(image, defaults) or image
+            defaults.update((k, v) for k, v, raw in words.parse_pairs(ins.args) if "=" in raw)
+    return words.expand(image, defaults) or image
 
 
 def run_script(ins: Instruction) -> str:

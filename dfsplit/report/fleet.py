@@ -54,7 +54,7 @@ def _rel_in_repo(result: Result) -> str:
 
 def file_entry(result: Result, cwd: str | None = None) -> FileEntry:
     outcome = result.outcome
-    report = outcome.report
+    report = outcome.findings
     changed = outcome.status is Status.CHANGED
     reasons = ((outcome.reason,) if outcome.reason else ()) + (report.notes if report else ())
     return FileEntry(
@@ -267,7 +267,7 @@ def _title(result: Result, several: bool) -> str:
 
 def _changed_section(result: Result, title: str) -> list[str]:
     outcome = result.outcome
-    report = outcome.report
+    report = outcome.findings
     if report is None:  # a changed outcome always has a report; stay total anyway
         return [f"### {title}", ""]
     kind = report.language + (f" ({report.framework})" if report.framework else "")
@@ -309,7 +309,7 @@ def tester_command(result: Result) -> str:
 
 def mermaid(outcome: Outcome) -> list[str]:
     """A flowchart of the stages: what each starts from and what flows between them."""
-    report = outcome.report
+    report = outcome.findings
     assert report is not None
     gated = b"--from=tester" in outcome.new
     lines = [

@@ -1,4 +1,4 @@
-"""Counters, every user-facing line, and the exit code (after black's Report)."""
+"""Counters, every user-facing line, and the exit code (after black's Findings)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class RunReport:
         if outcome.status is Status.REFUSED:
             self._say(f"error: cannot split {path}: {outcome.reason}")
             return
-        if outcome.report is not None:
-            for warning in outcome.report.warnings:
+        if outcome.findings is not None:
+            for warning in outcome.findings.warnings:
                 self._say(f"warning: {path}: {warning}")
         if outcome.status is Status.CHANGED:
             verb = "rewrote" if applied else ("would rewrite" if self.check else "can rewrite")
@@ -81,7 +81,7 @@ class RunReport:
 
 def outcome_json(outcome: Outcome) -> dict[str, object]:
     """One file's entry in `--json` output."""
-    report = outcome.report
+    report = outcome.findings
     entry: dict[str, object] = {
         "path": outcome.path,
         "status": outcome.status.value,
@@ -116,7 +116,7 @@ def dump_json(outcomes: list[Outcome], run: RunReport, out: TextIO) -> None:
 
 def explain(outcome: Outcome) -> str:
     """The `dfsplit detect` text for one file."""
-    report = outcome.report
+    report = outcome.findings
     lines = [outcome.path]
     if report is None:
         lines.append(f"  status:        {outcome.status.value} ({outcome.reason})")

@@ -210,8 +210,8 @@ def to_json(results: Sequence[FileResult]) -> dict[str, object]:
     files = []
     for result in results:
         entry = dataclasses.asdict(result)
-        # asdict leaves a NamedTuple (the Report) a tuple, which JSON would write as a list.
-        entry["report"] = result.report._asdict() if result.report else None
+        # asdict leaves a NamedTuple (the Findings) a tuple, which JSON would write as a list.
+        entry["report"] = result.findings._asdict() if result.findings else None
         entry["ratio"] = result.ratio
         files.append(entry)
     return {"files": files, "exit_code": prove.exit_code(results)}
@@ -226,7 +226,7 @@ def _mermaid_label(text: str) -> str:
 
 def mermaid(result: FileResult) -> str:
     """`graph LR` of the stages: builder -> tester, builder -> runtime (with the artifact)."""
-    report = result.report
+    report = result.findings
     builder = report.builder_image if report and report.builder_image else "?"
     runtime = report.runtime_image if report and report.runtime_image else "?"
     lines = ["```mermaid", "graph LR", f'  builder["builder<br/>{_mermaid_label(builder)}"]']

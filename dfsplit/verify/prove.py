@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.model import Options, Outcome, Report, Status
+from dfsplit.model import Findings, Options, Outcome, Status
 from dfsplit.verify import engine
 from dfsplit.verify.engine import EngineError, HttpAnswer
 
@@ -145,7 +145,7 @@ class FileResult:
     verdict: Verdict
     problems: tuple[str, ...] = ()  # why the verdict is not "pass", one line each
     reason: str = ""  # why dfsplit did not rewrite the file
-    report: Report | None = None
+    findings: Findings | None = None
     has_tester: bool = False
     original: ImageResult | None = None
     rewrite: ImageResult | None = None
@@ -266,7 +266,7 @@ def _first_difference(a: str, b: str) -> str:
     return f"{len(a.splitlines())} lines, rewrite {len(b.splitlines())} lines"
 
 
-def required_paths(report: Report | None) -> tuple[str, ...]:
+def required_paths(report: Findings | None) -> tuple[str, ...]:
     """The artifact and the runtime files the plan promised the runtime image holds."""
     if report is None:
         return ()
@@ -339,7 +339,7 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
         Status.FAILED: "failed",
     }
     verdict = verdicts[outcome.status]
-    return FileResult(outcome.path, verdict, reason=outcome.reason, report=outcome.report)
+    return FileResult(outcome.path, verdict, reason=outcome.reason, findings=outcome.findings)
 
 
 # --- the IO driver ---------------------------------------------------------------------------
@@ -403,7 +403,11 @@ class _Session:
     def prove(self, outcome: Outcome, dockerfile: Path, context: Path) -> FileResult:
         has_tester = bool(_TESTER_STAGE.search(outcome.new.decode("utf-8", "replace")))
         result = FileResult(
-            outcome.path, "pass", report=outcome.report, has_tester=has_tester, spec=self.config.run
+            outcome.path,
+            "pass",
+            findings=outcome.findings,
+            has_tester=has_tester,
+            spec=self.config.run,
         )
         new_df, new_ctx = self._stage_rewrite(outcome, context)
         # The original first: the rewrite's builder stage is the same text, so it is cached.
@@ -416,7 +420,7 @@ class _Session:
         if not rewrite.ok:
             return result
         tester = self._test(new_ctx, new_df) if has_tester else TesterResult("skipped")
-        result = replace(result, tester=tester, files=self._files(outcome.report))
+        result = replace(result, tester=tester, files=self._files(outcome.findings))
         result = replace(result, original_run=self._exercise("original"))
         result = replace(result, rewrite_run=self._exercise("rewrite"))
         kept = tuple(f"{self.repo}:{r}" for r in ("original", "rewrite", "tester"))
@@ -473,7 +477,7 @@ class _Session:
         status: TesterStatus = "passed" if built.ok else "failed"
         return TesterResult(status, built.seconds, () if built.ok else built.log_tail)
 
-    def _files(self, report: Report | None) -> FilesResult:
+    def _files(self, report: Findings | None) -> FilesResult:
         wanted = required_paths(report)
         if not wanted:
             return FilesResult((), ())

@@ -6,7 +6,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dfsplit.dockerfile import shell
+from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Project, Refuse
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
 
@@ -142,7 +142,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
         env, cwd = dict(state.env), state.workdir
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = shell.expand(cmd.argv[1], env)
+                target = words.expand(cmd.argv[1], env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
                 cwd = posixpath.normpath(posixpath.join(cwd, target))
@@ -159,13 +159,13 @@ def _moved(
     ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
 ) -> list[Build]:
     """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
-    words = [w for w in cmd.argv[1:] if not w.startswith("-")]
+    operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
     if cmd.program == "install" and "-m" in cmd.argv:
         mode = cmd.argv[cmd.argv.index("-m") + 1]
-        words = [w for w in words if w != mode]
-    if len(words) != 2:
+        operands = [w for w in operands if w != mode]
+    if len(operands) != 2:
         return []
-    paths = [shell.expand(w, env) for w in words]
+    paths = [words.expand(w, env) for w in operands]
     if paths[0] is None or paths[1] is None:
         return []
     source = posixpath.normpath(posixpath.join(cwd, paths[0]))
@@ -322,7 +322,7 @@ def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
 
 
 def _expand(word: str, env: dict[str, str], where: str) -> str:
-    value = shell.expand(word, env)
+    value = words.expand(word, env)
     if value is None:
         raise Refuse(f"{where}: {word} uses a variable dfsplit cannot resolve")
     return value

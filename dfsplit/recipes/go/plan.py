@@ -9,19 +9,19 @@ import re
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, shell, tokens
-from dfsplit.dockerfile.parser import is_exec_form
+from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     CopyStep,
     Detection,
     Dockerfile,
     Edit,
+    Findings,
     Instruction,
     NothingToDo,
     Options,
     Plan,
     Project,
     Refuse,
-    Report,
     RuntimeStage,
     TesterStage,
 )
@@ -79,12 +79,12 @@ GO_RUN_DIR = "/usr/local/bin"
 
 def detect(project: Project) -> Detection | None:
     if project.has("go.mod"):
-        return Detection("go", why=("go.mod at the root of the build context",))
+        return Detection(why=("go.mod at the root of the build context",))
     mods = sorted(p for p in project.context_files if posixpath.basename(p) == "go.mod")
     if mods and b"golang" in project.dockerfile:
-        return Detection("go", why=(f"{mods[0]} found and the Dockerfile builds with golang",))
+        return Detection(why=(f"{mods[0]} found and the Dockerfile builds with golang",))
     if b"golang" in project.dockerfile and any(p.endswith(".go") for p in project.context_files):
-        return Detection("go", framework="gopath", why=("Go source without go.mod",))
+        return Detection(framework="gopath", why=("Go source without go.mod",))
     return None
 
 
@@ -162,7 +162,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     tester = _tester(options, source, module, model, notes)
     plan_edits = _edits(df, model, kept, start, shipped, module, static_link, needs, options, notes)
-    report = Report(
+    findings = Findings(
         recipe="go",
         language="go",
         framework=detection.framework or ("cgo" if needs.cgo else None),
@@ -175,7 +175,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         warnings=tuple(warnings),
     )
     return Plan(
-        report=report,
+        findings=findings,
         template="go.Dockerfile.j2",
         edits=tuple(plan_edits),
         runtime=runtime,
@@ -509,9 +509,9 @@ def _copies(
     steps = []
     has_bundle = "distroless" in image or kind.family == "alpine"
     if not has_bundle and _ships_ca_bundle(builder_image):
-        steps.append(CopyStep("builder", CA_BUNDLE, CA_BUNDLE))
-    steps += [CopyStep(stage_name, binary, binary) for binary in binaries]
-    steps += [CopyStep("builder", path, path) for path in files]
+        steps.append(tokens.copy_step("builder", CA_BUNDLE, CA_BUNDLE))
+    steps += [tokens.copy_step(stage_name, binary, binary) for binary in binaries]
+    steps += [tokens.copy_step("builder", path, path) for path in files]
     return tuple(steps)
 
 

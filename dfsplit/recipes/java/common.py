@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.dockerfile.parser import is_exec_form
+from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     CopyStep,
     Dockerfile,
@@ -546,7 +546,7 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
         cwd = model.state_at(ins).workdir
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = shell.expand(cmd.argv[1], model.state_at(ins).env)
+                target = words.expand(cmd.argv[1], model.state_at(ins).env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
                 cwd = posixpath.normpath(posixpath.join(cwd, target))
@@ -677,7 +677,7 @@ def _jar_start(
     start: Start, workdir: str, env: Mapping[str, str], jar: str, trusted: set[str], known: bool
 ) -> tuple[str, list[str] | str]:
     word = start.jar_word or ""
-    expanded = shell.expand(word, dict(env))
+    expanded = words.expand(word, dict(env))
     if expanded is None:
         raise Refuse(f"the start command's jar {word} uses a variable dfsplit cannot resolve")
     path = posixpath.normpath(posixpath.join(workdir, expanded))

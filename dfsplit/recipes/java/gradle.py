@@ -10,16 +10,15 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, shell, tokens
 from dfsplit.model import (
-    CopyStep,
     Detection,
     Dockerfile,
     Edit,
+    Findings,
     NothingToDo,
     Options,
     Plan,
     Project,
     Refuse,
-    Report,
     TesterStage,
 )
 from dfsplit.plan import carry
@@ -36,10 +35,10 @@ SETTINGS_FILES = ("settings.gradle", "settings.gradle.kts")
 def detect(project: Project) -> Detection | None:
     for name in BUILD_FILES:
         if project.has(name):
-            return Detection("gradle", why=(f"{name} at the root of the build context",))
+            return Detection(why=(f"{name} at the root of the build context",))
     found = sorted(p for p in project.context_files if posixpath.basename(p) in BUILD_FILES)
     if found and b"gradle" in project.dockerfile:
-        return Detection("gradle", why=(f"{found[0]} found and the Dockerfile runs gradle",))
+        return Detection(why=(f"{found[0]} found and the Dockerfile runs gradle",))
     return None
 
 
@@ -75,11 +74,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     has_tests = java.has_tests(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
     runtime = java.runtime_stage(
-        image, kept, final.workdir, (CopyStep(stage_name, copied, copied),), start
+        image, kept, final.workdir, (tokens.copy_step(stage_name, copied, copied),), start
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
-    report = Report(
+    findings = Findings(
         recipe="gradle",
         language="java",
         framework="spring-boot" if "spring-boot" in build.facts.plugins else None,
@@ -91,7 +90,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         warnings=tuple(warnings),
     )
     return Plan(
-        report=report,
+        findings=findings,
         template="gradle.Dockerfile.j2",
         edits=tuple(plan_edits),
         runtime=runtime,

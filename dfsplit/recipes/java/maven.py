@@ -8,18 +8,17 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits
+from dfsplit.dockerfile import edits, tokens
 from dfsplit.model import (
-    CopyStep,
     Detection,
     Dockerfile,
     Edit,
+    Findings,
     NothingToDo,
     Options,
     Plan,
     Project,
     Refuse,
-    Report,
     TesterStage,
 )
 from dfsplit.plan import carry
@@ -41,10 +40,10 @@ def detect(project: Project) -> Detection | None:
     if uses_gradle:
         return None
     if project.has("pom.xml"):
-        return Detection("maven", why=("pom.xml at the root of the build context",))
+        return Detection(why=("pom.xml at the root of the build context",))
     poms = sorted(p for p in project.context_files if posixpath.basename(p) == "pom.xml")
     if poms and b"mvn" in project.dockerfile:
-        return Detection("maven", why=(f"{poms[0]} found and the Dockerfile runs mvn",))
+        return Detection(why=(f"{poms[0]} found and the Dockerfile runs mvn",))
     return None
 
 
@@ -89,8 +88,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     has_tests = java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
     copies = (
-        CopyStep(stage_name, start.artifact, start.artifact),
-        *(CopyStep("builder", p, p) for p in extra),
+        tokens.copy_step(stage_name, start.artifact, start.artifact),
+        *(tokens.copy_step("builder", p, p) for p in extra),
     )
     runtime = java.runtime_stage(image, kept, final.workdir, copies, start)
     tester = _tester(options, has_tests, build, model, notes)
@@ -99,7 +98,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
-    report = Report(
+    findings = Findings(
         recipe="maven",
         language="java",
         framework="spring-boot" if build.facts.boot is not None else None,
@@ -112,7 +111,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         warnings=tuple(warnings + found.warnings),
     )
     return Plan(
-        report=report,
+        findings=findings,
         template="maven.Dockerfile.j2",
         edits=tuple(plan_edits),
         runtime=runtime,

@@ -15,33 +15,25 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, shell, tokens
 from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.dockerfile.parser import is_exec_form
 from dfsplit.dockerfile.shell import Command
+from dfsplit.dockerfile.words import copy_words, is_exec_form, parse_pairs
 from dfsplit.model import (
     EMPTY,
     CopyStep,
     Detection,
     Dockerfile,
     Edit,
+    Findings,
     Instruction,
     Options,
     Plan,
     Project,
     Refuse,
-    Report,
     RuntimeStage,
     TesterStage,
 )
 from dfsplit.plan import carry, images
-from dfsplit.plan.stage import (
-    DEFAULT_PATH,
-    Copied,
-    StageModel,
-    base_image,
-    copy_words,
-    parse_pairs,
-    run_script,
-)
+from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
 from dfsplit.recipes.node import package as node
 
 # npm/yarn settings and CI switches shape the install, never the running app.
@@ -369,9 +361,7 @@ def detect(project: Project) -> Detection | None:
     pkg = node.candidate_package(project)
     if pkg is None:
         return None
-    return Detection(
-        "node_server", framework=node.server_framework(project, pkg), why=(f"{pkg.rel} found",)
-    )
+    return Detection(framework=node.server_framework(project, pkg), why=(f"{pkg.rel} found",))
 
 
 class Start(NamedTuple):
@@ -406,7 +396,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         cmd=tokens.exec_form(start.argv),
     )
     test = tester(app, options)
-    report = Report(
+    findings = Findings(
         recipe="node_server",
         language="node",
         framework=framework,
@@ -419,7 +409,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         warnings=tuple(app.warnings),
     )
     return Plan(
-        report=report,
+        findings=findings,
         template="node-server.Dockerfile.j2",
         edits=tuple(app.edits),
         runtime=runtime,
@@ -542,7 +532,7 @@ def _layout(
         return _next_standalone(app)
     if framework == "nuxt":
         src = app.abs(".output")
-        return (CopyStep("builder", src, src),), False, _Artifact("builder", src)
+        return (tokens.copy_step("builder", src, src),), False, _Artifact("builder", src)
     deps = "builder" if start.keep_dev else PRUNE_STAGE
     if framework == "next":
         return _listed(app, [".next", "public", *_next_configs(app)], deps, ".next")
@@ -560,7 +550,7 @@ def _layout(
         "with production node_modules only"
     )
     src = tokens.abs_path(app.app_dir)
-    return (CopyStep(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
+    return (tokens.copy_step(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
 
 
 def _listed(
@@ -572,10 +562,10 @@ def _listed(
         if n == main or app.project.has(app.pkg.path(n)) or app.project.has_dir(app.pkg.path(n))
     ]
     steps = [
-        CopyStep("builder", app.abs("package.json"), app.abs("package.json")),
-        CopyStep(deps, app.abs("node_modules"), app.abs("node_modules")),
+        tokens.copy_step("builder", app.abs("package.json"), app.abs("package.json")),
+        tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules")),
     ]
-    steps += [CopyStep("builder", app.abs(n), app.abs(n)) for n in present]
+    steps += [tokens.copy_step("builder", app.abs(n), app.abs(n)) for n in present]
     return tuple(steps), deps == PRUNE_STAGE, _Artifact("builder", app.abs(main))
 
 
@@ -589,11 +579,13 @@ def _next_standalone(app: App) -> tuple[tuple[CopyStep, ...], bool, _Artifact]:
     src = app.abs(".next/standalone")
     static = app.abs(".next/static")
     steps = [
-        CopyStep("builder", src, app.abs("."), chown=NODE_UID),
-        CopyStep("builder", static, static, chown=NODE_UID),
+        tokens.copy_step("builder", src, app.abs("."), chown=NODE_UID),
+        tokens.copy_step("builder", static, static, chown=NODE_UID),
     ]
     if app.project.has_dir(app.pkg.path("public")):
-        steps.append(CopyStep("builder", app.abs("public"), app.abs("public"), chown=NODE_UID))
+        steps.append(
+            tokens.copy_step("builder", app.abs("public"), app.abs("public"), chown=NODE_UID)
+        )
     app.notes.append("next standalone: .next/standalone, .next/static and public are copied")
     # No artifact path: .next/standalone lands at the app root, server.js is the runtime file.
     return tuple(steps), False, _Artifact("builder", "")

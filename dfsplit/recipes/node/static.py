@@ -8,18 +8,16 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dfsplit import render
 from dfsplit.dockerfile import tokens
 from dfsplit.model import (
-    CopyStep,
     Detection,
     Dockerfile,
-    NewFile,
+    FileTemplate,
+    Findings,
     Options,
     Plan,
     Project,
     Refuse,
-    Report,
     RuntimeStage,
 )
 from dfsplit.plan import images
@@ -39,7 +37,7 @@ def detect(project: Project) -> Detection | None:
     framework = node.static_framework(project, pkg) if pkg else None
     if pkg is None or framework is None:
         return None
-    return Detection("node_static", framework=framework, why=(f"{framework} in {pkg.rel}",))
+    return Detection(framework=framework, why=(f"{framework} in {pkg.rel}",))
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
@@ -52,19 +50,19 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     if not ensure_build(app):
         raise Refuse(f"{app.pkg.rel} has no build script to produce {out_rel}/")
     port = static_port(app)
-    conf = _conf_file(app, port, options.template_dir)
+    conf = _conf_file(app, port)
     image = nginx_image(app.builder_image, options)
     artifact = app.abs(out_rel)
     runtime = RuntimeStage(
         image=tokens.image(image),
         workdir=None,
-        copies=(CopyStep("builder", artifact, HTML_DIR),),
+        copies=(tokens.copy_step("builder", artifact, HTML_DIR),),
         carried=(f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"),
         user=tokens.user(app.kept.user),
         cmd=NGINX_CMD,
     )
     test = tester(app, options)
-    report = Report(
+    findings = Findings(
         recipe="node_static",
         language="node",
         framework=framework,
@@ -78,7 +76,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         warnings=tuple(app.warnings),
     )
     return Plan(
-        report=report,
+        findings=findings,
         template="node-static.Dockerfile.j2",
         edits=tuple(app.edits),
         runtime=runtime,
@@ -138,15 +136,12 @@ def _carried(app: App) -> list[str]:
     ]
 
 
-def _conf_file(app: App, port: int, templates: str | None) -> NewFile:
+def _conf_file(app: App, port: int) -> FileTemplate:
     """The nginx config written next to the Dockerfile; never overwrite a different one."""
     here = posixpath.dirname(app.project.dockerfile_name)
     rel = posixpath.join(here, CONF_NAME) if here else CONF_NAME
     if not _PLAIN.match(rel):
         raise Refuse(f"cannot name the nginx config {rel!r} in a COPY")
-    text = render.environment(templates).get_template("nginx-spa.conf.j2").render(port=port)
-    if app.project.has(rel) and app.project.text(rel) != text:
-        raise Refuse(f"{rel} already exists with other content: dfsplit will not overwrite it")
     if app.model.ignore.excludes(rel):
         raise Refuse(f".dockerignore excludes {rel}, which the nginx runtime needs")
-    return NewFile(rel, text)
+    return FileTemplate(rel, "nginx-spa.conf.j2", {"port": port})
