@@ -22,11 +22,11 @@ from dfsplit.model import (
     Plan,
     Project,
     Refuse,
-    RuntimeStage,
     TesterStage,
 )
 from dfsplit.plan import carry, images, packages
 from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, base_image, run_script
 from dfsplit.recipes.go.golang import (
     DEFAULT_GO_ENV,
@@ -147,18 +147,14 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     binaries = [b.output for b in shipped]
     copies = _copies(image, kind, builder_image, binaries, found.paths, stage_name)
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
-    runtime = RuntimeStage(
-        image=tokens.image(image),
-        args=tuple(kept.args),
-        env=tuple(kept.env),
-        run=_install(needs, kind),
-        workdir=_workdir(model),
-        copies=copies,
-        carried=kept.runtime_instructions(),
-        user=tokens.user(kept.user),
-        start_comment=kept.start_comment,
+    runtime = runtime_stage(
+        image,
+        kept,
+        copies,
+        workdir=model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
+        run=_install(needs, kind),
     )
     tester = _tester(options, source, module, model, notes)
     plan_edits = _edits(df, model, kept, start, shipped, module, static_link, needs, options, notes)
@@ -522,11 +518,6 @@ def _install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
         return (packages.install_command(needs.package_manager, needs.packages),)
     except ValueError as exc:
         raise Refuse(str(exc)) from exc
-
-
-def _workdir(model: StageModel) -> str | None:
-    workdir = model.final.workdir
-    return tokens.abs_path(workdir) if workdir != "/" else None
 
 
 def _tester(

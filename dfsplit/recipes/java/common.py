@@ -17,13 +17,11 @@ from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
-    CopyStep,
     Dockerfile,
     Edit,
     Instruction,
     Options,
     Refuse,
-    RuntimeStage,
     TesterStage,
 )
 from dfsplit.plan import carry, images
@@ -691,23 +689,6 @@ def _jar_start(
     if path == jar or path in trusted:
         return path, start.form
     raise Refuse(f"the start command runs {path}, but the build makes {jar}")
-
-
-def runtime_stage(
-    image: str, kept: carry.Carried, workdir: str, copies: tuple[CopyStep, ...], start: StartPlan
-) -> RuntimeStage:
-    return RuntimeStage(
-        image=tokens.image(image),
-        args=tuple(kept.args),
-        env=tuple(kept.env),
-        workdir=tokens.abs_path(workdir) if workdir != "/" else None,
-        copies=copies,
-        carried=kept.runtime_instructions(),
-        user=tokens.user(kept.user),
-        start_comment=kept.start_comment,
-        entrypoint=start.entrypoint,
-        cmd=start.cmd,
-    )
 
 
 def cache_edit(

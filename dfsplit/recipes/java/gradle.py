@@ -22,6 +22,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
+from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java import common as java
 
@@ -73,8 +74,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes.append(f"runtime {image}: {why}")
     has_tests = java.has_tests(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
-    runtime = java.runtime_stage(
-        image, kept, final.workdir, (tokens.copy_step(stage_name, copied, copied),), start
+    copies = (tokens.copy_step(stage_name, copied, copied),)
+    runtime = runtime_stage(
+        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)

@@ -23,6 +23,7 @@ from dfsplit.model import (
 )
 from dfsplit.plan import carry
 from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.go.golang import Source
 from dfsplit.recipes.java import common as java
@@ -91,7 +92,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         tokens.copy_step(stage_name, start.artifact, start.artifact),
         *(tokens.copy_step("builder", p, p) for p in extra),
     )
-    runtime = java.runtime_stage(image, kept, final.workdir, copies, start)
+    runtime = runtime_stage(
+        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+    )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes

@@ -29,10 +29,10 @@ from dfsplit.model import (
     Plan,
     Project,
     Refuse,
-    RuntimeStage,
     TesterStage,
 )
 from dfsplit.plan import carry, images
+from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
 from dfsplit.recipes.node import package as node
 
@@ -380,20 +380,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
-    env = list(app.kept.env) + [tokens.env_pair(k, v) for k, v in start.env.items()]
+    env = [tokens.env_pair(k, v) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
-    runtime = RuntimeStage(
-        image=tokens.image(image),
-        args=tuple(app.kept.args),
-        env=tuple(env),
-        workdir=tokens.abs_path(app.app_dir),
-        copies=copies,
-        carried=app.kept.runtime_instructions(),
-        user=tokens.user(app.kept.user),
-        start_comment=app.kept.start_comment,
-        cmd=tokens.exec_form(start.argv),
+    runtime = runtime_stage(
+        image, app.kept, copies, workdir=app.app_dir, cmd=tokens.exec_form(start.argv), env=env
     )
     test = tester(app, options)
     findings = Findings(

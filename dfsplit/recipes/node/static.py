@@ -18,9 +18,10 @@ from dfsplit.model import (
     Plan,
     Project,
     Refuse,
-    RuntimeStage,
 )
 from dfsplit.plan import images
+from dfsplit.plan.carry import Carried
+from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import package as node
 from dfsplit.recipes.node.server import App, ensure_build, prepare, start_words, tester
 
@@ -53,14 +54,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     conf = _conf_file(app, port)
     image = nginx_image(app.builder_image, options)
     artifact = app.abs(out_rel)
-    runtime = RuntimeStage(
-        image=tokens.image(image),
-        workdir=None,
-        copies=(tokens.copy_step("builder", artifact, HTML_DIR),),
-        carried=(f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"),
-        user=tokens.user(app.kept.user),
-        cmd=NGINX_CMD,
-    )
+    # nginx replaces the start command, and the site's ENV was for the build only: the
+    # runtime keeps the user and the metadata, with the config and nginx's port.
+    carried = [f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"]
+    kept = Carried(user=app.kept.user, instructions=carried)
+    copies = (tokens.copy_step("builder", artifact, HTML_DIR),)
+    runtime = runtime_stage(image, kept, copies, workdir=None, cmd=NGINX_CMD)
     test = tester(app, options)
     findings = Findings(
         recipe="node_static",
