@@ -8,7 +8,9 @@ from dfsplit.dockerfile import parser, shell
 from dfsplit.model import Options, Outcome, Project, Refuse, Status
 from dfsplit.plan import pipeline
 from dfsplit.plan.stage import StageModel
-from dfsplit.recipes.go import golang
+from dfsplit.recipes.go import builds as go_builds
+from dfsplit.recipes.go import module as go_module
+from dfsplit.recipes.go import source as go_source
 
 GO_MOD = "module example.com/acme/app\n\ngo 1.21\n"
 MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n'
@@ -42,8 +44,8 @@ SIMPLE = 'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build -o app .\nCMD [
 # --- binary names and flags ----------------------------------------------------------------
 
 
-def _module(path: str, root: str = "/app") -> golang.Module:
-    return golang.Module(path, root, ".", (), "1.21")
+def _module(path: str, root: str = "/app") -> go_module.Module:
+    return go_module.Module(path, root, ".", (), "1.21")
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,7 @@ def _module(path: str, root: str = "/app") -> golang.Module:
     ],
 )
 def test_binary_name(package: str, cwd: str, module: str, name: str) -> None:
-    assert golang.binary_name(package, cwd, _module(module)) == name
+    assert go_module.binary_name(package, cwd, _module(module)) == name
 
 
 @pytest.mark.parametrize(
@@ -81,12 +83,12 @@ def test_binary_name(package: str, cwd: str, module: str, name: str) -> None:
     ],
 )
 def test_parse_flags(argv: tuple[str, ...], flags: dict[str, str], rest: list[str]) -> None:
-    assert golang.parse_flags(argv, "test") == (flags, rest)
+    assert go_builds.parse_flags(argv, "test") == (flags, rest)
 
 
 def test_unknown_go_flag_is_refused() -> None:
     with pytest.raises(Refuse, match="unknown go flag -frobnicate"):
-        golang.parse_flags(("-frobnicate", "."), "line 3")
+        go_builds.parse_flags(("-frobnicate", "."), "line 3")
 
 
 def test_shell_splits_commands_and_assignments() -> None:
@@ -100,7 +102,7 @@ def test_shell_splits_commands_and_assignments() -> None:
     assert cmds[1].env == {"CGO_ENABLED": "0"}
 
 
-def _builds(text: str, files: dict[str, str] | None = None) -> list[golang.Build]:
+def _builds(text: str, files: dict[str, str] | None = None) -> list[go_builds.Build]:
     contents = {**BASE_FILES, **(files or {})}
     project = Project(
         "Dockerfile",
@@ -109,8 +111,8 @@ def _builds(text: str, files: dict[str, str] | None = None) -> list[golang.Build
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, dict(golang.DEFAULT_GO_ENV))
-    return golang.find_builds(model, golang.ModuleLookup(model, project))
+    model = StageModel(df, df.stages()[0], project, dict(go_builds.DEFAULT_GO_ENV))
+    return go_builds.find_builds(model, go_module.ModuleLookup(model, project))
 
 
 @pytest.mark.parametrize(
@@ -599,7 +601,7 @@ def test_source_calls_must_start_with_the_package_name() -> None:
         context_files=frozenset({"main.go"}),
         contents={"main.go": code.encode()},
     )
-    source = golang.scan_source(project, ".")
+    source = go_source.scan_source(project, ".")
     assert source.writes == ("main.go: os.Create",)
     # After a "." the package still starts a word (as \b said): a selector of a selector.
     assert source.opened == ("no", "config.yaml")

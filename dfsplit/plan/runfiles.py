@@ -5,15 +5,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from dfsplit.model import Project
 from dfsplit.plan.stage import StageModel
-from dfsplit.recipes.go.golang import Source
 
-# Never runtime files: sources, manifests and build files.
-_SOURCE_FILE = re.compile(
-    r"(\.go|\.mod|\.sum|\.work)$|(^|/)(Dockerfile[^/]*|\.dockerignore|\.git[^/]*|Makefile)$"
-)
+# Never runtime files: build files (and the recipe's sources, see Reads.sources).
+_BUILD_FILE = re.compile(r"(^|/)(Dockerfile[^/]*|\.dockerignore|\.git[^/]*|Makefile)$")
 _ASSET_DIRS = {
     "templates",
     "static",
@@ -30,6 +28,16 @@ _ASSET_DIRS = {
 _GLOB = re.compile(r"[*?\[{]")
 
 
+class Reads(NamedTuple):
+    """What a recipe's scan of the app's source says about the files it reads."""
+
+    sources: tuple[str, ...]  # suffixes of source and manifest files: never runtime files
+    literals: tuple[str, ...] = ()  # string literals: maybe relative paths
+    embedded: tuple[str, ...] = ()  # paths compiled into the program (Go's //go:embed)
+    opened: tuple[str, ...] = ()  # literal paths handed straight to a file-opening call
+    dynamic_opens: tuple[str, ...] = ()  # "file: call(path)" with a computed path
+
+
 class Found:
     """The runtime files found so far (lists, filled in as the search goes)."""
 
@@ -43,14 +51,14 @@ class Found:
 
 
 def runtime_files(
-    model: StageModel, source: Source, start_args: Sequence[str], project: Project
+    model: StageModel, source: Reads, start_args: Sequence[str], project: Project
 ) -> Found:
     found = Found()
     workdir = model.final.workdir
     embedded = {_first(p) for p in source.embedded}
     for arg in start_args:
         value = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
-        path = _resolve(model, workdir, value)
+        path = _resolve(model, workdir, value, source.sources)
         if path and path not in found.paths:
             found.paths.append(path)
             found.required.append(path)
@@ -58,7 +66,7 @@ def runtime_files(
     for literal in source.literals:
         if _first(literal) in embedded:
             continue
-        path = _resolve(model, workdir, literal)
+        path = _resolve(model, workdir, literal, source.sources)
         if path and path not in found.paths:
             found.paths.append(path)
             found.notes.append(f"runtime file {path}: the source reads {literal!r}")
@@ -70,7 +78,7 @@ def _first(path: str) -> str:
     return path.lstrip("./").split("/", 1)[0]
 
 
-def _resolve(model: StageModel, workdir: str, literal: str) -> str | None:
+def _resolve(model: StageModel, workdir: str, literal: str, sources: tuple[str, ...]) -> str | None:
     """The builder path a relative (or absolute) file literal names, if the build copied it."""
     if not literal or "\n" in literal or "://" in literal or literal.startswith(("-", "$")):
         return None
@@ -81,7 +89,9 @@ def _resolve(model: StageModel, workdir: str, literal: str) -> str | None:
     top = _top_dir(model, workdir, absolute)
     candidate = top or absolute
     rel = model.context_path(candidate)
-    if rel is None or rel == "." or _SOURCE_FILE.search(rel) or candidate in {"/", workdir}:
+    if rel is None or rel == "." or candidate in {"/", workdir}:
+        return None
+    if rel.endswith(sources) or _BUILD_FILE.search(rel):
         return None
     return candidate
 
@@ -97,9 +107,12 @@ def _top_dir(model: StageModel, workdir: str, absolute: str) -> str | None:
     return top if rel is not None and model.project.has_dir(rel) else None
 
 
-def _warn_unresolved(model: StageModel, source: Source, found: Found, workdir: str) -> None:
+def _warn_unresolved(model: StageModel, source: Reads, found: Found, workdir: str) -> None:
     for literal in source.opened:
-        if not literal.startswith("/") and _resolve(model, workdir, literal) is None:
+        if (
+            not literal.startswith("/")
+            and _resolve(model, workdir, literal, source.sources) is None
+        ):
             found.warnings.append(
                 f"the app opens {literal!r}, which the build does not copy into {workdir}: "
                 "it was missing from the original image too, unless mounted at run time"

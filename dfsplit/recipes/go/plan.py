@@ -28,18 +28,9 @@ from dfsplit.plan import carry, images, packages
 from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, base_image, run_script
-from dfsplit.recipes.go.golang import (
-    DEFAULT_GO_ENV,
-    Build,
-    Module,
-    ModuleLookup,
-    Source,
-    binary_name,
-    cgo_modules,
-    find_builds,
-    parse_flags,
-    scan_source,
-)
+from dfsplit.recipes.go.builds import DEFAULT_GO_ENV, Build, find_builds, parse_flags
+from dfsplit.recipes.go.module import Module, ModuleLookup, binary_name
+from dfsplit.recipes.go.source import Source, cgo_modules, scan_source
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -139,7 +130,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     needs = _needs(model, kept, start, shipped, module, source, builder_kind)
     image, kind = _runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
-    found = runtime_files(model, source, start.args, project)
+    found = runtime_files(model, source.reads(), start.args, project)
     notes += found.notes
     warnings += found.warnings
     artifact = start.build.output

@@ -728,6 +728,8 @@ def has_tests(project_files: frozenset[str], context_dir: str) -> bool:
     return any(p.startswith(prefix + "src/test/") for p in project_files)
 
 
+# Java sources and build files: never runtime files.
+SOURCES = (".java", ".kt", ".gradle", ".kts", "pom.xml")
 _JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 

@@ -22,10 +22,9 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
-from dfsplit.recipes.go.golang import Source
 from dfsplit.recipes.java import common as java
 
 PROGRAMS = {"mvn", "mvnw"}
@@ -240,9 +239,9 @@ def _image(builder_image: str, facts: java.MavenFacts, options: Options) -> tupl
     return java.jre_image(builder_image, facts.java)
 
 
-def _source(project: Project, build: Build) -> Source:
+def _source(project: Project, build: Build) -> Reads:
     literals = java.java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
-    return Source(literals=literals)
+    return Reads(java.SOURCES, literals=literals)
 
 
 def _is_build_input(model: StageModel, path: str) -> bool:

@@ -1,0 +1,41 @@
+"""The runtime stage, assembled the same way for every recipe from what `carry` kept.
+
+A recipe decides the image, what is copied from which stage, the start command and the OS
+packages; the carried ENV, ARG, metadata, user and start comment come from the original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dfsplit.dockerfile import tokens
+from dfsplit.model import CopyStep, RuntimeStage
+from dfsplit.plan.carry import Carried
+
+
+def runtime_stage(
+    image: str,
+    kept: Carried,
+    copies: Sequence[CopyStep],
+    *,
+    workdir: str | None,
+    entrypoint: str | None = None,
+    cmd: str | None = None,
+    run: Sequence[str] = (),
+    env: Sequence[str] = (),
+) -> RuntimeStage:
+    """The final stage: `workdir` None or "/" sets none (every image starts at /), `env` adds
+    ENV tokens after the carried ones, `run` are the commands that install OS packages."""
+    return RuntimeStage(
+        image=tokens.image(image),
+        args=tuple(kept.args),
+        env=(*kept.env, *env),
+        run=tuple(run),
+        workdir=tokens.abs_path(workdir) if workdir not in (None, "/") else None,
+        copies=tuple(copies),
+        carried=kept.runtime_instructions(),
+        user=tokens.user(kept.user),
+        start_comment=kept.start_comment,
+        entrypoint=entrypoint,
+        cmd=cmd,
+    )

@@ -1,0 +1,231 @@
+"""The binaries a Go build makes: `go build`/`go install` lines, their flags and outputs."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import NamedTuple
+
+from dfsplit.dockerfile import shell, words
+from dfsplit.model import Instruction, Refuse
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.recipes.go.module import ModuleLookup, binary_name
+
+# Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
+VALUE_FLAGS = {
+    "o",
+    "p",
+    "C",
+    "asmflags",
+    "buildmode",
+    "compiler",
+    "gccgoflags",
+    "gcflags",
+    "installsuffix",
+    "ldflags",
+    "mod",
+    "modfile",
+    "overlay",
+    "pgo",
+    "pkgdir",
+    "tags",
+    "toolexec",
+    "coverpkg",
+    "covermode",
+    "exec",
+}
+BOOL_FLAGS = {
+    "a",
+    "n",
+    "race",
+    "msan",
+    "asan",
+    "v",
+    "work",
+    "x",
+    "trimpath",
+    "linkshared",
+    "modcacherw",
+    "cover",
+    "json",
+    "buildvcs",
+    "i",
+}
+# Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
+KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
+DEFAULT_GO_ENV = {
+    "GOPATH": "/go",
+    "HOME": "/root",
+    "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH,
+}
+
+
+class Build(NamedTuple):
+    """One binary produced by `go build` or `go install` in a RUN."""
+
+    ins: Instruction
+    output: str  # absolute path in the builder
+    package: str
+    cgo: str | None  # CGO_ENABLED as set for this command, None when left to the default
+    cwd: str
+    tags: str = ""
+    race: bool = False  # -race links the race detector runtime, which needs cgo
+    gopath: bool = False  # GO111MODULE=off for this command
+
+
+def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
+    """Every binary the stage builds, in order."""
+    builds: list[Build] = []
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        state = model.state_at(ins)
+        env, cwd = dict(state.env), state.workdir
+        for cmd in shell.split_commands(run_script(ins)) or []:
+            if cmd.program == "cd" and len(cmd.argv) == 2:
+                target = words.expand(cmd.argv[1], env)
+                if target is None:
+                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif cmd.program == "export":
+                env.update(_assignments(cmd.argv[1:]))
+            elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
+                builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
+            elif cmd.program in {"mv", "cp", "install"} and builds:
+                builds += _moved(ins, cmd, env, cwd, builds)
+    return builds
+
+
+def _moved(
+    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
+) -> list[Build]:
+    """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
+    operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
+    if cmd.program == "install" and "-m" in cmd.argv:
+        mode = cmd.argv[cmd.argv.index("-m") + 1]
+        operands = [w for w in operands if w != mode]
+    if len(operands) != 2:
+        return []
+    paths = [words.expand(w, env) for w in operands]
+    if paths[0] is None or paths[1] is None:
+        return []
+    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
+    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
+    if paths[1].endswith("/") or target in KNOWN_DIRS:
+        target = posixpath.join(target, posixpath.basename(source))
+    built = [b for b in builds if b.output == source]
+    if not built:
+        return []
+    b = built[-1]
+    return [Build(ins, target, b.package, b.cgo, b.cwd, b.tags, b.race, b.gopath)]
+
+
+def _is_go(program: str) -> bool:
+    return program == "go" or program.endswith("/go")
+
+
+def _assignments(words: tuple[str, ...]) -> dict[str, str]:
+    return dict(w.split("=", 1) for w in words if "=" in w)
+
+
+def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list[str]]:
+    """Go-style flags (`-o x`, `-o=x`, `--o x`) and the remaining positional words."""
+    flags: dict[str, str] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if not word.startswith("-") or rest or word in {"-", "--"}:
+            rest.append(word)
+            i += 1
+            continue
+        name, eq, value = word.lstrip("-").partition("=")
+        if name in VALUE_FLAGS and not eq:
+            if i + 1 >= len(argv):
+                raise Refuse(f"{where}: flag -{name} has no value")
+            value, i = argv[i + 1], i + 1
+        elif name not in VALUE_FLAGS and name not in BOOL_FLAGS:
+            raise Refuse(f"{where}: unknown go flag -{name}")
+        flags[name] = value if (eq or name in VALUE_FLAGS) else "true"
+        i += 1
+    return flags, rest
+
+
+def _build(
+    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, module_of: ModuleLookup
+) -> list[Build]:
+    where = f"line {ins.start + 1}"
+    flags, packages = parse_flags(cmd.argv[2:], where)
+    if flags.get("buildmode", "exe") not in {"exe", "default", "pie"}:
+        raise Refuse(f"{where}: -buildmode={flags['buildmode']} does not produce a program")
+    if "C" in flags:
+        cwd = posixpath.normpath(posixpath.join(cwd, _expand(flags["C"], env, where)))
+    made = _Made(
+        ins,
+        env.get("CGO_ENABLED"),
+        cwd,
+        flags.get("tags", ""),
+        "race" in flags,
+        env.get("GO111MODULE") == "off",
+    )
+    packages = packages or ["."]
+    files = [p for p in packages if p.endswith(".go")]
+    wildcard = any("..." in p for p in packages)
+    if not files:
+        packages = [m for p in packages for m in module_of.expand(p, cwd)]
+    if cmd.argv[1] == "install":
+        gobin = _install_dir(env, where)
+        return [
+            made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p) for p in packages
+        ]
+    output = flags.get("o")
+    if output is None:
+        if (len(packages) != 1 or wildcard) and not files:
+            return []  # several packages and no -o: go build discards the results
+        return [
+            made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)), packages[0])
+        ]
+    target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
+    if output.endswith("/") or target in KNOWN_DIRS:
+        return [
+            made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
+            for p in (files[:1] or packages)
+        ]
+    if len(packages) != 1 and not files:
+        raise Refuse(f"{where}: -o {output} with several packages does not build a program")
+    return [made.build(target, packages[0])]
+
+
+class _Made(NamedTuple):
+    """What one go command line shares between the binaries it makes."""
+
+    ins: Instruction
+    cgo: str | None
+    cwd: str
+    tags: str
+    race: bool
+    gopath: bool
+
+    def build(self, output: str, package: str) -> Build:
+        return Build(
+            self.ins, output, package, self.cgo, self.cwd, self.tags, self.race, self.gopath
+        )
+
+
+def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
+    name = binary_name(package, cwd, module_of(cwd))
+    if not name or "..." in name or name in {".", ".."}:
+        raise Refuse(f"{where}: cannot tell the name of the binary built from {package}")
+    return name
+
+
+def _expand(word: str, env: dict[str, str], where: str) -> str:
+    value = words.expand(word, env)
+    if value is None:
+        raise Refuse(f"{where}: {word} uses a variable dfsplit cannot resolve")
+    return value
+
+
+def _install_dir(env: dict[str, str], where: str) -> str:
+    if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
+        raise Refuse(f"{where}: go install for another platform puts the binary in a subdirectory")
+    return env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
