@@ -9,6 +9,7 @@ from dfsplit.model import Options, Outcome, Project, Refuse, Status
 from dfsplit.plan import pipeline
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.go import builds as go_builds
+from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go import module as go_module
 from dfsplit.recipes.go import source as go_source
 
@@ -111,7 +112,7 @@ def _builds(text: str, files: dict[str, str] | None = None) -> list[go_builds.Bu
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, dict(go_builds.DEFAULT_GO_ENV))
+    model = StageModel(df, df.stages()[0], project, go_images.image_env("golang:1.21"))
     return go_builds.find_builds(model, go_module.ModuleLookup(model, project))
 
 

@@ -31,8 +31,9 @@ def tag(ref: str) -> str:
     return tail if head and "/" not in tail else "latest"
 
 
-def classify(ref: str) -> ImageKind:
-    """Classify a base or runtime image by name (no registry lookups)."""
+def classify(ref: str, default_release: str | None = None) -> ImageKind:
+    """Classify a base or runtime image by name (no registry lookups); `default_release` is
+    the Debian release of an image whose tag names none (a recipe knows its own images)."""
     repo, version = repository(ref).lower(), tag(ref).lower()
     name = repo.rsplit("/", 1)[-1]
     if repo == "scratch" or "distroless/static" in repo:
@@ -45,7 +46,8 @@ def classify(ref: str) -> ImageKind:
         return ImageKind("alpine", m.group(1) if m else None, True, "musl")
     release = next((r for r in DEBIAN_RELEASES if r in version), None)
     if name in {"debian", "ubuntu"} or release or name in _DEBIAN_BASED:
-        return ImageKind("debian", release or _default_release(name, version), True, "glibc")
+        release = release or default_release or _debian_release(name, version)
+        return ImageKind("debian", release, True, "glibc")
     return ImageKind("unknown", None, True, None)
 
 
@@ -67,17 +69,11 @@ _DEBIAN_BASED = {
 }
 
 
-def _default_release(name: str, version: str) -> str | None:
-    """The Debian release an untagged-variant official image is built on today."""
+def _debian_release(name: str, version: str) -> str | None:
+    """The release of a `debian:<number>` image."""
     if name == "debian":
         numbers = {"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
         return numbers.get(version.split(".")[0].split("-")[0])
-    if name == "golang":
-        m = re.match(r"(\d+)\.(\d+)", version)
-        # golang moved its default variant to trixie from 1.24; older tags stay on bookworm.
-        if m and (int(m.group(1)), int(m.group(2))) < (1, 24):
-            return "bookworm"
-        return "trixie"
     return None
 
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_script
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
@@ -52,11 +52,6 @@ BOOL_FLAGS = {
 }
 # Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
 KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
-DEFAULT_GO_ENV = {
-    "GOPATH": "/go",
-    "HOME": "/root",
-    "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH,
-}
 
 
 class Build(NamedTuple):

@@ -1,0 +1,119 @@
+"""The few edits dfsplit makes to a Go builder stage: CGO_ENABLED=0 for a libc-less runtime,
+go.mod and go.sum copied before the sources, and cache mounts when asked.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from dfsplit.dockerfile import edits, shell
+from dfsplit.model import Dockerfile, Edit, Instruction, Options
+from dfsplit.plan import carry
+from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.recipes.go.builds import Build
+from dfsplit.recipes.go.module import Module
+from dfsplit.recipes.go.runtime import Needs
+from dfsplit.recipes.go.start import Start
+
+
+def builder_edits(
+    df: Dockerfile,
+    model: StageModel,
+    kept: carry.Carried,
+    start: Start,
+    shipped: list[Build],
+    module: Module,
+    static_link: bool,
+    needs: Needs,
+    options: Options,
+    notes: list[str],
+) -> list[Edit]:
+    out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
+    build = start.build
+    dynamic = [b for b in shipped if b.cgo != "0"]
+    if static_link and not needs.cgo and dynamic:
+        first = min(dynamic, key=lambda b: b.ins.start)
+        out.append(_cgo_off(df, first, start))
+        notes.append("CGO_ENABLED=0 added: the runtime has no glibc for a cgo-linked binary")
+    out += _dependency_cache(df, model, module, build, options, notes)
+    if start.go_run is not None:
+        out.append(start.go_run)
+        notes.append(f"`go run` replaced by a binary built at {build.output}")
+    if options.cache_mounts:
+        out += _cache_mounts(df, model, build, notes)
+    return out
+
+
+def _cgo_off(df: Dockerfile, build: Build, start: Start) -> Edit:
+    env = f"{edits.keyword(df, 'ENV')} CGO_ENABLED=0"
+    if start.go_run is not None and build is start.build:
+        return Edit(start.go_run.start, start.go_run.start, env)
+    return Edit(edits.attached_comments(df, build.ins), edits.attached_comments(df, build.ins), env)
+
+
+def _dependency_cache(
+    df: Dockerfile,
+    model: StageModel,
+    module: Module,
+    build: Build,
+    options: Options,
+    notes: list[str],
+) -> list[Edit]:
+    """Copy go.mod/go.sum and download modules before `COPY . .`, as the article does."""
+    root = model.root_copy()
+    if root is None or not module.path or model.stage[root.position].start > build.ins.start:
+        return []
+    gomod = posixpath.join(module.context_dir, "go.mod").lstrip("./") or "go.mod"
+    if gomod != "go.mod" or module.root != root.dest:
+        return []
+    manifests = {"go.mod", "*.mod", "go.*"}
+    if any(c.position < root.position and c.source in manifests for c in model.copies):
+        return []
+    project = model.project
+    if project.has("vendor/modules.txt") or project.has("go.work"):
+        notes.append("vendor/ or go.work present: module download order left as written")
+        return []
+    copy_ins = model.stage[root.position]
+    if model.state_at(copy_ins).workdir != root.dest:
+        return []
+    names = [n for n in ("go.mod", "go.sum") if project.has(n) and not model.ignore.excludes(n)]
+    mounts = _mount_flags(model, copy_ins) if options.cache_mounts else ""
+    run = f"{edits.keyword(df, 'RUN')} {mounts + ' ' if mounts else ''}go mod download"
+    text = f"{edits.keyword(df, 'COPY')} {' '.join(names)} ./\n{run}"
+    anchor = edits.attached_comments(df, copy_ins)
+    out = [Edit(anchor, anchor, text)]
+    for ins in model.stage[root.position + 1 :]:
+        commands = shell.split_commands(run_script(ins)) or []
+        if (
+            ins.keyword == "RUN"
+            and commands
+            and all(
+                c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
+            )
+        ):
+            out.append(edits.remove(df, ins))
+            break
+    notes.append(
+        f"{' and '.join(names)} copied and modules downloaded before `COPY . .` for caching"
+    )
+    return out
+
+
+def _mount_flags(model: StageModel, ins: Instruction) -> str:
+    env = model.state_at(ins).env
+    gopath = env.get("GOPATH", "/go").split(":")[0]
+    modcache = env.get("GOMODCACHE") or posixpath.join(gopath, "pkg/mod")
+    gocache = env.get("GOCACHE") or posixpath.join(env.get("HOME", "/root"), ".cache/go-build")
+    return f"--mount=type=cache,target={modcache} --mount=type=cache,target={gocache}"
+
+
+def _cache_mounts(df: Dockerfile, model: StageModel, build: Build, notes: list[str]) -> list[Edit]:
+    ins = build.ins
+    if ins.flags or ins.start == ins.end or ins not in model.stage:
+        return []
+    user = model.state_at(ins).user
+    if user not in (None, "root", "0"):
+        notes.append("--cache-mounts skipped: the build runs as a non-root user")
+        return []
+    notes.append("BuildKit cache mounts added for the module and build caches")
+    return [edits.add_run_flags(df, ins, _mount_flags(model, ins))]

@@ -1,0 +1,61 @@
+"""The official golang images: what they set before the first instruction, their Debian
+release, and what they ship (https://github.com/docker-library/golang, Dockerfile-linux.template).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dfsplit.plan import images
+from dfsplit.plan.stage import DEFAULT_PATH
+
+# ENV and WORKDIR of the golang images.
+GOLANG_ENV = {
+    "GOPATH": "/go",
+    "HOME": "/root",
+    "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH,
+}
+GOLANG_WORKDIR = "/go"
+OTHER_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
+
+
+def is_golang(image: str) -> bool:
+    return images.repository(image).endswith("golang")
+
+
+def image_env(image: str) -> dict[str, str]:
+    """The environment the builder image starts with."""
+    return dict(GOLANG_ENV) if is_golang(image) else dict(OTHER_ENV)
+
+
+def image_workdir(image: str) -> str:
+    """The golang image sets WORKDIR /go: a relative path without a WORKDIR is there."""
+    return GOLANG_WORKDIR if is_golang(image) else "/"
+
+
+def classify(image: str) -> images.ImageKind:
+    """The image's family and release, golang's default variants included."""
+    return images.classify(image, _golang_release(image))
+
+
+def _golang_release(image: str) -> str | None:
+    """golang moved its default variant to trixie from 1.24; older tags stay on bookworm."""
+    if not is_golang(image):
+        return None
+    m = re.match(r"(\d+)\.(\d+)", images.tag(image).lower())
+    if m and (int(m.group(1)), int(m.group(2))) < (1, 24):
+        return "bookworm"
+    return "trixie"
+
+
+def ships_ca_bundle(image: str) -> bool:
+    """Official golang images install ca-certificates, so the bundle can be copied out."""
+    return images.repository(image) in {"golang", "library/golang", "docker.io/library/golang"}
+
+
+def gopath_by_default(image: str) -> bool:
+    """Before Go 1.16, a build outside any module ran in GOPATH mode on its own."""
+    if not is_golang(image):
+        return False
+    m = re.match(r"(\d+)\.(\d+)", images.tag(image))
+    return m is not None and (int(m.group(1)), int(m.group(2))) < (1, 16)

@@ -1,0 +1,189 @@
+"""What a Go binary needs at run time (cgo, a shell, OS packages, time zones) and the smallest
+runtime image that gives it: scratch, distroless, or a slim image of the builder's family.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from dfsplit.dockerfile import shell, tokens
+from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.model import CopyStep, Options, Refuse
+from dfsplit.plan import carry, images, packages
+from dfsplit.plan.stage import StageModel
+from dfsplit.recipes.go import images as go_images
+from dfsplit.recipes.go.builds import Build
+from dfsplit.recipes.go.module import Module
+from dfsplit.recipes.go.source import Source, cgo_modules
+from dfsplit.recipes.go.start import Start
+
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+class Needs:
+    """Why the runtime cannot be scratch; each list holds the reasons (filled in as planning
+    finds them)."""
+
+    __slots__ = ("cgo", "package_manager", "packages", "shell", "static_extras")
+
+    def __init__(self, package_manager: str) -> None:
+        self.shell: list[str] = []
+        self.cgo: list[str] = []
+        self.static_extras: list[str] = []  # tz data, /tmp
+        self.packages: list[str] = []  # package specs to install
+        self.package_manager = package_manager
+
+
+def needs_of(
+    model: StageModel,
+    kept: carry.Carried,
+    start: Start,
+    shipped: list[Build],
+    module: Module,
+    source: Source,
+    builder_kind: images.ImageKind,
+) -> Needs:
+    needs = Needs(package_manager="apk" if builder_kind.family == "alpine" else "apt-get")
+    for form, what in ((start.entrypoint, "ENTRYPOINT"), (start.cmd, "CMD")):
+        if form is not None and not form.startswith("["):
+            needs.shell.append(f"the {what} uses shell features: {form}")
+    for build in shipped:
+        _cgo_needs(needs, build, module, source)
+    needs.cgo = list(dict.fromkeys(needs.cgo))
+    if source.needs_tz:
+        needs.static_extras.append("the app loads time zones (time.LoadLocation)")
+    if source.needs_tmp:
+        needs.static_extras.append("the app writes temporary files (needs /tmp)")
+    _package_needs(needs, model, kept, source, start)
+    return needs
+
+
+def _cgo_needs(needs: Needs, build: Build, module: Module, source: Source) -> None:
+    if build.cgo == "1":
+        needs.cgo.append("the build sets CGO_ENABLED=1")
+    elif build.race:
+        needs.cgo.append("the build uses -race, which needs cgo")
+    elif build.cgo != "0":
+        if source.uses_cgo:
+            needs.cgo.append('the source imports "C"')
+        for mod in cgo_modules(module.requires):
+            needs.cgo.append(f"go.mod requires {mod}, which only works with cgo")
+
+
+def _package_needs(
+    needs: Needs, model: StageModel, kept: carry.Carried, source: Source, start: Start
+) -> None:
+    called = set(source.executes) | _healthcheck_programs(kept, needs)
+    for pkg in packages.installed(model):
+        if pkg.name in packages.PROVIDED:
+            continue
+        if packages.programs(pkg.name) & called:
+            needs.packages.append(pkg.spec)
+            called -= packages.programs(pkg.name)
+        elif packages.is_build_only(pkg.name) or pkg.name in packages.TOOLS:
+            continue
+        elif not packages.used_later(model, pkg):
+            needs.packages.append(pkg.spec)
+            kept.warnings.append(
+                f"kept OS package {pkg.name} in the runtime: the original image "
+                "had it and nothing shows it is build-only"
+            )
+    # Programs the base image had without an install (curl in golang) need one now.
+    for program in sorted(called & {"curl", "wget"}):
+        needs.packages.append(program)
+
+
+def _healthcheck_programs(kept: carry.Carried, needs: Needs) -> set[str]:
+    ins = kept.healthcheck
+    if ins is None:
+        return set()
+    words = ins.args.split(None, 1)
+    if not words or words[0].upper() == "NONE":
+        return set()
+    rest = words[1] if len(words) > 1 else ""
+    argv = is_exec_form(rest)
+    if argv is not None:
+        return {posixpath.basename(argv[0])}
+    needs.shell.append("the HEALTHCHECK runs a shell command")
+    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []}
+
+
+def runtime_image(
+    builder_image: str,
+    builder_kind: images.ImageKind,
+    needs: Needs,
+    options: Options,
+    notes: list[str],
+) -> tuple[str, images.ImageKind]:
+    if options.runtime_image:
+        kind = images.classify(options.runtime_image)
+        _check_forced(options.runtime_image, kind, builder_kind, needs)
+        notes.append(f"runtime {options.runtime_image} was chosen with --runtime")
+        return options.runtime_image, kind
+    if needs.shell or needs.packages:
+        image = images.slim_image(builder_kind)
+        why = [*needs.shell, f"OS packages used at run time: {' '.join(needs.packages)}"][0]
+        if image is None:
+            raise Refuse(
+                f"{why}, and the builder image {builder_image} is not a known Debian or "
+                "Alpine image to pick a slim runtime from; pass --runtime"
+            )
+        notes.append(f"runtime {image}: {why}")
+        return image, images.classify(image)
+    if needs.cgo:
+        image = (
+            images.slim_image(builder_kind)
+            if builder_kind.family == "alpine"
+            else images.distroless("base", builder_kind)
+        )
+        if image is None or builder_kind.family == "unknown":
+            raise Refuse(
+                f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime"
+            )
+        notes.append(f"runtime {image}: cgo stays on because {needs.cgo[0]}")
+        return image, images.classify(image)
+    if needs.static_extras or not go_images.ships_ca_bundle(builder_image):
+        image = "gcr.io/distroless/static-debian12:nonroot"
+        why = needs.static_extras[0] if needs.static_extras else "the builder may lack a CA bundle"
+        notes.append(f"runtime {image}: {why}; it has CA certificates, tzdata and /tmp")
+        return image, images.classify(image)
+    notes.append("runtime scratch: a static binary needs nothing else but the CA bundle")
+    return "scratch", images.classify("scratch")
+
+
+def _check_forced(
+    image: str, kind: images.ImageKind, builder: images.ImageKind, needs: Needs
+) -> None:
+    if (needs.shell or needs.packages) and not kind.shell:
+        why = [*needs.shell, "the app needs OS packages"][0]
+        raise Refuse(f"--runtime {image} has no shell, but {why}")
+    if needs.cgo and kind.libc != builder.libc:
+        raise Refuse(f"--runtime {image} lacks the builder's libc, but {needs.cgo[0]}")
+    if needs.packages and kind.family not in {"debian", "alpine"}:
+        raise Refuse(f"--runtime {image}: dfsplit cannot install packages on it")
+
+
+def copies(
+    image: str,
+    kind: images.ImageKind,
+    builder_image: str,
+    binaries: list[str],
+    files: list[str],
+    stage_name: str,
+) -> tuple[CopyStep, ...]:
+    steps = []
+    has_bundle = "distroless" in image or kind.family == "alpine"
+    if not has_bundle and go_images.ships_ca_bundle(builder_image):
+        steps.append(tokens.copy_step("builder", CA_BUNDLE, CA_BUNDLE))
+    steps += [tokens.copy_step(stage_name, binary, binary) for binary in binaries]
+    steps += [tokens.copy_step("builder", path, path) for path in files]
+    return tuple(steps)
+
+
+def install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
+    if not needs.packages or not kind.shell:
+        return ()
+    try:
+        return (packages.install_command(needs.package_manager, needs.packages),)
+    except ValueError as exc:
+        raise Refuse(str(exc)) from exc

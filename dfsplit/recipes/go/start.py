@@ -1,0 +1,147 @@
+"""The start command of a Go image: which binary it runs, `go run` built once, exec form."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import NamedTuple
+
+from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.model import Dockerfile, Edit, Instruction, NothingToDo, Refuse
+from dfsplit.plan import carry
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel
+from dfsplit.recipes.go.builds import Build, parse_flags
+from dfsplit.recipes.go.module import ModuleLookup, binary_name
+
+GO_RUN_DIR = "/usr/local/bin"
+
+
+class Start(NamedTuple):
+    """The rewritten start command and what it needs."""
+
+    entrypoint: str | None
+    cmd: str | None
+    build: Build
+    args: list[str]  # arguments after the program, to look for runtime files
+    go_run: Edit | None = None
+
+
+def start_command(
+    df: Dockerfile,
+    model: StageModel,
+    kept: carry.Carried,
+    builds: list[Build],
+    modules: ModuleLookup,
+) -> Start:
+    if kept.entrypoint is None and kept.cmd is None:
+        if not builds:
+            raise NothingToDo("no go build step and no start command")
+        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
+    entry = _form(kept.entrypoint, alone=kept.cmd is None)
+    cmd = _form(kept.cmd) if not isinstance(entry, str) else None
+    owner = entry if entry is not None else cmd
+    assert owner is not None
+    words = owner if isinstance(owner, list) else (shell.plain_words(owner) or owner.split())
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    if words[:2] == ["go", "run"]:
+        return _go_run(df, model, entry, cmd, words, modules)
+    build = _match(model, builds, words[0])
+    new_owner = _rewrite(owner, words[0], build.output)
+    tail = cmd if entry is not None else None
+    args = words[1:] + (tail if isinstance(tail, list) else [])
+    if entry is not None:
+        return Start(tokens.command(new_owner), tokens.command(cmd), build, args)
+    return Start(None, tokens.command(new_owner), build, args)
+
+
+def check_not_in_cache_mount(build: Build) -> None:
+    """A binary written into a cache mount is not in the image, so COPY --from cannot see it."""
+    for flag in build.ins.flags:
+        if flag.startswith("--mount=") and "type=cache" in flag:
+            for part in flag[len("--mount=") :].split(","):
+                key, _, value = part.partition("=")
+                target = value.rstrip("/")
+                if key in {"target", "dst", "destination"} and build.output.startswith(
+                    target + "/"
+                ):
+                    raise Refuse(
+                        f"the binary {build.output} is written into the cache mount "
+                        f"{value}, which is not part of the builder image"
+                    )
+
+
+def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
+    """Exec form as a list, shell form as its text. `["sh", "-c", s]` is the shell form `s`
+    when no CMD follows it as positional parameters (alone)."""
+    if ins is None:
+        return None
+    argv = is_exec_form(ins.args)
+    if argv is None:
+        return ins.args.strip()
+    if alone and len(argv) == 3 and argv[0] in {"sh", "/bin/sh"} and argv[1] == "-c":
+        return argv[2]
+    return argv
+
+
+def _rewrite(form: list[str] | str, program: str, artifact: str) -> list[str] | str:
+    """Point the program at the artifact's absolute path; exec form whenever it is equivalent."""
+    if isinstance(form, list):
+        return [artifact, *form[1:]]
+    words = shell.plain_words(form)
+    if words is not None:
+        if words[0] == "exec":
+            words = words[1:]
+        return [artifact, *words[1:]]
+    if "/" not in program:  # a PATH lookup that the runtime's PATH may not repeat
+        head, sep, rest = form.partition(program)
+        if not head.strip() or head.strip() == "exec":
+            return f"{head}{artifact}{sep and rest}"
+    return form
+
+
+def _match(model: StageModel, builds: list[Build], program: str) -> Build:
+    final = model.final
+    if program.startswith("/") or "/" in program:
+        wanted = {posixpath.normpath(posixpath.join(final.workdir, program))}
+    else:
+        path = final.env.get("PATH", DEFAULT_PATH)
+        wanted = {posixpath.join(d, program) for d in path.split(":") if d}
+    for build in reversed(builds):
+        if build.output in wanted:
+            return build
+    built = ", ".join(b.output for b in builds) or "nothing"
+    raise Refuse(
+        f"the start command runs {program}, which is not a binary this Dockerfile builds "
+        f"(it builds {built})"
+    )
+
+
+def _go_run(
+    df: Dockerfile,
+    model: StageModel,
+    entry: list[str] | str | None,
+    cmd: list[str] | str | None,
+    words: list[str],
+    modules: ModuleLookup,
+) -> Start:
+    """`CMD go run .` compiles on every start: build once in the builder instead."""
+    if isinstance(entry, str) or (isinstance(cmd, str) and shell.needs_shell(cmd)):
+        raise Refuse("`go run` in a shell-form command that needs a shell")
+    flags, rest = parse_flags(tuple(words[2:]), "go run")
+    files = [w for w in rest if w.endswith(".go")]
+    package_words = files or rest[:1] or ["."]
+    app_args = rest[len(package_words) :]
+    cwd = model.final.workdir
+    name = binary_name(package_words[0], cwd, modules(cwd))
+    output = posixpath.join(GO_RUN_DIR, name)
+    flag_words = [f"-{k}={v}" if v != "true" else f"-{k}" for k, v in flags.items()]
+    run = " ".join(["go", "build", *flag_words, "-o", output, *package_words])
+    last = carry.last_build_index(model)
+    anchor = model.stage[last]
+    edit = edits.insert_after(
+        anchor, f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'go run')}"
+    )
+    fake = Instruction("RUN", run, (), run, anchor.end, anchor.end)
+    build = Build(fake, output, package_words[0], model.final.env.get("CGO_ENABLED"), cwd)
+    return Start(None, tokens.exec_form([output, *app_args]), build, app_args, go_run=edit)
