@@ -8,18 +8,22 @@ from dfsplit.dockerfile import parser
 from dfsplit.model import Options, Project, Refuse, Status
 from dfsplit.plan import pipeline
 from dfsplit.plan.stage import StageModel
-from dfsplit.recipes.java import common as java
+from dfsplit.recipes.java.build import produced_files, rename_command
+from dfsplit.recipes.java.gradle_build import gradle_facts, gradle_jar, root_project_name
+from dfsplit.recipes.java.jre import jre_image
+from dfsplit.recipes.java.pom import Pom, maven_facts, parent_pom_path, parse_pom
+from dfsplit.recipes.java.start import read_start, replace_jar
 
 NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
 
 
-def pom(body: str, ns: str = NS) -> java.Pom:
-    return java.parse_pom(f"<project {ns}><modelVersion>4.0.0</modelVersion>{body}</project>")
+def pom(body: str, ns: str = NS) -> Pom:
+    return parse_pom(f"<project {ns}><modelVersion>4.0.0</modelVersion>{body}</project>")
 
 
 def jar(body: str, parent: str | None = None, cli: dict[str, str] | None = None) -> str | None:
     parsed_parent = pom(parent) if parent is not None else None
-    return java.maven_facts(pom(body), parsed_parent, cli or {}).jar
+    return maven_facts(pom(body), parsed_parent, cli or {}).jar
 
 
 @pytest.mark.parametrize(
@@ -100,7 +104,7 @@ def test_pom_without_namespace_and_properties() -> None:
 )
 def test_pom_refuses_unsafe_or_invalid_xml(text: str) -> None:
     with pytest.raises(Refuse):
-        java.parse_pom(text)
+        parse_pom(text)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +123,7 @@ def test_pom_refuses_unsafe_or_invalid_xml(text: str) -> None:
 )
 def test_java_version(props: str, expected: str | None) -> None:
     body = f"<artifactId>a</artifactId><version>1</version><properties>{props}</properties>"
-    assert java.maven_facts(pom(body), None, {}).java == expected
+    assert maven_facts(pom(body), None, {}).java == expected
 
 
 @pytest.mark.parametrize(
@@ -134,7 +138,7 @@ def test_java_version(props: str, expected: str | None) -> None:
     ],
 )
 def test_boot_version(body: str, expected: str | None) -> None:
-    assert java.maven_facts(pom(body), None, {}).boot == expected
+    assert maven_facts(pom(body), None, {}).boot == expected
 
 
 @pytest.mark.parametrize(
@@ -144,7 +148,7 @@ def test_boot_version(body: str, expected: str | None) -> None:
 def test_parent_pom_path(relative: str | None, expected: str | None) -> None:
     tag = "" if relative is None else f"<relativePath>{relative}</relativePath>"
     parsed = pom(f"<parent><artifactId>p</artifactId>{tag}</parent><artifactId>c</artifactId>")
-    assert java.parent_pom_path(parsed, "app/pom.xml") == expected
+    assert parent_pom_path(parsed, "app/pom.xml") == expected
 
 
 GROOVY = """plugins {
@@ -163,17 +167,17 @@ java { toolchain { languageVersion.set(JavaLanguageVersion.of(21)) } }
 
 
 def test_gradle_groovy_boot() -> None:
-    facts = java.gradle_facts(GROOVY)
+    facts = gradle_facts(GROOVY)
     assert facts.plugins == {"java", "spring-boot"}
     assert (facts.version, facts.boot, facts.java) == ("0.1.0", "3.2.5", "17")
-    assert java.gradle_jar(facts, "shop") == "shop-0.1.0.jar"  # the boot jar, not -plain
+    assert gradle_jar(facts, "shop") == "shop-0.1.0.jar"  # the boot jar, not -plain
 
 
 def test_gradle_kts_application() -> None:
-    facts = java.gradle_facts(KTS, "version=2.0\n")
+    facts = gradle_facts(KTS, "version=2.0\n")
     assert "application" in facts.plugins
     assert (facts.app_name, facts.java, facts.version) == ("tool", "21", "2.0")
-    assert java.gradle_jar(facts, None) is None  # the project name is the unknown directory
+    assert gradle_jar(facts, None) is None  # the project name is the unknown directory
 
 
 @pytest.mark.parametrize(
@@ -187,7 +191,7 @@ def test_gradle_kts_application() -> None:
     ],
 )
 def test_gradle_jar(build: str, name: str, expected: str | None) -> None:
-    assert java.gradle_jar(java.gradle_facts(build), name) == expected
+    assert gradle_jar(gradle_facts(build), name) == expected
 
 
 @pytest.mark.parametrize(
@@ -195,7 +199,7 @@ def test_gradle_jar(build: str, name: str, expected: str | None) -> None:
     [("rootProject.name = 'shop'", "shop"), ('rootProject.name = "inv"', "inv"), ("", None)],
 )
 def test_root_project_name(settings: str, expected: str | None) -> None:
-    assert java.root_project_name(settings) == expected
+    assert root_project_name(settings) == expected
 
 
 @pytest.mark.parametrize(
@@ -210,7 +214,7 @@ def test_root_project_name(settings: str, expected: str | None) -> None:
     ],
 )
 def test_jre_image(builder: str, project: str | None, expected: str) -> None:
-    assert java.jre_image(builder, project)[0] == expected
+    assert jre_image(builder, project)[0] == expected
 
 
 @pytest.mark.parametrize(
@@ -225,7 +229,7 @@ def test_jre_image(builder: str, project: str | None, expected: str) -> None:
     ],
 )
 def test_read_start(form: list[str] | str, jar_word: str | None, tool: str | None) -> None:
-    start = java.read_start(form)
+    start = read_start(form)
     assert (start.jar_word, start.tool) == (jar_word, tool)
 
 
@@ -238,11 +242,11 @@ def test_read_start(form: list[str] | str, jar_word: str | None, tool: str | Non
     ],
 )
 def test_replace_jar(form: list[str] | str, expected: list[str] | str) -> None:
-    assert java.replace_jar(java.read_start(form), "/a/x.jar") == expected
+    assert replace_jar(read_start(form), "/a/x.jar") == expected
 
 
 def test_rename_command_filters_side_jars() -> None:
-    command = java.rename_command("/app/target", "/app/target/app.jar")
+    command = rename_command("/app/target", "/app/target/app.jar")
     assert command.startswith('cp "$(ls /app/target/*.jar | grep -v ')
     assert "'/original-'" in command and "'-plain\\.jar$'" in command
 
@@ -346,7 +350,7 @@ def _produced(run: str) -> set[str]:
     text = f"FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
     df = parser.parse(text.encode())
     project = Project(path="Dockerfile", dockerfile=text.encode(), context_files=frozenset())
-    return java.produced_files(StageModel(df, df.stages()[0], project, {}))
+    return produced_files(StageModel(df, df.stages()[0], project, {}))
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,28 @@ from dfsplit.model import (
 from dfsplit.plan import carry
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
-from dfsplit.recipes.java import common as java
+from dfsplit.recipes.java.build import (
+    BUILD_ENV,
+    DEFAULT_UID,
+    IMAGE_ENV,
+    ToolRun,
+    append_to_run,
+    cache_edit,
+    has_test_sources,
+    produced_files,
+    rename_command,
+    tester_stage,
+    tool_runs,
+    with_wrapper_dir,
+)
+from dfsplit.recipes.java.gradle_build import (
+    GradleFacts,
+    gradle_facts,
+    gradle_jar,
+    root_project_name,
+)
+from dfsplit.recipes.java.jre import jre_image
+from dfsplit.recipes.java.start import Start, StartPlan, plan_start, start_form
 
 PROGRAMS = {"gradle", "gradlew"}
 JAR_TASKS = {"build", "assemble", "bootJar", "jar", "installDist"}
@@ -44,10 +65,10 @@ def detect(project: Project) -> Detection | None:
 
 
 class Build(NamedTuple):
-    run: java.ToolRun
+    run: ToolRun
     project_dir: str  # absolute builder directory of the build file
     context_dir: str  # the same directory in the build context
-    facts: java.GradleFacts
+    facts: GradleFacts
     name: str | None  # rootProject.name: the container's directory name is not known
     dist: bool  # installDist: build/install/<name>
 
@@ -55,8 +76,8 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `gradle:${GRADLE}`
-    model = StageModel(df, stage, project, java.IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or java.DEFAULT_UID)
+    model = StageModel(df, stage, project, IMAGE_ENV)
+    kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)
     final = model.final
@@ -69,10 +90,10 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     image, why = (
         (forced, "chosen by --runtime or the runtime policy")
         if forced
-        else (java.jre_image(builder_image, build.facts.java))
+        else (jre_image(builder_image, build.facts.java))
     )
     notes.append(f"runtime {image}: {why}")
-    has_tests = java.has_tests(project.context_files, build.context_dir)
+    has_tests = has_test_sources(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
     copies = (tokens.copy_step(stage_name, copied, copied),)
     runtime = runtime_stage(
@@ -103,7 +124,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
 
 
 def _build(model: StageModel, project: Project) -> Build:
-    runs = [r for r in java.tool_runs(model, PROGRAMS) if set(r.goals) & JAR_TASKS]
+    runs = [r for r in tool_runs(model, PROGRAMS) if set(r.goals) & JAR_TASKS]
     if not runs:
         raise NothingToDo("no gradle build step (build, assemble, bootJar, jar or installDist)")
     run = runs[-1]
@@ -122,13 +143,13 @@ def _build(model: StageModel, project: Project) -> Build:
         raise Refuse(f"no build.gradle(.kts) copied to {run.cwd}, where gradle runs")
     context_dir = posixpath.dirname(build_rel) or "."
     props = project.text(posixpath.normpath(posixpath.join(context_dir, "gradle.properties"))) or ""
-    facts = java.gradle_facts(text, props)
+    facts = gradle_facts(text, props)
     rels = [posixpath.normpath(posixpath.join(context_dir, s)) for s in SETTINGS_FILES]
     settings = next((project.text(r) for r in rels if project.text(r) is not None), None)
     dist = "installDist" in run.goals
     if dist and "application" not in facts.plugins:
         raise Refuse("installDist without the application plugin")
-    return Build(run, run.cwd, context_dir, facts, java.root_project_name(settings), dist)
+    return Build(run, run.cwd, context_dir, facts, root_project_name(settings), dist)
 
 
 # --- the start command ---------------------------------------------------------------------
@@ -136,9 +157,9 @@ def _build(model: StageModel, project: Project) -> Build:
 
 def _jar_start(
     kept: carry.Carried, model: StageModel, build: Build, warnings: list[str]
-) -> tuple[java.StartPlan, str]:
+) -> tuple[StartPlan, str]:
     libs = posixpath.join(build.project_dir, "build/libs")
-    name = java.gradle_jar(build.facts, build.name)
+    name = gradle_jar(build.facts, build.name)
     jar = posixpath.join(libs, name) if name else posixpath.join(build.project_dir, "build/app.jar")
     if name is None:
         warnings.append(
@@ -146,12 +167,12 @@ def _jar_start(
             f"computed archive name): the build copies it to {jar}"
         )
     final = model.final
-    start = java.plan_start(
+    start = plan_start(
         kept,
         final.workdir,
         final.env,
         jar,
-        java.produced_files(model),
+        produced_files(model),
         _tool_start(build, jar),
         jar_known=name is not None,
     )
@@ -161,8 +182,8 @@ def _jar_start(
     return start, start.artifact
 
 
-def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
-    def start(found: java.Start) -> list[str]:
+def _tool_start(build: Build, jar: str) -> Callable[[Start], list[str]]:
+    def start(found: Start) -> list[str]:
         goal = (found.tool or "").split()[-1]
         if goal == "bootRun" and "spring-boot" in build.facts.plugins:
             return ["java", "-jar", jar]
@@ -174,7 +195,7 @@ def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
     return start
 
 
-def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.StartPlan, str]:
+def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartPlan, str]:
     """installDist: the start script runs from build/install/<name>/bin/<name>."""
     name = build.facts.app_name or build.name
     if name is None:
@@ -187,14 +208,14 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[java.S
     for which, ins in (("entrypoint", kept.entrypoint), ("cmd", kept.cmd)):
         if ins is None:
             continue
-        form = java.start_form(ins.args)
+        form = start_form(ins.args)
         words = form if isinstance(form, list) else shell.plain_words(form)
         if words and posixpath.normpath(posixpath.join(workdir, words[0])) == script:
             token = tokens.exec_form(words)
             other = kept.cmd if which == "entrypoint" else kept.entrypoint
             rest = tokens.single_line(other.args.strip(), "command") if other else None
             pair = (token, rest) if which == "entrypoint" else (rest, token)
-            return java.StartPlan(pair[0], pair[1], script, tuple(words[1:])), dist
+            return StartPlan(pair[0], pair[1], script, tuple(words[1:])), dist
     raise Refuse(f"installDist builds {script}, but the start command does not run it")
 
 
@@ -205,7 +226,7 @@ def _tester(
     options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
-    return java.tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 
 def _edits(
@@ -219,7 +240,7 @@ def _edits(
     out = [edits.name_stage(df, model.stage[0], "builder"), *kept.edits]
     if artifact == posixpath.join(build.project_dir, "build/app.jar"):
         libs = posixpath.join(build.project_dir, "build/libs")
-        out.append(java.append_to_run(df, build.run.ins, java.rename_command(libs, artifact)))
+        out.append(append_to_run(df, build.run.ins, rename_command(libs, artifact)))
         notes.append(f"the jar is copied to {artifact} in the build RUN: its name is not static")
     cache = _cache(df, model, build)
     if cache is not None:
@@ -239,7 +260,7 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
         files.insert(0, "gradlew")
     flags = " --no-daemon" if "--no-daemon" in build.run.words else ""
     program = "chmod +x gradlew && ./gradlew" if wrapper else build.run.program
-    edit = java.cache_edit(df, model, build.run, files, f"{program} dependencies{flags}")
+    edit = cache_edit(df, model, build.run, files, f"{program} dependencies{flags}")
     if edit is None or not model.project.has_dir("gradle"):
         return edit
-    return java.with_wrapper_dir(df, edit, "gradle")  # the wrapper's jar, version catalogs
+    return with_wrapper_dir(df, edit, "gradle")  # the wrapper's jar, version catalogs

@@ -25,7 +25,25 @@ from dfsplit.plan import carry
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
-from dfsplit.recipes.java import common as java
+from dfsplit.recipes.java.build import (
+    BUILD_ENV,
+    DEFAULT_UID,
+    IMAGE_ENV,
+    SOURCES,
+    ToolRun,
+    append_to_run,
+    cache_edit,
+    has_test_sources,
+    java_literals,
+    produced_files,
+    rename_command,
+    tester_stage,
+    tool_runs,
+    with_wrapper_dir,
+)
+from dfsplit.recipes.java.jre import jre_image
+from dfsplit.recipes.java.pom import MavenFacts, Pom, maven_facts, parent_pom_path, parse_pom
+from dfsplit.recipes.java.start import Start, plan_start, read_start, start_form
 
 PROGRAMS = {"mvn", "mvnw"}
 PACKAGE_GOALS = {"package", "install", "verify", "deploy"}
@@ -50,28 +68,28 @@ def detect(project: Project) -> Detection | None:
 class Build(NamedTuple):
     """The packaging command and what it produces."""
 
-    run: java.ToolRun | None  # None: the original never packaged (it started `mvn spring-boot:run`)
+    run: ToolRun | None  # None: the original never packaged (it started `mvn spring-boot:run`)
     program: str
     project_dir: str  # absolute builder directory of pom.xml
     pom_rel: str  # pom.xml relative to the context
-    facts: java.MavenFacts
+    facts: MavenFacts
     parent_rel: str | None
-    pom: java.Pom
+    pom: Pom
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
-    model = StageModel(df, stage, project, java.IMAGE_ENV)
-    kept = carry.carry(df, model, java.BUILD_ENV, default_uid=options.uid or java.DEFAULT_UID)
+    model = StageModel(df, stage, project, IMAGE_ENV)
+    kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project, kept)
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
     target = posixpath.join(build.project_dir, "target")
     fixed = posixpath.join(target, "app.jar")
     jar = posixpath.join(target, build.facts.jar) if build.facts.jar else fixed
     final = model.final
-    trusted = java.produced_files(model) | ({jar} if build.facts.jar else set())
-    start = java.plan_start(
+    trusted = produced_files(model) | ({jar} if build.facts.jar else set())
+    start = plan_start(
         kept,
         final.workdir,
         final.env,
@@ -85,7 +103,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes.append(f"runtime {image}: {why}")
     found = runtime_files(model, _source(project, build), start.args, project)
     extra = [p for p in found.paths if not _is_build_input(model, p)]
-    has_tests = java.has_tests(project.context_files, posixpath.dirname(build.pom_rel) or ".")
+    has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
     copies = (
         tokens.copy_step(stage_name, start.artifact, start.artifact),
@@ -127,7 +145,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
 
 
 def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
-    runs = java.tool_runs(model, PROGRAMS)
+    runs = tool_runs(model, PROGRAMS)
     packaging = [r for r in runs if set(r.goals) & PACKAGE_GOALS]
     run = packaging[-1] if packaging else None
     if run is None and not _starts_with_tool(kept):
@@ -139,15 +157,15 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     text = project.text(pom_rel) if pom_rel else None
     if pom_rel is None or text is None:
         raise Refuse(f"the build reads {pom_abs}, which no COPY puts there from the build context")
-    pom = java.parse_pom(text)
+    pom = parse_pom(text)
     if pom.modules:
         raise Refuse("multi-module Maven build: dfsplit cannot tell which module's jar runs")
     if pom.packaging != "jar":
         raise Refuse(f"packaging {pom.packaging}: only executable jars are supported")
-    parent_rel = java.parent_pom_path(pom, pom_rel)
+    parent_rel = parent_pom_path(pom, pom_rel)
     parent_text = project.text(parent_rel) if parent_rel else None
-    parent = java.parse_pom(parent_text) if parent_text else None
-    facts = java.maven_facts(pom, parent, _cli_properties(run))
+    parent = parse_pom(parent_text) if parent_text else None
+    facts = maven_facts(pom, parent, _cli_properties(run))
     return Build(
         run,
         program,
@@ -159,7 +177,7 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     )
 
 
-def _pom_flag(run: java.ToolRun | None) -> str | None:
+def _pom_flag(run: ToolRun | None) -> str | None:
     if run is None:
         return None
     words = list(run.words)
@@ -171,7 +189,7 @@ def _pom_flag(run: java.ToolRun | None) -> str | None:
     return None
 
 
-def _cli_properties(run: java.ToolRun | None) -> dict[str, str]:
+def _cli_properties(run: ToolRun | None) -> dict[str, str]:
     """`-Drevision=1.2.3` on the command line feeds ${revision}."""
     out: dict[str, str] = {}
     for word in run.words if run else ():
@@ -184,22 +202,22 @@ def _cli_properties(run: java.ToolRun | None) -> dict[str, str]:
 
 def _starts_with_tool(kept: carry.Carried) -> bool:
     for ins in (kept.entrypoint, kept.cmd):
-        if ins is not None and java.read_start(java.start_form(ins.args)).tool:
+        if ins is not None and read_start(start_form(ins.args)).tool:
             return True
     return False
 
 
-def _start_program(kept: carry.Carried, runs: list[java.ToolRun]) -> str:
+def _start_program(kept: carry.Carried, runs: list[ToolRun]) -> str:
     for ins in (kept.entrypoint, kept.cmd):
         if ins is not None:
-            start = java.read_start(java.start_form(ins.args))
+            start = read_start(start_form(ins.args))
             if start.tool:
                 return start.tool.split()[0] if "/" not in start.tool.split()[0] else "./mvnw"
     return runs[-1].program if runs else "mvn"
 
 
-def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
-    def start(found: java.Start) -> list[str]:
+def _tool_start(build: Build, jar: str) -> Callable[[Start], list[str]]:
+    def start(found: Start) -> list[str]:
         goal = (found.tool or "").split()[-1]
         if goal == "spring-boot:run" and build.facts.boot is None:
             raise Refuse("`mvn spring-boot:run` without spring-boot-maven-plugin in pom.xml")
@@ -212,7 +230,7 @@ def _tool_start(build: Build, jar: str) -> Callable[[java.Start], list[str]]:
     return start
 
 
-def _exec_java(build: Build, found: java.Start, jar: str) -> list[str]:
+def _exec_java(build: Build, found: Start, jar: str) -> list[str]:
     """`mvn exec:java` puts only the project's classes on the class path when it has no deps."""
     runtime_deps = [a for a, scope in build.pom.dependencies if scope in {"compile", "runtime"}]
     if runtime_deps:
@@ -232,16 +250,16 @@ def _exec_java(build: Build, found: java.Start, jar: str) -> list[str]:
 # --- runtime -------------------------------------------------------------------------------
 
 
-def _image(builder_image: str, facts: java.MavenFacts, options: Options) -> tuple[str, str]:
+def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str, str]:
     forced = options.runtime_for("maven", "java")
     if forced:
         return forced, "chosen by --runtime or the runtime policy"
-    return java.jre_image(builder_image, facts.java)
+    return jre_image(builder_image, facts.java)
 
 
 def _source(project: Project, build: Build) -> Reads:
-    literals = java.java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
-    return Reads(java.SOURCES, literals=literals)
+    literals = java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
+    return Reads(SOURCES, literals=literals)
 
 
 def _is_build_input(model: StageModel, path: str) -> bool:
@@ -254,7 +272,7 @@ def _tester(
 ) -> TesterStage | None:
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
     command = " ".join([build.program, *words, "test"])
-    return java.tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 
 # --- edits to the builder ------------------------------------------------------------------
@@ -275,7 +293,7 @@ def _edits(
         notes.append("a `package -DskipTests` step was added: the original only built at start")
     elif rename:
         target = posixpath.dirname(fixed)
-        out.append(java.append_to_run(df, build.run.ins, java.rename_command(target, fixed)))
+        out.append(append_to_run(df, build.run.ins, rename_command(target, fixed)))
         notes.append(f"the jar is copied to {fixed} in the build RUN: its name is not static")
     cache = _cache(df, model, build) if build.run else None
     if cache is not None:
@@ -289,7 +307,7 @@ def _package_step(df: Dockerfile, model: StageModel, build: Build, fixed: str | 
     prefix = "chmod +x mvnw && " if build.program.endswith("mvnw") else ""
     run = f"{edits.keyword(df, 'RUN')} {prefix}{build.program} -B package -DskipTests"
     if fixed is not None:
-        run += " && " + java.rename_command(posixpath.dirname(fixed), fixed)
+        run += " && " + rename_command(posixpath.dirname(fixed), fixed)
     return edits.insert_after(model.stage[last], run)
 
 
@@ -302,7 +320,7 @@ def _cache(df: Dockerfile, model: StageModel, build: Build) -> Edit | None:
     if wrapper:
         files.insert(0, "mvnw")
     run = ("chmod +x mvnw && ./mvnw" if wrapper else build.program) + " -B dependency:go-offline"
-    edit = java.cache_edit(df, model, build.run, files, run)
+    edit = cache_edit(df, model, build.run, files, run)
     if edit is None or not wrapper or not model.project.has_dir(".mvn"):
         return edit
-    return java.with_wrapper_dir(df, edit, ".mvn")  # .mvn/wrapper names the Maven to fetch
+    return with_wrapper_dir(df, edit, ".mvn")  # .mvn/wrapper names the Maven to fetch

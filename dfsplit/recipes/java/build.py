@@ -1,0 +1,245 @@
+"""What Maven and Gradle builds share: the build tool's runs in the stage, the files they make,
+the dependency step before `COPY . .`, and the tester stage."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.model import (
+    Dockerfile,
+    Edit,
+    Instruction,
+    Options,
+    Refuse,
+    TesterStage,
+)
+from dfsplit.plan import carry
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+
+# Environment that configures the build tools or the JDK they run on, never the app.
+BUILD_ENV = {
+    "MAVEN_OPTS",
+    "MAVEN_CONFIG",
+    "MAVEN_HOME",
+    "M2_HOME",
+    "MAVEN_ARGS",
+    "GRADLE_OPTS",
+    "GRADLE_HOME",
+    "GRADLE_USER_HOME",
+    "JAVA_HOME",
+    "JDK_HOME",
+    "GRADLE_VERSION",
+    "MAVEN_VERSION",
+}
+# Jars that sit next to the application jar and must never be picked by a glob.
+SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
+# What the maven and gradle images set, as the builder's starting environment.
+IMAGE_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
+DEFAULT_UID = "10001:10001"  # the runtime user when the original ran as root
+# Comments of Java, Kotlin and Gradle sources, whose strings and settings dfsplit reads.
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+# --- pom.xml --------------------------------------------------------------------------------
+
+
+# --- Gradle ---------------------------------------------------------------------------------
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+# --- start commands -------------------------------------------------------------------------
+
+
+# --- build steps and the artifact -------------------------
+
+
+class ToolRun(NamedTuple):
+    """One `mvn`/`gradle` command inside a RUN, with the directory it runs in."""
+
+    ins: Instruction
+    cwd: str
+    program: str  # as written: mvn, ./mvnw, gradle, ./gradlew
+    words: tuple[str, ...]  # the arguments after the program
+
+    @property
+    def goals(self) -> list[str]:
+        return [w for w in self.words if not w.startswith("-")]
+
+    def option_words(self, drop: frozenset[str]) -> list[str]:
+        """Options to repeat in the tester, minus test-skipping and offline switches."""
+        out: list[str] = []
+        skip = False
+        for word in self.words:
+            if skip:
+                skip = False
+                continue
+            if word in {"-x", "--exclude-task"}:
+                skip = True  # `gradle build -x test`: the tester must not exclude tests
+                continue
+            if word.startswith("-") and word.split("=", 1)[0] not in drop:
+                out.append(word)
+        return out
+
+
+def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
+    """Every build-tool command of the stage, following `cd` inside each RUN."""
+    runs: list[ToolRun] = []
+    for ins in model.stage:
+        if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
+            continue
+        cwd = model.state_at(ins).workdir
+        for cmd in shell.split_commands(run_script(ins)) or []:
+            if cmd.program == "cd" and len(cmd.argv) == 2:
+                target = words.expand(cmd.argv[1], model.state_at(ins).env)
+                if target is None:
+                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif posixpath.basename(cmd.program) in programs:
+                runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
+    return runs
+
+
+def produced_files(model: StageModel) -> set[str]:
+    """Absolute destinations of `cp`/`mv` commands in RUNs (a jar renamed by the user).
+
+    A relative destination lands in the directory of the last `cd` before it in the RUN.
+    After a `cd` that cannot be followed (a variable, no argument, or a RUN with a subshell
+    or group that may end its effect), relative destinations are left out: unknown.
+    """
+    out: set[str] = set()
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        script = run_script(ins)
+        cwd: str | None = model.state_at(ins).workdir
+        grouped = any(ch in script for ch in "(){}")
+        for cmd in shell.split_commands(script) or []:
+            if cmd.program == "cd":
+                target = cmd.argv[1] if len(cmd.argv) == 2 and not grouped else ""
+                if cwd is None or not target or _UNFOLLOWED_CD.search(target):
+                    cwd = None
+                else:
+                    cwd = posixpath.normpath(posixpath.join(cwd, target))
+            elif cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3:
+                dest = cmd.argv[-1]
+                if dest.endswith("/") or (cwd is None and not dest.startswith("/")):
+                    continue
+                out.add(posixpath.normpath(posixpath.join(cwd or "/", dest)))
+    return out
+
+
+# A `cd` argument whose directory dfsplit cannot know: variables, globs, ~, `cd -`.
+_UNFOLLOWED_CD = re.compile(r"[$`*?\[~]|^-$")
+
+
+def rename_command(directory: str, target: str) -> str:
+    """Copy the one application jar in directory to a fixed path, as docker init does.
+
+    Side jars are filtered out; when several jars still match, `cp` receives one argument
+    with a line break in it and fails the build instead of picking one at random.
+    """
+    excluded = " ".join(f"-e '{_side_jar_regex(p)}'" for p in SIDE_JARS)
+    return f'cp "$(ls {directory}/*.jar | grep -v {excluded})" {target}'
+
+
+def _side_jar_regex(glob: str) -> str:
+    """`original-*.jar` -> `/original-`, `*-plain.jar` -> `-plain\\.jar$`: a grep pattern for
+    the jar's path as `ls` prints it."""
+    head, _, tail = glob.partition("*")
+    return f"/{head}" if head else tail.replace(".", "\\.") + "$"
+
+
+def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
+    """`RUN a` -> `RUN a && command`, on the instruction's last physical line."""
+    last = df.lines[ins.end - 1]
+    body = last.rstrip("\r\n")
+    if ins.heredocs or body.lstrip().startswith("#") or body.rstrip().endswith(df.escape):
+        raise Refuse(f"cannot append to the RUN at line {ins.start + 1}")
+    return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
+
+
+def cache_edit(
+    df: Dockerfile, model: StageModel, build: ToolRun, files: list[str], run: str
+) -> Edit | None:
+    """Copy the build files and resolve dependencies before `COPY . .` (the article's order)."""
+    root = model.root_copy()
+    if root is None or model.stage[root.position].start > build.ins.start:
+        return None
+    copy_ins = model.stage[root.position]
+    if root.dest != build.cwd or model.state_at(copy_ins).workdir != root.dest:
+        return None
+    if any(c.position < root.position and c.source in files for c in model.copies):
+        return None  # the user already copies the build files first
+    names = [f for f in files if model.project.has(f) and not model.ignore.excludes(f)]
+    lines = []
+    top = [n for n in names if "/" not in n]
+    if top:
+        lines.append(f"{edits.keyword(df, 'COPY')} {' '.join(top)} ./")
+    for name in (n for n in names if "/" in n):
+        lines.append(f"{edits.keyword(df, 'COPY')} {name} {posixpath.dirname(name)}/")
+    lines.append(f"{edits.keyword(df, 'RUN')} {tokens.single_line(run, 'RUN')}")
+    anchor = edits.attached_comments(df, copy_ins)
+    return Edit(anchor, anchor, "\n".join(lines))
+
+
+def with_wrapper_dir(df: Dockerfile, edit: Edit, directory: str) -> Edit:
+    """The cache edit, also copying the wrapper's directory (it holds the wrapper's jar and
+    properties) before the dependency step, its last line."""
+    lines = edit.text.split("\n")
+    lines.insert(len(lines) - 1, f"{edits.keyword(df, 'COPY')} {directory} {directory}/")
+    return Edit(edit.start, edit.end, "\n".join(lines))
+
+
+def has_test_sources(project_files: frozenset[str], context_dir: str) -> bool:
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    return any(p.startswith(prefix + "src/test/") for p in project_files)
+
+
+# Java sources and build files: never runtime files.
+SOURCES = (".java", ".kt", ".gradle", ".kts", "pom.xml")
+_JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple[str, ...]:
+    """String literals in the main Java sources: relative files the app may open."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: list[str] = []
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
+            out += _JAVA_STRING.findall(code)
+    return tuple(dict.fromkeys(out))
+
+
+def tester_stage(
+    options: Options,
+    has_tests: bool,
+    model: StageModel,
+    command: str,
+    project_dir: str,
+    notes: list[str],
+) -> TesterStage | None:
+    """The build tool's `test` goal (`command`) in the project directory, when wanted."""
+    if not options.tester:
+        return None
+    if not has_tests:
+        notes.append("no src/test/ directory: no tester stage")
+        return None
+    workdir = project_dir if project_dir != model.final.workdir else None
+    return TesterStage(
+        commands=(tokens.single_line(command, "test command"),),
+        workdir=workdir,
+        args=tester_args(model, command),
+    )
+
+
+def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
+    """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
+    return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))
