@@ -8,7 +8,7 @@ import pytest
 
 from dfsplit.model import Options, Project, Refuse, Status
 from dfsplit.plan import pipeline
-from dfsplit.recipes.node import package as node
+from dfsplit.recipes.node import builder, manifest
 from dfsplit.recipes.node import server as node_server
 from dfsplit.recipes.node import static as node_static
 
@@ -26,8 +26,8 @@ def package(**fields: object) -> str:
     return json.dumps({"name": "app", **fields})
 
 
-def pkg_of(files: dict[str, str]) -> node.Package:
-    found = node.read_package(project(files), "package.json")
+def pkg_of(files: dict[str, str]) -> manifest.Package:
+    found = manifest.read_package(project(files), "package.json")
     assert found is not None
     return found
 
@@ -74,13 +74,13 @@ def test_manager_follows_the_lock_file(
     files: dict[str, str], name: str, install: str, prune: str
 ) -> None:
     files = {"package.json": package(), **files}
-    pm = node.manager(project(files), pkg_of(files))
+    pm = manifest.manager(project(files), pkg_of(files))
     assert (pm.name, pm.install, pm.prune) == (name, install, prune)
 
 
 def test_yarn_berry_from_package_manager_field() -> None:
     files = {"package.json": package(packageManager="yarn@4.1.0"), "yarn.lock": "x"}
-    assert node.manager(project(files), pkg_of(files)).name == "yarn-berry"
+    assert manifest.manager(project(files), pkg_of(files)).name == "yarn-berry"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_yarn_berry_from_package_manager_field() -> None:
     ],
 )
 def test_has_test(scripts: dict[str, str], expected: bool) -> None:
-    assert node.has_test(pkg_of({"package.json": package(scripts=scripts)})) is expected
+    assert manifest.has_test(pkg_of({"package.json": package(scripts=scripts)})) is expected
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_static_framework(
     deps: dict[str, str], extra: dict[str, str], framework: str | None
 ) -> None:
     files = {"package.json": package(devDependencies=deps), **extra}
-    assert node.static_framework(project(files), pkg_of(files)) == framework
+    assert manifest.static_framework(project(files), pkg_of(files)) == framework
 
 
 VITE = {"vite": "5"}
@@ -142,7 +142,7 @@ VITE = {"vite": "5"}
 )
 def test_static_output(framework: str, build: str, extra: dict[str, str], out: str) -> None:
     files = {"package.json": package(scripts={"build": build}), **extra}
-    assert node.static_output(project(files), pkg_of(files), framework)[0] == out
+    assert manifest.static_output(project(files), pkg_of(files), framework)[0] == out
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_static_output(framework: str, build: str, extra: dict[str, str], out: s
 def test_vite_output_refuses_when_computed(config: str) -> None:
     files = {"package.json": package(scripts={"build": "vite build"}), "vite.config.ts": config}
     with pytest.raises(Refuse):
-        node.static_output(project(files), pkg_of(files), "vite")
+        manifest.static_output(project(files), pkg_of(files), "vite")
 
 
 def angular(build: dict[str, object], name: str = "shop") -> str:
@@ -189,7 +189,7 @@ APP = "@angular-devkit/build-angular:application"
     ],
 )
 def test_angular_output(build: dict[str, object], out: str) -> None:
-    assert node.angular_output(angular(build))[0] == out
+    assert manifest.angular_output(angular(build))[0] == out
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_angular_output(build: dict[str, object], out: str) -> None:
 )
 def test_angular_output_refuses(text: str) -> None:
     with pytest.raises(Refuse):
-        node.angular_output(text)
+        manifest.angular_output(text)
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_server_framework(
     deps: dict[str, str], extra: dict[str, str], framework: str | None
 ) -> None:
     files = {"package.json": package(dependencies=deps), **extra}
-    assert node.server_framework(project(files), pkg_of(files)) == framework
+    assert manifest.server_framework(project(files), pkg_of(files)) == framework
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def test_server_framework(
     ],
 )
 def test_script_words(argv: list[str], expected: tuple[str, list[str]] | None) -> None:
-    assert node.script_words(argv) == expected
+    assert manifest.script_words(argv) == expected
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,7 @@ def test_script_words(argv: list[str], expected: tuple[str, list[str]] | None) -
     ],
 )
 def test_listen_port(words: list[str], port: int | None) -> None:
-    assert node.listen_port(words) == port
+    assert manifest.listen_port(words) == port
 
 
 @pytest.mark.parametrize(
@@ -279,7 +279,7 @@ def test_listen_port(words: list[str], port: int | None) -> None:
     ],
 )
 def test_is_install(argv: tuple[str, ...], expected: bool) -> None:
-    assert node_server.is_install(argv) is expected
+    assert builder.is_install(argv) is expected
 
 
 @pytest.mark.parametrize(

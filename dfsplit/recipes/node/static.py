@@ -22,8 +22,8 @@ from dfsplit.model import (
 from dfsplit.plan import images
 from dfsplit.plan.carry import Carried
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import package as node
-from dfsplit.recipes.node.server import App, ensure_build, prepare, start_words, tester
+from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
 HTML_DIR = "/usr/share/nginx/html"
@@ -34,8 +34,8 @@ _PLAIN = re.compile(r"^[A-Za-z0-9_./@+-]+$")
 
 
 def detect(project: Project) -> Detection | None:
-    pkg = node.candidate_package(project)
-    framework = node.static_framework(project, pkg) if pkg else None
+    pkg = manifest.candidate_package(project)
+    framework = manifest.static_framework(project, pkg) if pkg else None
     if pkg is None or framework is None:
         return None
     return Detection(framework=framework, why=(f"{framework} in {pkg.rel}",))
@@ -43,10 +43,10 @@ def detect(project: Project) -> Detection | None:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     app = prepare(df, project, options.uid or NGINX_UID)
-    framework = node.static_framework(project, app.pkg)
+    framework = manifest.static_framework(project, app.pkg)
     if framework is None:
         raise Refuse(f"{app.pkg.rel}, which the builder uses, is not a static front end")
-    out_rel, why = node.static_output(project, app.pkg, framework)
+    out_rel, why = manifest.static_output(project, app.pkg, framework)
     app.notes.append(f"{framework} output {out_rel}/: {why}")
     if not ensure_build(app):
         raise Refuse(f"{app.pkg.rel} has no build script to produce {out_rel}/")
@@ -95,10 +95,10 @@ def nginx_image(builder: str, options: Options) -> str:
 def static_port(app: App) -> int:
     """The port the naive image served on: flags of its start command, else EXPOSE."""
     words = start_words(app.kept) or []
-    script = node.script_words(words)
+    script = manifest.script_words(words)
     if script is not None:
         words = [*app.pkg.scripts.get(script[0], "").split(), *script[1]]
-    port = node.listen_port(words)
+    port = manifest.listen_port(words)
     why = f"`{' '.join(words)}` listened on it"
     if port is None:
         port = next((p for p in _exposed(app)), None)

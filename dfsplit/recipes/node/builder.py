@@ -1,0 +1,340 @@
+"""What every Node split does to the builder stage: the install command from the lock file, the
+lock file copied before `COPY . .`, NODE_ENV=production moved out of the install, a missing
+build step added, and the tester. Shared by the server and the static recipes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.shell import Command
+from dfsplit.dockerfile.words import copy_words, is_exec_form, parse_pairs
+from dfsplit.model import (
+    Dockerfile,
+    Edit,
+    Instruction,
+    Options,
+    Project,
+    Refuse,
+    TesterStage,
+)
+from dfsplit.plan import carry
+from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
+from dfsplit.recipes.node import manifest
+
+# npm/yarn settings and CI switches shape the install, never the running app.
+BUILD_ENV = {
+    "CI",
+    "NPM_CONFIG_LOGLEVEL",
+    "npm_config_loglevel",
+    "NPM_CONFIG_PRODUCTION",
+    "YARN_CACHE_FOLDER",
+    "YARN_ENABLE_IMMUTABLE_INSTALLS",
+    "PNPM_HOME",
+}
+
+
+BASE_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
+
+
+PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
+
+
+class App:
+    """The naive stage read as a Node build, and the builder edits planned so far."""
+
+    __slots__ = (
+        "app_dir",
+        "builder_image",
+        "df",
+        "edits",
+        "kept",
+        "model",
+        "notes",
+        "pkg",
+        "pm",
+        "project",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        df: Dockerfile,
+        project: Project,
+        model: StageModel,
+        pkg: manifest.Package,
+        pm: manifest.Manager,
+        kept: carry.Carried,
+        builder_image: str,
+        app_dir: str,
+    ) -> None:
+        self.df = df
+        self.project = project
+        self.model = model
+        self.pkg = pkg
+        self.pm = pm
+        self.kept = kept
+        self.builder_image = builder_image
+        self.app_dir = app_dir  # absolute directory of package.json in the builder
+        self.edits: list[Edit] = []
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+
+    def abs(self, rel: str) -> str:
+        return tokens.abs_path(posixpath.join(self.app_dir, rel))
+
+
+def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
+    """Read the stage, then plan the builder edits every Node split needs."""
+    stage = df.stages()[0]
+    builder_image = base_image(df)  # global ARG defaults substituted: `node:${NODE_VERSION}`
+    model = StageModel(df, stage, project, dict(BASE_ENV))
+    app_dir = model.final.workdir
+    rel = model.context_path(posixpath.join(app_dir, "package.json"))
+    pkg = manifest.read_package(project, rel) if rel else None
+    if pkg is None:
+        raise Refuse(f"the builder has no package.json in its WORKDIR {app_dir}")
+    pm = manifest.manager(project, pkg)
+    kept = carry.carry(df, model, BUILD_ENV, default_uid)
+    app = App(df, project, model, pkg, pm, kept, builder_image, app_dir)
+    app.notes += kept.notes
+    app.warnings += [w for w in kept.warnings if not w.startswith("USER node ")]
+    app.edits += [edits.name_stage(df, stage[0], "builder"), *kept.edits]
+    if pm.lock is None:
+        app.notes.append(
+            "no lock file: dependencies are installed with a plain `npm install` "
+            "(not reproducible; commit a lock file)"
+        )
+    install, command, alone = find_install(model)
+    app.edits += node_env_trap(app, install)
+    app.edits += install_edits(app, install, command, alone)
+    return app
+
+
+def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
+    """The RUN that installs the dependencies, its install command, and whether it is alone."""
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        commands = shell.split_commands(run_script(ins)) or []
+        for command in commands:
+            if is_install(command.argv):
+                return ins, command, len(commands) == 1 and not ins.heredocs
+    raise Refuse(
+        "no dependency install (npm ci / npm install / yarn / pnpm install) in the Dockerfile"
+    )
+
+
+def is_install(argv: tuple[str, ...]) -> bool:
+    """A whole-project install: no package names (`npm install -g serve` is not one)."""
+    prog, rest = (argv[0] if argv else ""), list(argv[1:])
+    verbs = {
+        "npm": ("install", "i", "ci", "clean-install"),
+        "pnpm": ("install", "i"),
+        "bun": ("install",),
+        "yarn": ("install",),
+    }
+    if prog == "yarn" and not [w for w in rest if not w.startswith("-")]:
+        return True
+    if prog not in verbs or not rest or rest[0] not in verbs[prog]:
+        return False
+    return all(w.startswith("-") for w in rest[1:]) and "-g" not in rest and "--global" not in rest
+
+
+def _manager_program(pm: manifest.Manager) -> str:
+    return "yarn" if pm.name.startswith("yarn") else pm.name
+
+
+def new_install(app: App, command: Command) -> str | None:
+    """The lock-file install that replaces command, or None to keep it as written."""
+    if command.env or command.program != _manager_program(app.pm):
+        if app.pm.lock is not None and command.program != _manager_program(app.pm):
+            app.warnings.append(
+                f"the Dockerfile installs with {command.program} but the lock "
+                f"file is {app.pm.lock}: install left as written"
+            )
+        return None
+    base = app.pm.install.split()
+    start = 1 if command.program == "yarn" and command.argv[1:2] != ("install",) else 2
+    flags = [w for w in command.argv[start:] if w not in base]
+    dropped = [w for w in flags if w in PROD_FLAGS]
+    if dropped and app.pkg.dev_deps:
+        app.notes.append(
+            f"`{' '.join(dropped)}` dropped from the builder's install: build "
+            "and tests need devDependencies; the runtime gets prod ones"
+        )
+    return " ".join(base + [w for w in flags if w not in PROD_FLAGS])
+
+
+def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> list[Edit]:
+    """Lock-file install, installed from package.json + lock before `COPY . .` for caching."""
+    text = new_install(app, command)
+    root = app.model.root_copy()
+    index = app.model.stage.index(ins)
+    # Only a lone install at the context root can move above `COPY . .` unchanged.
+    movable = root is not None and root.position < index and root.dest == app.app_dir and alone
+    if root is not None and movable and not app.pkg.dir:
+        return _install_first(app, ins, root, text or " ".join(command.argv))
+    out = _lock_copy(app, index)
+    if text is not None and text != " ".join(command.argv):
+        out.append(_replace_command(app, ins, command, text))
+        app.notes.append(f"`{' '.join(command.argv)}` -> `{text}`: the lock file decides")
+    return out
+
+
+def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> list[Edit]:
+    df, model = app.df, app.model
+    copy_ins = model.stage[root.position]
+    names = [
+        n
+        for n in ("package.json", app.pm.lock, ".yarnrc.yml")
+        if n and app.project.has(n) and not model.ignore.excludes(n)
+    ]
+    dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
+    flags = "".join(f"{f} " for f in ins.flags)
+    copy = f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}"
+    run = f"{edits.keyword(df, 'RUN')} {flags}{tokens.single_line(install, 'install')}"
+    anchor = edits.attached_comments(df, copy_ins)
+    # A blank line keeps the comment of `COPY . .` attached to it, not to the new RUN.
+    gap = "\n" if anchor < copy_ins.start else ""
+    text = "\n".join(x for x in (edits.comment_text(df, ins), copy, run) if x) + gap
+    app.notes.append(
+        f"{' and '.join(names)} copied and `{install}` run before `COPY . .`, "
+        "so a source change does not re-install the dependencies"
+    )
+    return [Edit(anchor, anchor, text), edits.remove(df, ins)]
+
+
+def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
+    for c in model.copies:
+        if c.position >= index:
+            continue
+        if c.source in (rel, ".") or (c.source != "." and rel.startswith(c.source + "/")):
+            return c
+        if is_glob(c.source) and path_match(c.source, rel):
+            return c
+    return None
+
+
+def _lock_copy(app: App, index: int) -> list[Edit]:
+    """Add the lock file to the `COPY package.json ./` that precedes the install."""
+    lock = app.pkg.path(app.pm.lock) if app.pm.lock else None
+    model = app.model
+    if lock is None or _copied_before(model, lock, index) is not None:
+        return []
+    manifest = _copied_before(model, app.pkg.rel, index)
+    if manifest is None:
+        return []
+    ins = model.stage[manifest.position]
+    words = copy_words(ins.args)
+    exec_form = ins.args.lstrip().startswith("[")
+    if ins.end - ins.start != 1 or not words or not manifest.into_dir or exec_form:
+        app.warnings.append(f"{lock} is not copied before the install (line {ins.start + 1})")
+        return []
+    *sources, dest = words
+    flags = "".join(f"{f} " for f in ins.flags)
+    line = f"{edits.keyword(app.df, 'COPY')} {flags}{' '.join([*sources, lock])} {dest}"
+    app.notes.append(f"{lock} added to the COPY before the install: `{app.pm.install}` needs it")
+    return [Edit(ins.start, ins.end, line)]
+
+
+def _replace_command(app: App, ins: Instruction, command: Command, text: str) -> Edit:
+    """Swap the install command inside its physical line, keeping the rest of the RUN."""
+    words = r"\s+".join(re.escape(w) for w in command.argv)
+    pattern = re.compile(r"(?<![\w/-])" + words + r"(?![\w-])")
+    for number in range(ins.start, ins.end):
+        line = app.df.lines[number].rstrip("\r\n")
+        if pattern.search(line):
+            return Edit(number, number + 1, pattern.sub(lambda _m: text, line, count=1))
+    raise Refuse(f"cannot rewrite the install at line {ins.start + 1}: it spans lines oddly")
+
+
+def node_env_trap(app: App, install: Instruction) -> list[Edit]:
+    """`ENV NODE_ENV=production` before the install drops devDependencies: move it to runtime."""
+    if not app.pkg.dev_deps:
+        return []
+    out = []
+    for ins in app.model.stage[: app.model.stage.index(install)]:
+        if ins.keyword != "ENV":
+            continue
+        pairs = parse_pairs(ins.args)
+        if not any(k == "NODE_ENV" and v == "production" for k, v, _ in pairs):
+            continue
+        others = [raw for k, _, raw in pairs if k != "NODE_ENV"]
+        if others and (ins.end - ins.start != 1 or "=" not in others[0]):
+            raise Refuse(
+                f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies "
+                "the build needs, and that ENV cannot be split safely"
+            )
+        keyword = edits.keyword(app.df, "ENV")
+        out.append(
+            Edit(ins.start, ins.end, f"{keyword} {' '.join(others)}")
+            if others
+            else edits.remove(app.df, ins)
+        )
+        needed = ", ".join(sorted(app.pkg.dev_deps)[:4])
+        app.notes.append(
+            "ENV NODE_ENV=production moved to the runtime: set before the install "
+            f"it made {app.pm.name} skip devDependencies ({needed})"
+        )
+    return out
+
+
+def runs_build(model: StageModel) -> bool:
+    """Whether some RUN already produces the build output."""
+    for ins in model.stage:
+        if ins.keyword != "RUN":
+            continue
+        for command in shell.split_commands(run_script(ins)) or []:
+            argv = list(command.argv)
+            if argv[:1] == ["npx"]:
+                argv = argv[1:]
+            script = manifest.script_words(argv)
+            if script is not None and script[0] == "build":
+                return True
+            if argv and argv[0] in manifest.BUILD_TOOLS and ("build" in argv or argv[0] == "tsc"):
+                return True
+    return False
+
+
+def ensure_build(app: App) -> bool:
+    """Add `RUN <pm> run build` when the naive file never builds; False when there is no build."""
+    if runs_build(app.model):
+        return True
+    if "build" not in app.pkg.scripts:
+        return False
+    last = carry.last_build_index(app.model)
+    run = f"{edits.keyword(app.df, 'RUN')} {app.pm.script('build')}"
+    app.edits.append(edits.insert_after(app.model.stage[last], run))
+    app.notes.append(
+        f"`{app.pm.script('build')}` added: the naive image never built the app, "
+        "the runtime runs the build output instead of a dev server"
+    )
+    return True
+
+
+def tester(app: App, options: Options) -> TesterStage | None:
+    if not options.tester:
+        return None
+    if not manifest.has_test(app.pkg):
+        app.notes.append("no test script in package.json: no tester stage")
+        return None
+    return TesterStage(commands=(app.pm.script("test"),))
+
+
+def start_words(kept: carry.Carried) -> list[str] | None:
+    """The naive start command as words (exec form, or shell form without shell syntax)."""
+    if kept.entrypoint is not None:
+        raise Refuse(f"ENTRYPOINT {kept.entrypoint.args.strip()} is kept by no Node rule yet")
+    if kept.cmd is None:
+        return None
+    argv = is_exec_form(kept.cmd.args)
+    if argv is not None:
+        return argv
+    words = shell.plain_words(kept.cmd.args.strip())
+    if words is None:
+        raise Refuse(f"the CMD needs a shell: {kept.cmd.args.strip()}")
+    return words[1:] if words[:1] == ["exec"] else words
