@@ -17,7 +17,28 @@ from typing import NamedTuple
 from dfsplit.dockerfile.globs import globs_regex
 from dfsplit.model import MAX_DOCKERFILE_BYTES, Project
 
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
+# VCS data and installed dependencies: a build context's snapshot does not list them, the copy
+# of a context that `dfsplit verify` builds leaves them out, and a walk does not enter them.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
+# A walk for Dockerfiles also skips tool caches and build outputs: no app image is defined in
+# them. `build/` is left to .gitignore on purpose: the golang-standards layout keeps real
+# Dockerfiles in build/package/.
+WALK_SKIP_DIRS = SKIP_DIRS | {
+    "vendor",
+    "bower_components",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "dist",
+    "target",
+    ".next",
+    ".nuxt",
+    ".gradle",
+    ".terraform",
+    ".dfsplit",
+}
 _TEMP_SUFFIX = ".dfsplit-tmp"
 _UMASK_LOCK = threading.Lock()
 

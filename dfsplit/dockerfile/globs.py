@@ -1,12 +1,18 @@
-"""Globs over posix paths relative to a build context: `*` stays in a segment, `**` is any depth.
+"""Every path-pattern dialect dfsplit reads, compiled by one translator:
 
-Recipes name the files they read with these patterns; the IO edge reads the matching files.
+- COPY/ADD sources and shell globs: Go's filepath.Match (`path_match`), `*` within a segment;
+- the context files recipes read (`globs_regex`): `**/` is any depth;
+- `.dockerignore` (`Dockerignore`): filepath.Match per segment, `**` any depth, `!` re-includes;
+- `.gitignore` (`parse_gitignore`, `is_ignored`): unanchored names match at any depth.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def is_glob(path: str) -> bool:
@@ -52,13 +58,19 @@ def globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _glob_regex(pattern: str) -> str:
+    # "**" absorbs zero or more leading directories, never the final file name.
+    return _translate(pattern.removeprefix("./"), last_double_star="(?!)")
+
+
+def _translate(pattern: str, last_double_star: str = ".*") -> str:
+    """Segments joined by "/": a `**` segment is any number of directories (a last one is
+    `last_double_star`); other segments go through _segment."""
     out: list[str] = []
-    parts = pattern.removeprefix("./").split("/")
+    parts = pattern.split("/")
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if part == "**":
-            # "**" absorbs zero or more leading directories, never the final file name.
-            out.append("(?:[^/]+/)*" if not last else "(?!)")
+            out.append(last_double_star if last else "(?:[^/]+/)*")
             continue
         out.append(_segment(part))
         if not last:
@@ -85,3 +97,81 @@ def _segment(part: str) -> str:
             out.append(re.escape(ch))
         i += 1
     return "".join(out)
+
+
+# --- .dockerignore ---------------------------------------------------------------------------
+
+
+class Dockerignore:
+    """Patterns in file order; the last matching pattern decides, `!` re-includes."""
+
+    def __init__(self, text: str) -> None:
+        self.rules: list[tuple[bool, re.Pattern[str]]] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            body = posixpath.normpath(line.lstrip("!").strip().lstrip("/"))
+            self.rules.append((negate, re.compile(_translate(body) + r"\Z")))
+
+    def excludes(self, rel: str) -> bool:
+        """True when rel, or a directory above it, is ignored."""
+        if rel in (".", ""):
+            return False
+        parts = rel.split("/")
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        excluded = False
+        for negate, regex in self.rules:
+            if any(regex.match(c) for c in candidates):
+                excluded = not negate
+        return excluded
+
+
+# --- .gitignore ------------------------------------------------------------------------------
+
+
+class IgnoreRule(NamedTuple):
+    base: str  # directory of the .gitignore, posix, relative to the walk root ("" at the root)
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def parse_gitignore(text: str, base: str) -> list[IgnoreRule]:
+    """The rules of one .gitignore whose directory is `base` (see gitignore(5))."""
+    rules = []
+    for raw in text.splitlines():
+        line = raw.rstrip()  # trailing spaces are ignored unless escaped (rare; not supported)
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        line = line[1:] if negate else line
+        line = line.removeprefix("\\")
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        # A slash at the start or in the middle anchors the pattern to the .gitignore's dir.
+        anchored = "/" in line
+        body = _translate(line.lstrip("/"))
+        regex = re.compile(("" if anchored else "(?:.*/)?") + body + r"\Z")
+        rules.append(IgnoreRule(base, regex, negate, dir_only))
+    return rules
+
+
+def is_ignored(rules: Sequence[IgnoreRule], rel: str, is_dir: bool) -> bool:
+    """Git's rule: the last matching pattern wins, and `!` re-includes."""
+    ignored = False
+    for rule in rules:
+        if rule.dir_only and not is_dir:
+            continue
+        if rule.base:
+            if not rel.startswith(rule.base + "/"):
+                continue
+            sub = rel[len(rule.base) + 1 :]
+        else:
+            sub = rel
+        if rule.regex.match(sub):
+            ignored = not rule.negate
+    return ignored

@@ -14,32 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-# Dependency and build-output directories. `build/` is left to .gitignore on purpose: the
-# golang-standards layout keeps real Dockerfiles in build/package/.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "vendor",
-        "bower_components",
-        ".venv",
-        "venv",
-        "__pycache__",
-        ".tox",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "dist",
-        "target",
-        ".next",
-        ".nuxt",
-        ".gradle",
-        ".terraform",
-        ".dfsplit",
-    }
-)
+from dfsplit.dockerfile.globs import IgnoreRule, is_ignored, parse_gitignore
+from dfsplit.files import WALK_SKIP_DIRS
+
 # Files named like Dockerfile.* that are not Dockerfiles: per-Dockerfile ignore files,
 # merge leftovers, editor backups, templates rendered by other tools.
 _NOT_DOCKERFILE_SUFFIXES = (
@@ -101,82 +78,6 @@ def _repo_of(directory: str) -> str:
     return "" if parent == directory else _repo_of(parent)
 
 
-# --- .gitignore ------------------------------------------------------------------------------
-
-
-class IgnoreRule(NamedTuple):
-    base: str  # directory of the .gitignore, posix, relative to the walk root ("" at the root)
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
-
-
-def parse_gitignore(text: str, base: str) -> list[IgnoreRule]:
-    """The rules of one .gitignore whose directory is `base` (see gitignore(5))."""
-    rules = []
-    for raw in text.splitlines():
-        line = raw.rstrip()  # trailing spaces are ignored unless escaped (rare; not supported)
-        if not line or line.startswith("#"):
-            continue
-        negate = line.startswith("!")
-        line = line[1:] if negate else line
-        line = line.removeprefix("\\")
-        dir_only = line.endswith("/")
-        line = line.rstrip("/")
-        if not line:
-            continue
-        # A slash at the start or in the middle anchors the pattern to the .gitignore's dir.
-        anchored = "/" in line
-        body = _glob_regex(line.lstrip("/"))
-        regex = re.compile(("" if anchored else "(?:.*/)?") + body + r"\Z")
-        rules.append(IgnoreRule(base, regex, negate, dir_only))
-    return rules
-
-
-def _glob_regex(pattern: str) -> str:
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append("/.*")
-            i += 3
-        elif pattern[i] == "*":
-            out.append(".*" if pattern.startswith("**", i) else "[^/]*")
-            i += 2 if pattern.startswith("**", i) else 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 2 if pattern[i + 1 : i + 2] in "!]" else i + 1)
-            inner = pattern[i + 1 : end]
-            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
-def is_ignored(rules: Sequence[IgnoreRule], rel: str, is_dir: bool) -> bool:
-    """Git's rule: the last matching pattern wins, and `!` re-includes."""
-    ignored = False
-    for rule in rules:
-        if rule.dir_only and not is_dir:
-            continue
-        if rule.base:
-            if not rel.startswith(rule.base + "/"):
-                continue
-            sub = rel[len(rule.base) + 1 :]
-        else:
-            sub = rel
-        if rule.regex.match(sub):
-            ignored = not rule.negate
-    return ignored
-
-
 # --- walking ---------------------------------------------------------------------------------
 
 
@@ -228,7 +129,8 @@ def _walk(top: Path) -> tuple[list[Found], list[Path]]:
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             is_dir = entry.is_dir(follow_symlinks=False)
-            if (is_dir and entry.name in SKIP_DIRS) or (rules and is_ignored(rules, rel, is_dir)):
+            skipped = is_dir and entry.name in WALK_SKIP_DIRS
+            if skipped or (rules and is_ignored(rules, rel, is_dir)):
                 continue
             if is_dir:
                 stack.append(_Frame(entry.path, rel, rules, base, repo))

@@ -11,8 +11,7 @@ from typing import NamedTuple
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
 from dfsplit.dockerfile import words
-from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.dockerfile.ignore import Dockerignore
+from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
 

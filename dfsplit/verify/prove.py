@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.files import SKIP_DIRS
 from dfsplit.model import Findings, Options, Outcome, Status
 from dfsplit.verify import engine
 from dfsplit.verify.engine import EngineError, HttpAnswer
@@ -34,7 +35,6 @@ RunKind = Literal["service", "oneshot", "not-run"]
 TesterStatus = Literal["passed", "failed", "skipped"]
 
 _TESTER_STAGE = re.compile(r"^\s*from\s+\S+.*\s+as\s+tester\s*$", re.IGNORECASE | re.MULTILINE)
-_COPY_SKIP = (".git", "node_modules")  # never part of a useful build context copy
 _POLL = 0.25
 
 
@@ -435,7 +435,7 @@ class _Session:
                 "copying the build context to add " + ", ".join(f.rel for f in outcome.new_files)
             )
             shutil.copytree(
-                context, new_ctx, symlinks=True, ignore=shutil.ignore_patterns(*_COPY_SKIP)
+                context, new_ctx, symlinks=True, ignore=shutil.ignore_patterns(*SKIP_DIRS)
             )
             for new in outcome.new_files:
                 target = new_ctx / new.rel
