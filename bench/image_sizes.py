@@ -40,7 +40,7 @@ def measure(fixture: Path, progress: StderrProgress) -> prove.FileResult:
     meta = _meta(fixture)
     options = meta.get("options") or {}
     assert isinstance(options, dict)
-    config = prove.Config(options=Options(**options), run=prove.spec_from_fixture(meta))
+    config = prove.VerifyOptions(options=Options(**options), run=prove.spec_from_fixture(meta))
     progress.path = f"fixtures/{fixture.name}"
     return prove.verify_file(fixture / "Dockerfile", config, progress, shown=progress.path)
 

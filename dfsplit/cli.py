@@ -17,11 +17,11 @@ from dfsplit import __version__
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from dfsplit.fleet.config import Policy
+    from dfsplit.fleet.config import OptionLayer
     from dfsplit.fleet.runner import Job, Result
     from dfsplit.model import Options, Outcome
     from dfsplit.report.verify import Format
-    from dfsplit.verify.prove import Config
+    from dfsplit.verify.prove import VerifyOptions
 
 EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
 2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
@@ -141,10 +141,10 @@ ConfigFile = Annotated[
 ]
 
 
-def _org_policy(config_file: Path | None) -> "Policy | None":
+def _org_policy(config_file: Path | None) -> "OptionLayer | None":
     """The --config policy; a bad one is a usage error."""
     from dfsplit.fleet import config
-    from dfsplit.report.terminal import EXIT_USAGE
+    from dfsplit.report import exit_codes
 
     if config_file is None:
         return None
@@ -152,7 +152,7 @@ def _org_policy(config_file: Path | None) -> "Policy | None":
         return config.load_file(config_file)
     except config.ConfigError as exc:  # one plain line naming file and key, not a usage box
         print(f"error: --config: {exc}", file=sys.stderr)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise typer.Exit(exit_codes.USAGE) from None
 
 
 def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
@@ -236,25 +236,23 @@ def rewrite(
     from dfsplit.fleet import runner
     from dfsplit.fleet.config import as_policy
     from dfsplit.model import Options, Status
-    from dfsplit.report.terminal import RunReport, dump_json
+    from dfsplit.report import exit_codes
+    from dfsplit.report.run import Reporter, dump_json
 
     _check_outputs(report, apply, check)
     flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
     org = _org_policy(config_file)
     if verify_first:
-        from dfsplit.report import verify as report_verify
-        from dfsplit.report.terminal import EXIT_USAGE
-        from dfsplit.verify.prove import Config
+        from dfsplit.verify.prove import VerifyOptions
 
-        if not report_verify.check_engine():
-            raise typer.Exit(EXIT_USAGE)
+        _require_engine()
     planned: list[Job] = []
     show_diffs = not (check or as_json or apply)
     stream = runner.iter_jobs(
         paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
     )
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
-    run = RunReport(check=check, apply=apply)
+    run = Reporter(check=check, apply=apply)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color
     failed_verify = False
@@ -262,10 +260,8 @@ def rewrite(
         outcome = result.outcome
         if verify_first and outcome.status is Status.CHANGED and result.real is not None:
             assert job.options is not None  # a job without options fails before splitting
-            config = Config(options=job.options)
-            if not report_verify.verify_before_write(
-                outcome, result.real, result.target.context, config
-            ):
+            verify = VerifyOptions(options=job.options)
+            if not _verify_before_write(outcome, result.real, result.target.context, verify):
                 failed_verify = True
                 continue
         if outcome.status is Status.CHANGED and apply:
@@ -278,7 +274,7 @@ def rewrite(
     if as_json:
         dump_json([r.outcome for r in kept], run, sys.stdout)
     print(run.summary(), file=sys.stderr)
-    raise typer.Exit(1 if failed_verify else run.exit_code)
+    raise typer.Exit(exit_codes.CHANGED if failed_verify else run.exit_code)
 
 
 def _write_outputs(
@@ -296,10 +292,54 @@ def _write_outputs(
             file=sys.stderr,
         )
     if report is not None:
-        fleet_report.write_report(results, report)
+        _write_report(results, report)
     if patch_dir is not None:
         for path in runner.write_patches(results, patch_dir):
             print(f"wrote {path}", file=sys.stderr)
+
+
+def _write_report(results: "list[Result]", path: Path) -> None:
+    """`--report FILE.json|FILE.md`: the suffix chooses the format (checked before the run)."""
+    from dfsplit import files
+    from dfsplit.report import exit_codes
+    from dfsplit.report import fleet as fleet_report
+
+    if path.suffix.lower() == ".json":
+        text = fleet_report.dump_json_report(fleet_report.report_json(results))
+    else:
+        text = fleet_report.report_markdown(results)
+    try:
+        files.write_text(path, text)
+    except files.FileError as exc:
+        print(f"error: --report: {exc}", file=sys.stderr)
+        raise typer.Exit(exit_codes.FAILED) from None
+
+
+def _require_engine() -> None:
+    """Exit 2 with one line on stderr when no Docker engine answers."""
+    from dfsplit.report import exit_codes
+    from dfsplit.report.verify import engine_unavailable_line
+    from dfsplit.verify import engine
+
+    try:
+        engine.check_engine()
+    except engine.EngineUnavailable as exc:
+        print(engine_unavailable_line(str(exc)), file=sys.stderr)
+        raise typer.Exit(exit_codes.USAGE) from None
+
+
+def _verify_before_write(
+    outcome: "Outcome", real: Path, context: Path, options: "VerifyOptions"
+) -> bool:
+    """`rewrite --verify`: prove one changed outcome, show the result; True when it passed."""
+    from dfsplit.report.verify import progress_on_stderr, show_before_write
+    from dfsplit.verify import prove
+
+    with progress_on_stderr() as progress:
+        progress.start(outcome.path)
+        result = prove.prove_outcome(outcome, real, context, options, progress)
+    show_before_write(result)
+    return result.verdict == "pass"
 
 
 # --- end of rewrite ---------------------------------------------------------------------------
@@ -317,8 +357,8 @@ def _verify_config(
     oneshot: bool,
     probe: tuple[int | None, str, str | None],
     keep: bool,
-) -> "Config":
-    from dfsplit.verify.prove import Config, ExitProbe, HttpProbe, RunSpec
+) -> "VerifyOptions":
+    from dfsplit.verify.prove import ExitProbe, HttpProbe, RunSpec, VerifyOptions
 
     port, path, expect = probe
     if expect is not None and port is None:
@@ -330,7 +370,7 @@ def _verify_config(
         http=HttpProbe(port, path, expect) if port is not None else None,
         exit=ExitProbe() if oneshot else None,
     )
-    return Config(
+    return VerifyOptions(
         options=_options(runtime, no_tester, gate, cache),
         build_args=tuple(build_arg or ()),
         run=spec,
@@ -399,6 +439,7 @@ def verify_command(
     Exit codes: 0 verified; 1 a rewrite does not build, fails its tests or behaves
     differently; 2 no Docker engine (or usage error); 123 a file was refused or failed."""
     from dfsplit.report import verify as report_verify
+    from dfsplit.verify import prove
 
     if fmt not in ("table", "json", "markdown"):
         raise typer.BadParameter("--format must be table, json or markdown")
@@ -416,7 +457,11 @@ def verify_command(
         keep_images,
     )
     chosen = cast("Format", "json" if as_json else fmt)
-    raise typer.Exit(report_verify.run_verify(paths or [Path(".")], config, chosen))
+    _require_engine()
+    with report_verify.progress_on_stderr() as progress:
+        results = [prove.verify_target(t, config, progress) for t in paths or [Path(".")]]
+    report_verify.show(results, chosen)
+    raise typer.Exit(report_verify.exit_code(results))
 
 
 @app.command()
@@ -432,14 +477,15 @@ def detect(
     """Explain what was detected and the plan, without rewriting anything."""
     import json
 
-    from dfsplit.report.terminal import RunReport, explain, outcome_json
+    from dfsplit.report.outcome import outcome_json
+    from dfsplit.report.run import Reporter, explain
 
     outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:
         typer.echo(explain(outcome))
-    run = RunReport(silent=True)
+    run = Reporter(silent=True)
     run.outcome(outcome)
     raise typer.Exit(run.exit_code)
 

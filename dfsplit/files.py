@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dfsplit.dockerfile.globs import globs_regex
-from dfsplit.model import MAX_DOCKERFILE_BYTES, Project
+from dfsplit.model import MAX_DOCKERFILE_BYTES, NewFile, Project
 
 # VCS data and installed dependencies: a build context's snapshot does not list them, the copy
 # of a context that `dfsplit verify` builds leaves them out, and a walk does not enter them.
@@ -443,3 +444,41 @@ def load_project(
         dockerfile_name=_relative_name(dockerfile, context),
     )
     return project, resolved
+
+
+# --- scratch space for `dfsplit verify` -------------------------------------------------------
+
+
+def temp_dir(prefix: str) -> Path:
+    """A new private directory under the system's temp directory."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def stage_rewrite(
+    into: Path, dockerfile: bytes, context: Path, new_files: Sequence[NewFile]
+) -> tuple[Path, Path]:
+    """The rewritten Dockerfile written into `into`, and the context to build it in: the
+    original one, or a copy (without SKIP_DIRS) that holds the files the rewrite adds."""
+    new_ctx = context
+    if new_files:
+        new_ctx = into / "context"
+        shutil.copytree(context, new_ctx, symlinks=True, ignore=shutil.ignore_patterns(*SKIP_DIRS))
+        for new in new_files:
+            target = new_ctx / new.rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(new.text, encoding="utf-8")
+    new_df = into / "Dockerfile.rewrite"
+    new_df.write_bytes(dockerfile)
+    return new_df, new_ctx
+
+
+def write_text(path: Path, text: str) -> None:
+    """A file dfsplit makes for the user (a report): written whole, replacing any old one."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileError(path, _reason(exc)) from None

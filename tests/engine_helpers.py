@@ -1,4 +1,4 @@
-"""Shared by the tests that need a Docker engine: skip without one, fixture -> Config, leftovers."""
+"""For tests that need a Docker engine: skip without one, fixture -> options, leftovers."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def buildable_cases() -> list[Case]:
     return [c for c in cases() if c.meta.get("build") and c.expected("Dockerfile").exists()]
 
 
-def case_config(case: Case, startup_seconds: float = 3.0) -> prove.Config:
+def case_config(case: Case, startup_seconds: float = 3.0) -> prove.VerifyOptions:
     """What `dfsplit verify` would be given for this fixture: its options, env, args, probe."""
     spec = prove.spec_from_fixture(case.meta, startup_seconds)
-    return prove.Config(options=case.options, run=spec)
+    return prove.VerifyOptions(options=case.options, run=spec)
 
 
-def verify_case(case: Case, config: prove.Config | None = None) -> prove.FileResult:
+def verify_case(case: Case, config: prove.VerifyOptions | None = None) -> prove.FileResult:
     """The same code path as `dfsplit verify fixtures/NAME`."""
     shown = f"fixtures/{case.name}/Dockerfile"
     return prove.verify_file(case.dockerfile, config or case_config(case), shown=shown)

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from dfsplit.cli import app
 from dfsplit.fleet import runner
-from dfsplit.fleet.config import Policy
+from dfsplit.fleet.config import OptionLayer
 from dfsplit.model import Options, Status
 from dfsplit.report import fleet as fleet_report
+from dfsplit.report.outcome import EntryFormatError
 
 GOLDEN = Path(__file__).parent / "golden"
 # One repository per behaviour a reviewer meets: rewritten, rewritten with a new file,
@@ -75,7 +76,7 @@ def make_fleet(root: Path) -> list[Path]:
 
 
 def _run(paths: list[Path], workers: int, options: Options | None = None) -> list[runner.Result]:
-    jobs = runner.plan_jobs(paths, options or Options(), None, Policy(source="command line"))
+    jobs = runner.plan_jobs(paths, options or Options(), None, OptionLayer(source="command line"))
     return runner.run_all(jobs, workers)
 
 
@@ -106,9 +107,9 @@ def test_lazy_jobs_give_the_same_results_and_progress(
     """Jobs streamed from planning (the pool starts before planning ends) change nothing."""
     monkeypatch.setattr(runner, "MIN_PARALLEL_FILES", 2)
     monkeypatch.setattr(runner, "CHUNK", 2)  # several chunks on a small fleet
-    planned = runner.plan_jobs([fleet], Options(), None, Policy(source="command line"))
+    planned = runner.plan_jobs([fleet], Options(), None, OptionLayer(source="command line"))
     seen: list[tuple[int, int]] = []
-    stream = runner.iter_jobs([fleet], Options(), None, Policy(source="command line"))
+    stream = runner.iter_jobs([fleet], Options(), None, OptionLayer(source="command line"))
     streamed = runner.run_all(stream, workers, lambda done, total: seen.append((done, total)))
     assert [r.outcome for r in streamed] == [r.outcome for r in runner.run_all(planned, 1)]
     assert len(planned) > 2 * runner.CHUNK
@@ -165,22 +166,22 @@ def test_json_report_loads_with_the_typed_loader(fleet: Path, tmp_path: Path) ->
     entries = fleet_report.load_report(json.loads(path.read_text()))
     by_path = {e.path: e for e in entries}
     go = by_path["checkouts/go-article-svc/Dockerfile"]
-    assert (go.status, go.language, go.image_before, go.image_after, go.artifact) == (
+    assert (go.status, go.language, go.builder_image, go.runtime_image, go.artifact) == (
         "changed",
         "go",
         "golang:1.21",
         "scratch",
         "/main",
     )
-    assert go.tester and go.reasons
+    assert go.tester_image == "builder" and go.notes and go.repo
     java = by_path["checkouts/java-maven-revision-arg-svc/Dockerfile"]
     assert java.warnings
     refused = by_path["checkouts/node-vite-computed-outdir-svc/Dockerfile"]
-    assert refused.status == "refused" and "outDir" in refused.reasons[0]
+    assert refused.status == "refused" and "outDir" in (refused.reason or "")
     assert by_path["checkouts/node-vite-default-svc/Dockerfile"].new_files == ("nginx-spa.conf",)
     # One line per file, so that the report greps and diffs well.
     lines = path.read_text().splitlines()
-    assert lines[0].startswith('{"version": 1, "summary": {') and lines[-1] == "]}"
+    assert lines[0].startswith('{"version": 2, "summary": {') and lines[-1] == "]}"
     assert [json.loads(line.rstrip(","))["path"] for line in lines[1:-1]] == list(by_path)
 
 
@@ -193,7 +194,7 @@ def test_json_report_of_no_files_is_valid() -> None:
     "mutate",
     [
         pytest.param(lambda d: d["files"][0].pop("artifact"), id="missing-key"),
-        pytest.param(lambda d: d["files"][0].update(tester="yes"), id="wrong-type"),
+        pytest.param(lambda d: d["files"][0].update(notes="yes"), id="wrong-type"),
         pytest.param(lambda d: d["files"][0].update(status="odd"), id="bad-status"),
         pytest.param(lambda d: d["summary"].update(changed=99), id="bad-summary"),
     ],
@@ -201,7 +202,7 @@ def test_json_report_of_no_files_is_valid() -> None:
 def test_typed_loader_rejects_malformed_reports(fleet: Path, mutate: object) -> None:
     doc = fleet_report.report_json(_run([fleet], 1))
     mutate(doc)  # type: ignore[operator]
-    with pytest.raises(fleet_report.ReportFormatError):
+    with pytest.raises(EntryFormatError):
         fleet_report.load_report(doc)
 
 

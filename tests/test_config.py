@@ -22,7 +22,7 @@ else:
 KNOWN = frozenset({"go", "java", "node", "maven"})
 
 
-def _parse(table: dict[str, object], tmp_path: Path) -> config.Policy:
+def _parse(table: dict[str, object], tmp_path: Path) -> config.OptionLayer:
     return config.parse_table(table, tmp_path / ".dfsplit.toml", KNOWN)
 
 
@@ -78,14 +78,14 @@ def test_uid_and_gid_string_is_kept(tmp_path: Path) -> None:
 
 
 def test_precedence_org_then_found_then_flags(tmp_path: Path) -> None:
-    org = config.Policy(
+    org = config.OptionLayer(
         source="org",
         runtime=(("go", "org/go"), ("java", "org/java")),
         registry="org/",
         cache_mounts=True,
     )
-    found = config.Policy(source="repo", runtime=(("go", "repo/go"),), registry="repo/")
-    flags = config.Policy(source="command line", tester=False, cache_mounts=None)
+    found = config.OptionLayer(source="repo", runtime=(("go", "repo/go"),), registry="repo/")
+    flags = config.OptionLayer(source="command line", tester=False, cache_mounts=None)
     options = config.merge(Options(), org, found, flags)
     assert dict(options.runtime_images) == {"go": "repo/go", "java": "org/java"}
     assert options.registry_prefix == "repo/"
@@ -94,7 +94,7 @@ def test_precedence_org_then_found_then_flags(tmp_path: Path) -> None:
 
 def test_gate_tests_without_tester_is_an_error() -> None:
     with pytest.raises(config.ConfigError, match="gate-tests needs the tester"):
-        config.merge(Options(), config.Policy(source="f", tester=False, gate_tests=True))
+        config.merge(Options(), config.OptionLayer(source="f", tester=False, gate_tests=True))
 
 
 def test_pyproject_table_is_found_upward_and_stops_at_the_repo(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_sandbox_refuses_a_malicious_custom_template(tmp_path: Path) -> None:
     for builtin in (Path(__file__).parent.parent / "templates").glob("*.j2"):
         (templates / builtin.name).write_text(MALICIOUS)
     (project / ".dfsplit.toml").write_text('templates = "org-templates"\n')
-    jobs = runner.plan_jobs([project / "Dockerfile"], Options(), None, config.Policy())
+    jobs = runner.plan_jobs([project / "Dockerfile"], Options(), None, config.OptionLayer())
     [result] = runner.run_all(jobs, 1)
     assert result.outcome.status is Status.FAILED
     assert "custom template" in result.outcome.reason and "unsafe" in result.outcome.reason

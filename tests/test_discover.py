@@ -12,7 +12,7 @@ from fixture_cases import FIXTURES
 
 from dfsplit import files
 from dfsplit.fleet import discover, runner
-from dfsplit.fleet.config import Policy
+from dfsplit.fleet.config import OptionLayer
 from dfsplit.model import Options, Status
 from dfsplit.plan import pipeline
 
@@ -261,5 +261,5 @@ def test_walk_matches_git_check_ignore(tmp_path: Path) -> None:
     assert _found(tmp_path) == expected
 
 
-def _no_flags() -> Policy:
-    return Policy(source="command line")
+def _no_flags() -> OptionLayer:
+    return OptionLayer(source="command line")

@@ -20,6 +20,7 @@ from dfsplit.cli import app
 from dfsplit.model import Findings, Outcome, Status
 from dfsplit.plan import pipeline
 from dfsplit.report import verify as report_verify
+from dfsplit.report.outcome import load_entry
 from dfsplit.verify import prove
 from dfsplit.verify.engine import HttpAnswer
 from dfsplit.verify.prove import (
@@ -190,9 +191,9 @@ def test_required_paths_are_the_artifact_and_runtime_files() -> None:
 def test_exit_codes() -> None:
     ok, bad = _measured(), _measured(rewrite_run=_up("x", 404))
     refused = FileResult("b/Dockerfile", "refused", reason="no build step")
-    assert prove.exit_code([ok, FileResult("c", "unchanged")]) == 0
-    assert prove.exit_code([ok, refused]) == 123
-    assert prove.exit_code([bad, refused]) == 1
+    assert report_verify.exit_code([ok, FileResult("c", "unchanged")]) == 0
+    assert report_verify.exit_code([ok, refused]) == 123
+    assert report_verify.exit_code([bad, refused]) == 1
 
 
 def test_not_rewritten_outcomes_are_not_built() -> None:
@@ -225,9 +226,9 @@ def test_markdown_has_before_after_table_and_stage_graph() -> None:
     assert "| | before (original) | after (rewrite) |" in text
     assert "| image size | 641.0 MB | 6.7 MB (1.0 %, 95x smaller) |" in text
     assert "| tests (tester stage) | - | passed (14.0 s) |" in text
-    assert "```mermaid\ngraph LR\n" in text
-    assert 'builder --> tester["tester<br/>go test -v ./..."]' in text
-    assert 'builder -- "/main" --> runtime["runtime<br/>scratch"]' in text
+    assert "```mermaid\nflowchart LR\n" in text
+    assert 'builder --> tester["tester: go test -v ./..."]' in text
+    assert 'builder -->|"/main"| runtime["runtime: scratch"]' in text
 
 
 def test_markdown_of_a_failure_lists_problems_and_log() -> None:
@@ -240,12 +241,16 @@ def test_markdown_of_a_failure_lists_problems_and_log() -> None:
 
 def test_json_is_complete_and_serialisable() -> None:
     doc = json.loads(json.dumps(report_verify.to_json([_measured(), FileResult("b", "unchanged")])))
-    first = doc["files"][0]
-    assert doc["exit_code"] == 0
-    assert first["verdict"] == "pass" and first["original"]["size"] == 640_953_007
-    assert first["rewrite_run"]["http"]["status"] == 200
-    assert first["ratio"] == pytest.approx(0.0105, abs=1e-4)
-    assert first["report"]["recipe"] == "go" and first["report"]["runtime_image"] == "scratch"
+    first, second = doc["files"]
+    assert doc["exit_code"] == 0 and doc["version"] == 2
+    # The outcome entry every command emits, with the measurements under "verify".
+    assert load_entry(first, "files[0]").recipe == "go"
+    assert first["status"] == "changed" and first["images"]["runtime"] == "scratch"
+    assert first["verify"]["verdict"] == "pass"
+    assert first["verify"]["original"]["size"] == 640_953_007
+    assert first["verify"]["rewrite_run"]["http"]["status"] == 200
+    assert first["verify"]["ratio"] == pytest.approx(0.0105, abs=1e-4)
+    assert load_entry(second, "files[1]").status == "unchanged"
 
 
 def test_terminal_table() -> None:

@@ -32,7 +32,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-class Policy(NamedTuple):
+class OptionLayer(NamedTuple):
     """The keys one config file sets (None: not set), already validated and normalised."""
 
     source: str = ""
@@ -45,7 +45,7 @@ class Policy(NamedTuple):
     templates: str | None = None
 
 
-# --- pure: table -> Policy -----------------------------------------------------------------
+# --- pure: table -> OptionLayer -----------------------------------------------------------------
 
 
 def _closest(key: str) -> str | None:
@@ -65,7 +65,7 @@ def _closest(key: str) -> str | None:
 
 def parse_table(
     table: Mapping[str, object], source: Path, known_runtimes: frozenset[str]
-) -> Policy:
+) -> OptionLayer:
     """Validate a `[tool.dfsplit]` table; `templates` is resolved against the file's directory."""
     for key in table:
         if key not in KEYS:
@@ -86,7 +86,7 @@ def parse_table(
             values[name] = table[key]
     if "templates" in table:
         values["templates"] = _templates(table, source)
-    return Policy(source=str(source), **values)
+    return OptionLayer(source=str(source), **values)
 
 
 def _kind(value: object) -> str:
@@ -148,7 +148,7 @@ def _templates(table: Mapping[str, object], source: Path) -> str:
     return str(path.resolve())
 
 
-def merge(options: Options, *policies: Policy) -> Options:
+def merge(options: Options, *policies: OptionLayer) -> Options:
     """Apply policies in order of rising precedence on top of `options`' defaults."""
     for policy in policies:
         runtime = dict(options.runtime_images)
@@ -172,10 +172,10 @@ def merge(options: Options, *policies: Policy) -> Options:
     return options
 
 
-def as_policy(options: Options, source: str = "command line") -> Policy:
+def as_policy(options: Options, source: str = "command line") -> OptionLayer:
     """Options given on the command line (or by a caller) as the top policy layer: only what
     differs from the defaults, so that a config file still decides everything else."""
-    return Policy(
+    return OptionLayer(
         source=source,
         runtime=options.runtime_images,
         registry=options.registry_prefix,
@@ -187,7 +187,7 @@ def as_policy(options: Options, source: str = "command line") -> Policy:
     )
 
 
-# --- IO: files -> Policy -------------------------------------------------------------------
+# --- IO: files -> OptionLayer -------------------------------------------------------------------
 
 
 def known_runtime_keys() -> frozenset[str]:
@@ -197,7 +197,7 @@ def known_runtime_keys() -> frozenset[str]:
     return frozenset({r.name for r in REGISTRY} | {r.language for r in REGISTRY})
 
 
-def load_file(path: Path) -> Policy:
+def load_file(path: Path) -> OptionLayer:
     """`--config FILE`: a `.dfsplit.toml`-style file, or a pyproject.toml with [tool.dfsplit]."""
     table = _read_table(path)
     if table is None:
@@ -256,24 +256,24 @@ class Finder:
     and its parents, and Path objects cost more than the stat calls they wrap."""
 
     def __init__(self) -> None:
-        self._by_dir: dict[str, Policy | ConfigError | None] = {}
+        self._by_dir: dict[str, OptionLayer | ConfigError | None] = {}
         self._known: frozenset[str] | None = None
 
-    def for_dockerfile(self, dockerfile: Path) -> Policy | None:
+    def for_dockerfile(self, dockerfile: Path) -> OptionLayer | None:
         """The nearest config upward from the Dockerfile, stopping at the repository root."""
         return self.for_directory(dockerfile.parent.resolve())
 
-    def for_directory(self, directory: Path | str) -> Policy | None:
+    def for_directory(self, directory: Path | str) -> OptionLayer | None:
         """The nearest config upward from `directory`, which must be resolved."""
         found = self._lookup(os.fspath(directory))
         if isinstance(found, ConfigError):
             raise found
         return found
 
-    def _lookup(self, directory: str) -> Policy | ConfigError | None:
+    def _lookup(self, directory: str) -> OptionLayer | ConfigError | None:
         if directory in self._by_dir:
             return self._by_dir[directory]
-        result: Policy | ConfigError | None = None
+        result: OptionLayer | ConfigError | None = None
         try:
             result = self._here(directory)
         except ConfigError as exc:
@@ -285,7 +285,7 @@ class Finder:
         self._by_dir[directory] = result
         return result
 
-    def _here(self, directory: str) -> Policy | None:
+    def _here(self, directory: str) -> OptionLayer | None:
         for name in CONFIG_NAMES:
             path = os.path.join(directory, name)
             if os.path.isfile(path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from dfsplit.files import shown_path
-from dfsplit.fleet.config import ConfigError, Finder, Policy, as_policy, merge
+from dfsplit.fleet.config import ConfigError, Finder, OptionLayer, as_policy, merge
 from dfsplit.fleet.discover import Target, discover
 from dfsplit.model import Options, Outcome, Status
 
@@ -51,13 +51,20 @@ class Result(NamedTuple):
 # --- planning (IO: discovery and config files) -----------------------------------------------
 
 
-def plan_jobs(paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy) -> list[Job]:
+def plan_jobs(
+    paths: Sequence[Path], cli: Options, org: OptionLayer | None, flags: OptionLayer
+) -> list[Job]:
     """One job per distinct Dockerfile, with its options: `org` < the file found < `flags`."""
     return list(iter_jobs(paths, cli, org, flags))
 
 
 def iter_jobs(
-    paths: Sequence[Path], cli: Options, org: Policy | None, flags: Policy, *, diffs: bool = False
+    paths: Sequence[Path],
+    cli: Options,
+    org: OptionLayer | None,
+    flags: OptionLayer,
+    *,
+    diffs: bool = False,
 ) -> Iterator[Job]:
     """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""

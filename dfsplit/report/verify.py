@@ -1,7 +1,6 @@
-"""Show `dfsplit verify` results: rich table, JSON, markdown for a PR comment; progress on stderr.
-
-Also the small drivers the CLI calls (`run_verify`, `verify_before_write`), so that cli.py only
-maps flags to a `prove.Config`.
+"""`dfsplit verify` on the terminal: progress on stderr, then the results as a rich table, JSON
+(each file's outcome entry, see report/outcome.py, with its `verify` results) or Markdown for a
+pull-request comment; and the exit code the verdicts give.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Literal
 
 from rich.console import Console
@@ -19,8 +17,9 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
-from dfsplit.model import Outcome
-from dfsplit.verify import engine, prove
+from dfsplit.report import exit_codes
+from dfsplit.report.markdown import cell, mermaid
+from dfsplit.report.outcome import SCHEMA_VERSION, entry
 from dfsplit.verify.prove import FileResult, ImageResult, RunResult
 
 Format = Literal["table", "json", "markdown"]
@@ -46,6 +45,9 @@ class StderrProgress:
         self.status = status
         self.path = path
         self._step = ""
+
+    def start(self, path: str) -> None:
+        self.path = path
 
     def step(self, message: str) -> None:
         self._step = message
@@ -205,45 +207,35 @@ def print_table(result: FileResult, console: Console) -> None:
 
 # --- json ----------------------------------------------------------------------------------
 
+_STATUS = {"pass": "changed", "fail": "changed", "unchanged": "unchanged"}
+
 
 def to_json(results: Sequence[FileResult]) -> dict[str, object]:
+    """Each file's outcome entry with its `verify` results, and the exit code."""
     files = []
     for result in results:
-        entry = dataclasses.asdict(result)
-        # asdict leaves a NamedTuple (the Findings) a tuple, which JSON would write as a list.
-        entry["report"] = result.findings._asdict() if result.findings else None
-        entry["ratio"] = result.ratio
-        files.append(entry)
-    return {"files": files, "exit_code": prove.exit_code(results)}
+        status = _STATUS.get(result.verdict, result.verdict)
+        item = entry(result.path, status, result.reason, result.findings)
+        measured = dataclasses.asdict(result)
+        for key in ("path", "reason", "findings"):
+            del measured[key]  # in the entry already
+        measured["ratio"] = result.ratio
+        item["verify"] = measured
+        files.append(item)
+    return {"version": SCHEMA_VERSION, "files": files, "exit_code": exit_code(results)}
+
+
+def exit_code(results: Sequence[FileResult]) -> int:
+    """1 when any rewrite failed verification; else 123 when any file was not rewritten."""
+    verdicts = {r.verdict for r in results}
+    if "fail" in verdicts:
+        return exit_codes.CHANGED
+    if verdicts & {"refused", "failed"}:
+        return exit_codes.FAILED
+    return exit_codes.OK
 
 
 # --- markdown ------------------------------------------------------------------------------
-
-
-def _mermaid_label(text: str) -> str:
-    return text.replace('"', "#quot;").replace("\n", " ")
-
-
-def mermaid(result: FileResult) -> str:
-    """`graph LR` of the stages: builder -> tester, builder -> runtime (with the artifact)."""
-    report = result.findings
-    builder = report.builder_image if report and report.builder_image else "?"
-    runtime = report.runtime_image if report and report.runtime_image else "?"
-    lines = ["```mermaid", "graph LR", f'  builder["builder<br/>{_mermaid_label(builder)}"]']
-    if result.has_tester:
-        test = report.test_command if report and report.test_command else "tests"
-        lines.append(f'  builder --> tester["tester<br/>{_mermaid_label(test)}"]')
-    copied = report.artifact if report and report.artifact else "COPY --from=builder"
-    lines.append(
-        f'  builder -- "{_mermaid_label(copied)}" --> runtime["runtime<br/>'
-        f'{_mermaid_label(runtime)}"]'
-    )
-    lines.append("```")
-    return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_one(result: FileResult) -> str:
@@ -251,13 +243,15 @@ def markdown_one(result: FileResult) -> str:
     if result.verdict in ("unchanged", "refused", "failed"):
         return f"{head}\n\n{result.reason}\n"
     lines = [head, "", "| | before (original) | after (rewrite) |", "|---|---|---|"]
-    lines += [f"| {what} | {_cell(b)} | {_cell(a)} |" for what, b, a in rows(result)]
+    lines += [f"| {what} | {cell(b)} | {cell(a)} |" for what, b, a in rows(result)]
     if result.problems:
-        lines += ["", "**Problems:**", ""] + [f"- {_cell(p)}" for p in result.problems]
+        lines += ["", "**Problems:**", ""] + [f"- {cell(p)}" for p in result.problems]
     for name, tail in _failure_logs(result):
         lines += ["", f"<details><summary>{name}, last lines</summary>", "", "```"]
         lines += [*tail[-20:], "```", "</details>"]
-    lines += ["", mermaid(result), ""]
+    if result.findings is not None:
+        lines += ["", "```mermaid", *mermaid(result.findings, gated=False), "```"]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -265,7 +259,7 @@ def to_markdown(results: Sequence[FileResult]) -> str:
     return "## dfsplit verify\n\n" + "\n".join(markdown_one(r) for r in results)
 
 
-# --- drivers the CLI calls -------------------------------------------------------------------
+# --- output --------------------------------------------------------------------------------
 
 
 def engine_unavailable_line(reason: str) -> str:
@@ -275,35 +269,8 @@ def engine_unavailable_line(reason: str) -> str:
     )
 
 
-def check_engine() -> bool:
-    """Say so on stderr (one line) when no engine answers."""
-    try:
-        engine.check_engine()
-    except engine.EngineUnavailable as exc:
-        print(engine_unavailable_line(str(exc)), file=sys.stderr)
-        return False
-    return True
-
-
-def verify_target(target: Path, config: prove.Config, progress: StderrProgress) -> FileResult:
-    """One PATH argument: a Dockerfile, or a directory holding one (its build context)."""
-    from dfsplit import files
-
-    try:
-        dockerfile = files.find_dockerfile(target)
-    except files.FileError as exc:
-        return FileResult(files.shown_path(target), "failed", reason=exc.reason)
-    progress.path = files.shown_path(dockerfile)
-    return prove.verify_file(dockerfile, config, progress, shown=progress.path)
-
-
-def run_verify(targets: Sequence[Path], config: prove.Config, fmt: Format) -> int:
-    """Verify each target, print the results in `fmt` on stdout; return the exit code."""
-    if not check_engine():
-        return prove.EXIT_NO_ENGINE
-    with progress_on_stderr() as progress:
-        results = [verify_target(t, config, progress) for t in targets]
-    # Printed after the live status line is gone, so that the two never interleave.
+def show(results: Sequence[FileResult], fmt: Format) -> None:
+    """The results on stdout, once the live status line is gone (the two never interleave)."""
     if fmt == "json":
         sys.stdout.write(json.dumps(to_json(results), indent=2) + "\n")
     elif fmt == "markdown":
@@ -312,17 +279,12 @@ def run_verify(targets: Sequence[Path], config: prove.Config, fmt: Format) -> in
         out = Console(highlight=False)
         for result in results:
             print_table(result, out)
-    return prove.exit_code(results)
 
 
-def verify_before_write(outcome: Outcome, real: Path, context: Path, config: prove.Config) -> bool:
-    """`rewrite --verify`: prove one changed outcome; report on stderr; True when it passed."""
-    with progress_on_stderr() as progress:
-        progress.path = outcome.path
-        result = prove.prove_outcome(outcome, real, context, config, progress)
+def show_before_write(result: FileResult) -> None:
+    """`rewrite --verify`: the table on stderr, and why the file is not written."""
     print_table(result, Console(stderr=True, highlight=False))
     if result.verdict != "pass":
         print(
-            f"error: {outcome.path}: the rewrite failed verification; not written", file=sys.stderr
+            f"error: {result.path}: the rewrite failed verification; not written", file=sys.stderr
         )
-    return result.verdict == "pass"

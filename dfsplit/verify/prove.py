@@ -11,24 +11,17 @@ from __future__ import annotations
 import posixpath
 import re
 import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
+from dfsplit import files
 from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.files import SKIP_DIRS
 from dfsplit.model import Findings, Options, Outcome, Status
 from dfsplit.verify import engine
 from dfsplit.verify.engine import EngineError, HttpAnswer
-
-EXIT_OK = 0
-EXIT_DIFFERENT = 1
-EXIT_NO_ENGINE = 2
-EXIT_NOT_REWRITTEN = 123
 
 Verdict = Literal["pass", "fail", "unchanged", "refused", "failed"]
 RunKind = Literal["service", "oneshot", "not-run"]
@@ -68,7 +61,7 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
-class Config:
+class VerifyOptions:
     options: Options = field(default_factory=Options)
     build_args: tuple[str, ...] = ()  # "KEY=VALUE", passed to every build
     run: RunSpec = field(default_factory=RunSpec)
@@ -165,6 +158,9 @@ class FileResult:
 
 
 class Progress(Protocol):
+    def start(self, path: str) -> None:
+        """Verification of another Dockerfile begins."""
+
     def step(self, message: str) -> None:
         """A new phase started (one line)."""
 
@@ -173,6 +169,9 @@ class Progress(Protocol):
 
 
 class _Silent:
+    def start(self, path: str) -> None:
+        pass
+
     def step(self, message: str) -> None:
         pass
 
@@ -319,16 +318,6 @@ def decide(result: FileResult) -> FileResult:
     return replace(result, verdict=verdict, problems=tuple(problems))
 
 
-def exit_code(results: Sequence[FileResult]) -> int:
-    """1 when any rewrite failed verification; else 123 when any file was not rewritten."""
-    verdicts = {r.verdict for r in results}
-    if "fail" in verdicts:
-        return EXIT_DIFFERENT
-    if verdicts & {"refused", "failed"}:
-        return EXIT_NOT_REWRITTEN
-    return EXIT_OK
-
-
 def not_rewritten(outcome: Outcome) -> FileResult | None:
     """The result for an outcome with nothing to build, or None when it must be verified."""
     if outcome.status is Status.CHANGED:
@@ -346,7 +335,7 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
 
 
 def verify_file(
-    dockerfile: Path, config: Config, progress: Progress | None = None, *, shown: str = ""
+    dockerfile: Path, config: VerifyOptions, progress: Progress | None = None, *, shown: str = ""
 ) -> FileResult:
     """Read, rewrite in memory (as `rewrite` would, config files and compose contexts included)
     and prove one Dockerfile."""
@@ -358,11 +347,22 @@ def verify_file(
     return prove_outcome(result.outcome, result.real, result.target.context, config, progress)
 
 
+def verify_target(target: Path, config: VerifyOptions, progress: Progress) -> FileResult:
+    """One PATH argument: a Dockerfile, or a directory holding one (its build context)."""
+    try:
+        dockerfile = files.find_dockerfile(target)
+    except files.FileError as exc:
+        return FileResult(files.shown_path(target), "failed", reason=exc.reason)
+    shown = files.shown_path(dockerfile)
+    progress.start(shown)
+    return verify_file(dockerfile, config, progress, shown=shown)
+
+
 def prove_outcome(
     outcome: Outcome,
     dockerfile: Path,
     context: Path,
-    config: Config,
+    config: VerifyOptions,
     progress: Progress | None = None,
 ) -> FileResult:
     """Build, test, run and compare the original and the rewrite of one Dockerfile."""
@@ -376,13 +376,13 @@ def prove_outcome(
 class _Session:
     """One verification: its tags, containers and temp dir, all removed on the way out."""
 
-    def __init__(self, config: Config, progress: Progress) -> None:
+    def __init__(self, config: VerifyOptions, progress: Progress) -> None:
         self.config = config
         self.progress = progress
         self.token = secrets.token_hex(4)
         self.repo = f"dfsplit-verify-{self.token}"
         self.labels = (engine.LABEL, f"{engine.RUN_LABEL_KEY}={self.token}")
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.repo}-"))
+        self.tmp = files.temp_dir(f"{self.repo}-")
 
     def __enter__(self) -> _Session:
         return self
@@ -396,7 +396,7 @@ class _Session:
                 tags = [f"{self.repo}:{role}" for role in ("original", "rewrite", "tester")]
                 engine.remove_images(tags + engine.labelled("image", run_label))
         finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            files.remove_tree(self.tmp)
 
     # -- steps --
 
@@ -428,22 +428,10 @@ class _Session:
 
     def _stage_rewrite(self, outcome: Outcome, context: Path) -> tuple[Path, Path]:
         """The rewrite in a temp file; a temp copy of the context when it adds files."""
-        new_ctx = context
         if outcome.new_files:
-            new_ctx = self.tmp / "context"
-            self.progress.step(
-                "copying the build context to add " + ", ".join(f.rel for f in outcome.new_files)
-            )
-            shutil.copytree(
-                context, new_ctx, symlinks=True, ignore=shutil.ignore_patterns(*SKIP_DIRS)
-            )
-            for new in outcome.new_files:
-                target = new_ctx / new.rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(new.text, encoding="utf-8")
-        new_df = self.tmp / "Dockerfile.rewrite"
-        new_df.write_bytes(outcome.new)
-        return new_df, new_ctx
+            added = ", ".join(f.rel for f in outcome.new_files)
+            self.progress.step(f"copying the build context to add {added}")
+        return files.stage_rewrite(self.tmp, outcome.new, context, outcome.new_files)
 
     def _build(self, role: str, context: Path, dockerfile: Path) -> ImageResult:
         self.progress.step(f"building the {role}")

@@ -1,20 +1,20 @@
-"""Counters, every user-facing line, and the exit code (after black's Findings)."""
+"""One run on the terminal: a line for each file on stderr, the counts, the summary line and the
+exit code (after black's Report); the `--json` document; `dfsplit detect`'s explanation.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from dfsplit.model import Outcome, Status
-
-EXIT_OK = 0
-EXIT_WOULD_CHANGE = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 123
+from dfsplit.report import exit_codes
+from dfsplit.report.outcome import SCHEMA_VERSION, outcome_json
 
 
-class RunReport:
+class Reporter:
     """Counts the files of one run by status and says what happened to each."""
 
     __slots__ = ("apply", "check", "counts", "err", "silent")
@@ -59,10 +59,10 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         if self.counts[Status.FAILED] or self.counts[Status.REFUSED]:
-            return EXIT_FAILED
+            return exit_codes.FAILED
         if self.check and self.counts[Status.CHANGED]:
-            return EXIT_WOULD_CHANGE
-        return EXIT_OK
+            return exit_codes.CHANGED
+        return exit_codes.OK
 
     def summary(self) -> str:
         parts = []
@@ -79,33 +79,10 @@ class RunReport:
         return (", ".join(parts) or "no files") + "."
 
 
-def outcome_json(outcome: Outcome) -> dict[str, object]:
-    """One file's entry in `--json` output."""
-    report = outcome.findings
-    entry: dict[str, object] = {
-        "path": outcome.path,
-        "status": outcome.status.value,
-        "reason": outcome.reason or None,
-        "language": report.language if report else None,
-        "framework": report.framework if report else None,
-        "images": {
-            "builder": report.builder_image if report else None,
-            "tester": "builder" if report and report.test_command else None,
-            "runtime": report.runtime_image if report else None,
-        },
-        "artifact": report.artifact if report else None,
-        "runtime_artifact": (report.runtime_artifact or report.artifact) if report else None,
-        "test_command": report.test_command if report else None,
-        "runtime_files": list(report.runtime_files) if report else [],
-        "notes": list(report.notes) if report else [],
-        "warnings": list(report.warnings) if report else [],
-        "new_files": [f.rel for f in outcome.new_files],
-    }
-    return entry
-
-
-def dump_json(outcomes: list[Outcome], run: RunReport, out: TextIO) -> None:
+def dump_json(outcomes: Sequence[Outcome], run: Reporter, out: TextIO) -> None:
+    """`rewrite --json`: every file's outcome, the counts and the exit code."""
     doc = {
+        "version": SCHEMA_VERSION,
         "files": [outcome_json(o) for o in outcomes],
         "summary": {s.value: n for s, n in run.counts.items()},
         "exit_code": run.exit_code,
@@ -116,23 +93,23 @@ def dump_json(outcomes: list[Outcome], run: RunReport, out: TextIO) -> None:
 
 def explain(outcome: Outcome) -> str:
     """The `dfsplit detect` text for one file."""
-    report = outcome.findings
+    findings = outcome.findings
     lines = [outcome.path]
-    if report is None:
+    if findings is None:
         lines.append(f"  status:        {outcome.status.value} ({outcome.reason})")
         return "\n".join(lines)
     rows = [
         ("status", outcome.status.value + (f" ({outcome.reason})" if outcome.reason else "")),
-        ("language", report.language),
-        ("framework", report.framework or "-"),
-        ("builder image", report.builder_image or "-"),
-        ("artifact", report.artifact or "-"),
-        ("runtime image", report.runtime_image or "-"),
-        ("test command", report.test_command or "-"),
-        ("runtime files", ", ".join(report.runtime_files) or "-"),
+        ("language", findings.language),
+        ("framework", findings.framework or "-"),
+        ("builder image", findings.builder_image or "-"),
+        ("artifact", findings.artifact or "-"),
+        ("runtime image", findings.runtime_image or "-"),
+        ("test command", findings.test_command or "-"),
+        ("runtime files", ", ".join(findings.runtime_files) or "-"),
     ]
     lines += [f"  {k + ':':<15}{v}" for k, v in rows]
-    lines += ["  why:"] + [f"    - {n}" for n in report.notes]
-    if report.warnings:
-        lines += ["  warnings:"] + [f"    - {w}" for w in report.warnings]
+    lines += ["  why:"] + [f"    - {n}" for n in findings.notes]
+    if findings.warnings:
+        lines += ["  warnings:"] + [f"    - {w}" for w in findings.warnings]
     return "\n".join(lines)
