@@ -1,6 +1,6 @@
 """Frozen values that flow through the pipeline: read -> parse -> detect -> plan -> render.
 
-Everything here is picklable so that a process pool can map `core.split` over many files.
+Everything here is picklable so that a process pool can map `plan.pipeline.split` over many files.
 Values are NamedTuples: as immutable as frozen dataclasses, and much cheaper to define and
 to build. On the 2-core benchmark VM a dataclass takes over a millisecond to define (its methods
 are generated and compiled at import), a NamedTuple a tenth of that: every start of dfsplit pays
