@@ -6,14 +6,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import dockerfile as buildkit
+import oracle
 import pytest
 from fixture_cases import Case, case_ids, cases
 from unidiff import PatchSet
 
 from dfsplit.diff import unified_diff
+from dfsplit.dockerfile import parser
 from dfsplit.model import Status
-from dfsplit.plan import pipeline
+from dfsplit.plan import check, pipeline
 
 CASES = cases()
 CHANGED = [c for c in CASES if c.expected("Dockerfile").exists()]
@@ -62,16 +63,10 @@ def test_rewrite_is_stable(case: Case) -> None:
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
 def test_buildkit_parser_accepts_output(case: Case) -> None:
     text = case.expected("Dockerfile").read_bytes().decode("utf-8-sig")
-    commands = buildkit.parse_string(text)
-    froms = [c for c in commands if c.cmd.upper() == "FROM"]
-    assert len(froms) >= 2
-    names = [c.value[2].lower() for c in froms if len(c.value) == 3]
-    assert len(names) == len(set(names)), "stage names must be unique"
-    assert names[0] == "builder"
-    for c in commands:
-        for flag in c.flags:
-            if flag.startswith("--from="):
-                assert flag.split("=", 1)[1] in names
+    found = oracle.stages(text)
+    assert len(found) >= 2
+    assert found[0].name == "builder"
+    assert oracle.stage_problem(text) is None
 
 
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
@@ -92,3 +87,26 @@ def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
     subprocess.run(["git", "apply", "--check", "change.patch"], cwd=tmp_path, check=True)
     subprocess.run(["git", "apply", "change.patch"], cwd=tmp_path, check=True)
     assert (target / case.dockerfile.name).read_bytes() == outcome.new
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("FROM a AS builder\nFROM b\nCOPY --from=builder x y\n", None, id="ok"),
+        pytest.param("FROM a\nCOPY --from=0 x y\n", None, id="index"),
+        pytest.param(
+            "FROM a AS builder\nFROM b\nCOPY --from=tester x y\n",
+            "--from=tester names no earlier stage",
+            id="unknown-stage",
+        ),
+        pytest.param(
+            "FROM a AS builder\nFROM b AS Builder\n",
+            "stage name builder is used twice",
+            id="duplicate-name",
+        ),
+    ],
+)
+def test_the_stage_graph_check(text: str, problem: str | None) -> None:
+    """The one check, fed by BuildKit's parser here and by dfsplit's in the pipeline."""
+    assert oracle.stage_problem(text) == problem
+    assert check.stage_graph(check.stages_of(parser.parse(text.encode()))) == problem
