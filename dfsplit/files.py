@@ -1,6 +1,7 @@
 """The IO edge: read Dockerfiles and their build context safely, write results atomically.
 
-Everything else in dfsplit works on bytes and strings; only this module touches the disk.
+The pipeline works on the bytes and strings this module reads. The other IO edges are fleet/
+(walks, config files, patches) and verify/ (Docker and its scratch space, made here).
 """
 
 from __future__ import annotations

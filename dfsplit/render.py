@@ -1,4 +1,8 @@
-"""Plan -> Dockerfile text through the recipe's jinja2 template."""
+"""Plan -> Dockerfile text through the recipe's jinja2 template (and the files a plan adds).
+
+It reads only dfsplit's own templates, shipped with the code (and an organisation's template
+directory when a policy names one, in jinja2's sandbox).
+"""
 
 from __future__ import annotations
 

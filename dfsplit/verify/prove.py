@@ -1,9 +1,9 @@
 """`dfsplit verify`: build the original and the rewrite with the user's Docker and compare them.
 
 The result is a tree of frozen dataclasses; nothing here prints. The comparison and the
-verdict are pure functions of those values (`behaviour_problems`, `decide`, `exit_code`), so
+verdict are pure functions of those values (`behaviour_problems`, `decide`), so
 they are tested without an engine; `prove_outcome` is the IO driver around them, and every
-Docker call goes through `dfsplit.engine`.
+Docker call goes through `dfsplit.verify.engine`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The JRE image a Java build runs on: the builder JDK's major, in the builder's family."""
+"""The JRE image a Java build runs on: the project's Java version (else the builder JDK's), in
+the builder's family."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Maven: keep the user's build as the builder, `mvn test` in the tester, and run the exact
-jar (never a glob) on an eclipse-temurin JRE of the project's Java version.
+jar (never a glob) on an eclipse-temurin JRE (see jre.py).
 """
 
 from __future__ import annotations
