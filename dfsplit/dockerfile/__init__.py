@@ -1,5 +1,6 @@
 """Docker's own rules, once: parsing as BuildKit does (parser), word rules (words), RUN lexing
-(shell), values as safe tokens (tokens), line edits (edits) and path patterns (globs).
+(shell), values as safe tokens (tokens), line edits (edits), path patterns (globs) and paths
+in an image, cleaned as Go cleans them (paths).
 
 Pure functions over text; these modules import dfsplit.model and each other, nothing else.
 """

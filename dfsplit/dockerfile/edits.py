@@ -31,8 +31,7 @@ def name_stage(df: Dockerfile, ins: Instruction, name: str) -> Edit:
 def attached_comments(df: Dockerfile, ins: Instruction) -> int:
     """First line of the comment block directly above ins (no blank line between)."""
     start = ins.start
-    floor = max((i.end for i in df.instructions if i.end <= ins.start), default=0)
-    floor = max(floor, len(df.directives))
+    floor = max(df.previous_end(ins), len(df.directives))
     while start > floor and df.lines[start - 1].lstrip().startswith("#"):
         start -= 1
     return start

@@ -8,7 +8,6 @@ separates leading `VAR=value` assignments, and drops redirections. Anything it c
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
@@ -33,14 +32,84 @@ class Command(NamedTuple):
         return self.argv[0] if self.argv else ""
 
 
+_SPACE = " \t\r\n"
+_PUNCTUATION = "();<>|&"
+_PLAIN = re.compile(r"[^ \t\r\n'\"\\#();<>|&]+")
+_PUNCTUATION_RUN = re.compile(r"[();<>|&]+")
+
+
 def _tokens(script: str) -> list[str] | None:
-    lex = shlex.shlex(script, posix=True, punctuation_chars=True)
-    lex.whitespace_split = True
-    lex.commenters = "#"
-    try:
-        return list(lex)
-    except ValueError:
-        return None
+    """The words of `script` exactly as shlex.shlex(posix=True, punctuation_chars=True,
+    whitespace_split=True) reads them, in linear time: shlex grows each token one character
+    at a time, which is quadratic in a word's length (a 900 KB RUN line took seconds).
+    None where shlex raises (an unclosed quote, a trailing backslash)."""
+    out: list[str] = []
+    word: list[str] = []
+    quoted = False  # an empty quoted word ('') is still a word
+    i, n = 0, len(script)
+    while i < n:
+        ch = script[i]
+        if ch in _SPACE or ch == "#" or ch in _PUNCTUATION:
+            if word or quoted:
+                out.append("".join(word))
+                word, quoted = [], False
+            if ch == "#":  # shlex starts a comment even inside a word (`a#b` is `a`)
+                end = script.find("\n", i)
+                i = n if end < 0 else end + 1
+            elif ch in _PUNCTUATION:
+                run = _PUNCTUATION_RUN.match(script, i)
+                assert run is not None  # ch itself matches
+                out.append(run.group())
+                i = run.end()
+            else:
+                i += 1
+            continue
+        if ch == "'":
+            end = script.find("'", i + 1)
+            if end < 0:
+                return None
+            word.append(script[i + 1 : end])
+            quoted, i = True, end + 1
+        elif ch == '"':
+            i = _double_quoted(script, i + 1, word)
+            if i < 0:
+                return None
+            quoted = True
+        elif ch == "\\":
+            if i + 1 >= n:
+                return None
+            word.append(script[i + 1])
+            i += 2
+        else:
+            plain = _PLAIN.match(script, i)
+            assert plain is not None  # ch is none of the characters handled above
+            word.append(plain.group())
+            i = plain.end()
+    if word or quoted:
+        out.append("".join(word))
+    return out
+
+
+def _double_quoted(script: str, i: int, word: list[str]) -> int:
+    """Read a "..." body from i into word (only \\ and \" are escapes, as in shlex);
+    returns the index after the closing quote, -1 when there is none."""
+    while i < len(script):
+        ch = script[i]
+        if ch == '"':
+            return i + 1
+        if ch == "\\":
+            if i + 1 >= len(script):
+                return -1
+            nxt = script[i + 1]
+            word.append(nxt if nxt in '\\"' else ch + nxt)
+            i += 2
+            continue
+        end = min((j for j in (script.find('"', i), script.find("\\", i)) if j >= 0), default=-1)
+        if end < 0:
+            return -1
+        word.append(script[i:end])
+        i = end
+    return -1
 
 
 def split_commands(script: str) -> list[Command] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
@@ -67,7 +68,7 @@ def _copy_words(stripped: str) -> tuple[str, ...] | None:
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-def expand(word: str, known: dict[str, str]) -> str | None:
+def expand(word: str, known: Mapping[str, str]) -> str | None:
     """Substitute `$X` / `${X}` from known; None when a variable is unknown."""
     missing = False
 

@@ -7,6 +7,8 @@ move out of the builder; ENV stays in the builder (the build may read it) and is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.words import parse_pairs
@@ -134,10 +136,10 @@ def runtime_env(model: StageModel, build_env: set[str], out: Carried) -> list[st
 
 
 def _env_token(
-    key: str, value: str, raw: str, env: dict[str, str], args: frozenset[str], out: Carried
+    key: str, value: str, raw: str, env: Mapping[str, str], args: AbstractSet[str], out: Carried
 ) -> str:
     refs = words.variables(raw)
-    if refs and refs <= set(args) and "=" in raw and "\n" not in raw:
+    if refs and all(ref in args for ref in refs) and "=" in raw and "\n" not in raw:
         return raw  # keeps build-arg overrides working; the ARG is re-declared below
     expanded = words.expand(value, env) if refs else value
     if expanded is None:
@@ -153,10 +155,9 @@ def redeclared_args(df: Dockerfile, model: StageModel, out: Carried) -> list[str
     text = "\n".join(out.instructions + out.env)
     wanted = words.variables(text)
     declared: dict[str, str] = {}
-    for ins in (*df.preamble(), *model.stage):
-        if ins.keyword == "ARG":
+    for in_stage, group in ((False, df.preamble()), (True, model.stage)):
+        for ins in (i for i in group if i.keyword == "ARG"):
             for key, _value, raw in parse_pairs(ins.args):
-                in_stage = ins in model.stage
                 declared[key] = raw if in_stage and "=" in raw else key
     return [declared[name] for name in sorted(wanted) if name in declared]
 

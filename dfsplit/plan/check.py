@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from dfsplit.dockerfile import parser, words
+from dfsplit.dockerfile import parser, paths, words
 from dfsplit.model import Dockerfile, Instruction, NewFile, Plan, Project, Refuse
 
 
@@ -79,7 +79,7 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
     workdir = "/"
     for ins in final:
         if ins.keyword == "WORKDIR":
-            workdir = posixpath.join(workdir, ins.args.strip())
+            workdir = paths.join(workdir, ins.args.strip())
         ref = ins.flag("from")
         if ins.keyword != "COPY" or ref is None:
             continue
@@ -87,7 +87,7 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
         if not found or len(found) != 2:
             continue
         src, dest = found
-        target = posixpath.normpath(posixpath.join(workdir, dest))
+        target = paths.join(workdir, dest)
         if dest.endswith("/"):
             target = posixpath.join(target, posixpath.basename(src))
         out.append((ref, src, target))

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
-from dfsplit.dockerfile import words
+from dfsplit.dockerfile import paths, words
 from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
+from dfsplit.plan.history import History
 
 # The PATH of an image that sets none (Docker's default), and of most official images.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -43,8 +46,8 @@ class State(NamedTuple):
     is built per instruction)."""
 
     workdir: str
-    env: dict[str, str]  # ENV and ARG values known statically
-    args: frozenset[str]  # names declared with ARG in this stage (or global)
+    env: Mapping[str, str]  # ENV and ARG values known statically
+    args: AbstractSet[str]  # names declared with ARG in this stage (or global)
     user: str | None
 
 
@@ -79,6 +82,7 @@ class StageModel:
         self.copies: list[Copied] = []
         self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
         self._context_paths: dict[str, str | None] = {}  # context_path answers, once walked
+        self._index = {ins: i for i, ins in enumerate(stage)}  # state_at without a scan
         self._walk(image_env, image_workdir)
         # Newest copy first (the last one wins), each with what every lookup would recompute.
         self._newest_first = [
@@ -89,9 +93,10 @@ class StageModel:
 
     def _walk(self, image_env: dict[str, str], workdir: str) -> None:
         global_args = self._global_args()
-        env = dict(image_env)
+        # Each state sees the values as they were then, without a copy per instruction.
+        self._env, self._args = History(image_env), History()
         self.dirs.add(workdir)
-        state = State(workdir, env, frozenset(), None)
+        state = State(workdir, self._env.snapshot(), self._args.snapshot().keys(), None)
         for index, ins in enumerate(self.stage):
             self.states.append(state)
             state = self._step(state, ins, index, global_args)
@@ -106,32 +111,35 @@ class StageModel:
         return out
 
     def _step(self, state: State, ins: Instruction, index: int, globals_: dict[str, str]) -> State:
-        env, args = dict(state.env), set(state.args)
+        env, args = state.env, state.args
         workdir, user = state.workdir, state.user
         if ins.keyword == "WORKDIR":
             target = words.expand(ins.args.strip().strip('"'), env)
             if target is None:
                 raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
-            workdir = posixpath.normpath(posixpath.join(workdir, target))
+            workdir = paths.join(workdir, target)
             self.dirs.add(workdir)
         elif ins.keyword == "ENV":
             for key, val, _ in words.parse_pairs(ins.args):
-                expanded = words.expand(val, env)
-                env[key] = expanded if expanded is not None else val
+                expanded = words.expand(val, self._env.snapshot())
+                self._env.set(key, expanded if expanded is not None else val)
+            env = self._env.snapshot()
         elif ins.keyword == "ARG":
             for key, val, raw in words.parse_pairs(ins.args):
-                args.add(key)
-                if "=" in raw:
-                    env.setdefault(key, val)
-                elif key in globals_:
-                    env.setdefault(key, globals_[key])
+                self._args.set(key, "")
+                default = val if "=" in raw else globals_.get(key)
+                if default is not None and key not in self._env.snapshot():
+                    self._env.set(key, default)  # an ENV of the same name wins
+            env, args = self._env.snapshot(), self._args.snapshot().keys()
         elif ins.keyword == "USER":
             user = ins.args.strip()
         elif ins.keyword in {"COPY", "ADD"} and ins.flag("from") is None:
             self._record_copy(ins, index, workdir, env)
-        return State(workdir, env, frozenset(args), user)
+        return State(workdir, env, args, user)
 
-    def _record_copy(self, ins: Instruction, index: int, workdir: str, env: dict[str, str]) -> None:
+    def _record_copy(
+        self, ins: Instruction, index: int, workdir: str, env: Mapping[str, str]
+    ) -> None:
         if ins.heredocs:
             return
         found = words.copy_words(ins.args)
@@ -141,7 +149,7 @@ class StageModel:
         dest_exp = words.expand(dest, env)
         if dest_exp is None:
             raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
-        dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
+        dest_abs = paths.join(workdir, dest_exp)
         # Docker copies into dest when it ends in "/" or already is a directory (".").
         into_dir = dest_exp.endswith("/") or len(sources) > 1 or dest_abs in self.dirs
         for src in sources:
@@ -156,13 +164,13 @@ class StageModel:
     # -- questions ---------------------------------------------------------------------------
 
     def state_at(self, ins: Instruction) -> State:
-        return self.states[self.stage.index(ins)]
+        return self.states[self._index[ins]]
 
     def context_path(self, abs_path: str) -> str | None:
         """The context path that the builder has at abs_path (file or dir), if any."""
         # Memoised: recipes ask about the same few paths many times (runtime files, assets).
         if abs_path not in self._context_paths:
-            self._context_paths[abs_path] = self._find_context_path(posixpath.normpath(abs_path))
+            self._context_paths[abs_path] = self._find_context_path(paths.clean(abs_path))
         return self._context_paths[abs_path]
 
     def _find_context_path(self, abs_path: str) -> str | None:

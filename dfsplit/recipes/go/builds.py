@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import NamedTuple
 
-from dfsplit.dockerfile import shell, words
+from dfsplit.dockerfile import paths, shell, words
 from dfsplit.model import Instruction, Refuse
 from dfsplit.plan.stage import StageModel, run_script
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
@@ -80,7 +80,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
                 target = words.expand(cmd.argv[1], env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                cwd = paths.join(cwd, target)
             elif cmd.program == "export":
                 env.update(_assignments(cmd.argv[1:]))
             elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):

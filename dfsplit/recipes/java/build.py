@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile import edits, paths, shell, tokens, words
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Dockerfile,
@@ -100,7 +100,7 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
                 target = words.expand(cmd.argv[1], model.state_at(ins).env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                cwd = paths.join(cwd, target)
             elif posixpath.basename(cmd.program) in programs:
                 runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
     return runs
@@ -126,7 +126,7 @@ def produced_files(model: StageModel) -> set[str]:
                 if cwd is None or not target or _UNFOLLOWED_CD.search(target):
                     cwd = None
                 else:
-                    cwd = posixpath.normpath(posixpath.join(cwd, target))
+                    cwd = paths.join(cwd, target)
             elif cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3:
                 dest = cmd.argv[-1]
                 if dest.endswith("/") or (cwd is None and not dest.startswith("/")):
