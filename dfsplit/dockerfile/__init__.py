@@ -1,6 +1,6 @@
 """Docker's own rules, once: parsing as BuildKit does (parser), word rules (words), RUN lexing
-(shell), values as safe tokens (tokens), line edits (edits), path patterns (globs) and paths
-in an image, cleaned as Go cleans them (paths).
+(shell), values as safe tokens (tokens), line edits (edits), path patterns (globs), paths
+in an image, cleaned as Go cleans them (paths), and what BuildKit refuses to build (rules).
 
 Pure functions over text; these modules import dfsplit.model and each other, nothing else.
 """

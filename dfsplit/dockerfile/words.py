@@ -26,7 +26,7 @@ def is_exec_form(value: str) -> list[str] | None:
     """The list if `value` is exactly a JSON array of strings (exec form), else None."""
     try:
         parsed = JSON.decode(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested arrays are not exec form however deep
         return None
     if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
         return parsed

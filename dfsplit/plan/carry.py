@@ -102,10 +102,26 @@ def carry(
             out.start_comment = edits.comment_text(df, ins) or out.start_comment
         elif ins.keyword not in {"HEALTHCHECK", "USER", "VOLUME"}:
             out.instructions.append(_with_comment(df, ins))
+    _empty_start(out)
     out.env = runtime_env(model, build_env | GENERIC_BUILD_ENV, out)
     out.args = redeclared_args(df, model, out)
     out.user = runtime_user(model, default_uid, out)
     return out
+
+
+def _empty_start(out: Carried) -> None:
+    """`CMD []` after an ENTRYPOINT adds nothing (an ENTRYPOINT resets the base image's CMD),
+    so it is left out; any other empty start command is refused, never guessed at."""
+    for ins in (out.cmd, out.entrypoint):
+        if ins is None or (ins.args.strip() and words.is_exec_form(ins.args.strip()) != []):
+            continue
+        if ins is out.cmd and out.entrypoint is not None and out.entrypoint.args.strip():
+            out.cmd = None
+            continue
+        raise Refuse(
+            f"{ins.keyword} {ins.args.strip()} at line {ins.start + 1} gives the image no start "
+            "command; dfsplit does not rewrite an image without one"
+        )
 
 
 def _with_comment(df: Dockerfile, ins: Instruction) -> str:

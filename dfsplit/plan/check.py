@@ -11,8 +11,16 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from dfsplit.dockerfile import parser, paths, words
-from dfsplit.model import Dockerfile, Instruction, NewFile, Plan, Project, Refuse
+from dfsplit.dockerfile import parser, paths, rules, words
+from dfsplit.model import (
+    MAX_DOCKERFILE_BYTES,
+    Dockerfile,
+    Instruction,
+    NewFile,
+    Plan,
+    Project,
+    Refuse,
+)
 
 
 class Stage(NamedTuple):
@@ -24,8 +32,15 @@ class Stage(NamedTuple):
 
 def rendered(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_DOCKERFILE_BYTES:  # dfsplit could not read its own output again
+        raise Refuse(
+            f"the rewrite would be {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit "
+            "of a Dockerfile dfsplit reads"
+        )
     try:
         df = parser.parse(text.encode("utf-8"), cross_check=False)
+        rules.check(df)
     except Refuse as exc:
         raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
     problem = stage_graph(stages_of(df))

@@ -23,6 +23,7 @@ from dfsplit.report.outcome import (
     load_entry,
     outcome_json,
 )
+from dfsplit.report.terminal import printable
 
 # --- JSON --------------------------------------------------------------------------------
 
@@ -111,7 +112,7 @@ def summary_table(outcomes: Sequence[Outcome], *, applied: bool) -> str:
     rows = summary_rows(outcomes, applied=applied)
     width = max(len(label) for label, _ in rows)
     lines = [f"{'files':<{width}}  count", f"{'-' * width}  -----"]
-    lines += [f"{label:<{width}}  {count:>5}" for label, count in rows]
+    lines += [f"{printable(label):<{width}}  {count:>5}" for label, count in rows]
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from typing import TextIO
 from dfsplit.model import Outcome, Status
 from dfsplit.report import exit_codes
 from dfsplit.report.outcome import SCHEMA_VERSION, outcome_json
+from dfsplit.report.terminal import printable
 
 
 class Reporter:
@@ -54,7 +55,7 @@ class Reporter:
 
     def _say(self, line: str) -> None:
         if not self.silent:
-            print(line, file=self.err)
+            print(printable(line), file=self.err)
 
     @property
     def exit_code(self) -> int:
