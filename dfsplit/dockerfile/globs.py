@@ -20,6 +20,11 @@ def is_glob(path: str) -> bool:
     return "*" in path or "?" in path or "[" in path  # not any(...): a hot path in stage.py
 
 
+def glob_escape(path: str) -> str:
+    """`path` as a pattern that matches only itself (`[z-a]` -> `[[]z-a]`)."""
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
 def glob_match(pattern: str, rel_path: str) -> bool:
     """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
 
