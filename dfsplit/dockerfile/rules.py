@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dockerfile_parse.util import WordSplitter
-
 from dfsplit.dockerfile.words import copy_words, is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Refuse
 
@@ -30,7 +28,7 @@ def check(df: Dockerfile) -> None:
     in_stage = False
     for ins in df.instructions:
         in_stage = in_stage or ins.keyword == "FROM"
-        problem = _problem(ins)
+        problem = _problem(ins, df.escape)
         if not in_stage and ins.keyword != "ARG":
             problem = f"{ins.keyword} before the first FROM (no build stage in current context)"
         if problem:
@@ -47,7 +45,7 @@ def _line_lengths(lines: Sequence[str]) -> None:
             )
 
 
-def _problem(ins: Instruction) -> str | None:
+def _problem(ins: Instruction, escape: str) -> str | None:
     keyword, args = ins.keyword, ins.args.strip()
     if not args and keyword in AT_LEAST_ONE | EXACTLY_ONE:
         count = "exactly one argument" if keyword in EXACTLY_ONE else "at least one argument"
@@ -63,7 +61,7 @@ def _problem(ins: Instruction) -> str | None:
     if keyword == "SHELL" and is_exec_form(args) is None:
         return "SHELL requires the arguments to be in JSON form"
     if keyword in {"ENV", "LABEL"}:
-        return _name_value_problem(keyword, args)
+        return _name_value_problem(keyword, args, escape)
     return None
 
 
@@ -90,12 +88,41 @@ def _healthcheck_problem(args: str) -> str | None:
     return None
 
 
-def _name_value_problem(keyword: str, args: str) -> str | None:
+def _name_value_problem(keyword: str, args: str, escape: str) -> str | None:
     """BuildKit's parseNameVal: `KEY value...` (the first word has no "=") needs a value;
     in `KEY=value ...` every word needs its "="."""
-    plain = not any(ch in args for ch in "\"'\\`")  # the common case splits on whitespace
-    words = args.split() if plain else list(WordSplitter(args).split(dequote=False))
+    plain = not any(ch in args for ch in "\"'" + escape)  # the common case: split on spaces
+    words = args.split() if plain else _words(args, escape)
     if words and "=" not in words[0]:
         return f"{keyword} must have two arguments" if len(args.split(None, 1)) < 2 else None
     lacking = next((w for w in words if "=" not in w), None)
     return f"{keyword}: can't find = in {lacking!r}; it must be name=value" if lacking else None
+
+
+def _words(rest: str, escape: str) -> list[str]:
+    """BuildKit's parseWords (line_parsers.go): words split at spaces outside quotes, quotes
+    and escapes kept; the escape character takes the next character into the word, except
+    inside single quotes. (The words branch's words.split_words is the same function.)"""
+    words: list[str] = []
+    word: list[str] = []
+    quote = ""
+    started = False  # a quote makes a word even when it is empty
+    i = 0
+    while i < len(rest):
+        ch = rest[i]
+        if not quote and ch.isspace():
+            if word or started:
+                words.append("".join(word))
+            word, started = [], False
+        elif ch == escape and quote != "'":
+            word.append(rest[i : i + 2])  # at the very end, BuildKit keeps nothing more
+            i += 1
+        else:
+            if ch in "'\"" and (not quote or ch == quote):
+                quote = "" if quote else ch
+                started = True
+            word.append(ch)
+        i += 1
+    if word or started:
+        words.append("".join(word))
+    return words
