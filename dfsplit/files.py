@@ -156,6 +156,8 @@ def _reason(exc: OSError) -> str:
 def read_small_file(path: Path, limit: int = MAX_DOCKERFILE_BYTES) -> bytes:
     """The bytes of a regular file of at most `limit` bytes (a config file): a FIFO or device
     is refused, never opened in a way that could block."""
+    if os.path.isdir(path):
+        raise FileError(path, "is a directory")
     try:
         read = _read_regular(os.fspath(path), limit + 1)
     except OSError as exc:

@@ -103,7 +103,9 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
             continue
         src, dest = found
         target = paths.join(workdir, dest)
-        if dest.endswith("/"):
+        # A file copied into a directory keeps its name; "/" is always a directory copy's
+        # destination (dfsplit copies a file to its full path), whose contents land in it.
+        if dest.endswith("/") and target != "/":
             target = posixpath.join(target, posixpath.basename(src))
         out.append((ref, src, target))
     return out

@@ -98,7 +98,7 @@ def explain(outcome: Outcome) -> str:
     lines = [outcome.path]
     if findings is None:
         lines.append(f"  status:        {outcome.status.value} ({outcome.reason})")
-        return "\n".join(lines)
+        return "\n".join(map(printable, lines))
     rows = [
         ("status", outcome.status.value + (f" ({outcome.reason})" if outcome.reason else "")),
         ("language", findings.language),
@@ -113,4 +113,4 @@ def explain(outcome: Outcome) -> str:
     lines += ["  why:"] + [f"    - {n}" for n in findings.notes]
     if findings.warnings:
         lines += ["  warnings:"] + [f"    - {w}" for w in findings.warnings]
-    return "\n".join(lines)
+    return "\n".join(map(printable, lines))  # each line quotes the file: no control characters

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import posixpath
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import paths, shell, words
@@ -74,7 +76,9 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
         if ins.keyword != "RUN":
             continue
         state = model.state_at(ins)
-        env, cwd = dict(state.env), state.workdir
+        # An overlay, not a copy: `export` lines are few, RUN lines and variables may be many.
+        env: ChainMap[str, str] = ChainMap({}, state.env)  # type: ignore[arg-type]
+        cwd = state.workdir
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
@@ -91,7 +95,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
 
 
 def _moved(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
+    ins: Instruction, cmd: shell.Command, env: Mapping[str, str], cwd: str, builds: list[Build]
 ) -> list[Build]:
     """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
     operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
