@@ -32,6 +32,7 @@ def builder_edits(
     kept: carry.Carried,
     start: Start,
     shipped: list[Build],
+    members: list[Located],
     options: Options,
     notes: list[str],
 ) -> Edits:
@@ -43,7 +44,7 @@ def builder_edits(
         cached = _cache_mounts(df, model, start, shipped, notes)
         if cached is not None:
             return Edits(out + cached.edits, cached.moved, cached.mounts)
-    out += _dependency_layer(df, model, start.build, notes)
+    out += _dependency_layer(df, model, start.build, members, notes)
     return Edits(out, {}, "")
 
 
@@ -51,43 +52,57 @@ def builder_edits(
 
 
 def _dependency_layer(
-    df: Dockerfile, model: StageModel, build: Build, notes: list[str]
+    df: Dockerfile, model: StageModel, build: Build, members: list[Located], notes: list[str]
 ) -> list[Edit]:
     """Before `COPY . <dir>`: the manifests, stub sources, a build of the dependencies, and
-    the stub's own fingerprint removed so that the real sources are compiled after the COPY
-    (their modification times may be older than the stub's)."""
-    plan = _layer_plan(model, build, notes)
+    the stubs' own fingerprints removed so that the real sources are compiled after the COPY
+    (their modification times may be older than the stubs')."""
+    plan = _layer_plan(model, build, members, notes)
     if plan is None:
         return []
-    copy_ins, package, names = plan
-    manifest = package.manifest
-    stubs = [*(b.path for b in manifest.bins), *(t.path for t in manifest.others)]
-    made = sorted(
-        {posixpath.dirname(p) for p in [*stubs, *([manifest.lib] if manifest.lib else [])]} - {""}
-    )
+    copy_ins, root_files = plan
+    stubs: list[str] = []  # relative to the workspace root
+    libs: list[str] = []
+    for member in members:
+        rel = posixpath.relpath(member.dir, build.root.dir)
+        manifest = member.manifest
+        stubs += [_join(rel, t.path) for t in (*manifest.bins, *manifest.others)]
+        libs += [_join(rel, manifest.lib)] if manifest.lib else []
+    made = _leaf_dirs([*stubs, *libs])
     steps = [f"mkdir -p {' '.join(shlex.quote(d) for d in made)}"] if made else []
     steps += [f"echo {shlex.quote(STUB_MAIN)} > {shlex.quote(p)}" for p in dict.fromkeys(stubs)]
-    if manifest.lib:
-        steps.append(f"touch {shlex.quote(manifest.lib)}")
+    steps += [f"touch {shlex.quote(p)}" for p in dict.fromkeys(libs)]
     steps.append(_stub_build(build))
-    tops = sorted({p.split("/")[0] for p in [*stubs, *([manifest.lib] if manifest.lib else [])]})
-    fingerprint = posixpath.join(
-        _relative(build.out_dir, package.dir), ".fingerprint", f"{manifest.name}-*"
-    )
-    steps.append("rm -rf " + " ".join([*map(shlex.quote, tops), fingerprint]))
-    copy = f"{edits.keyword(df, 'COPY')} {' '.join(names)} ./"
+    tops = sorted({p.split("/")[0] for p in [*stubs, *libs]})
+    out_dir = _relative(build.out_dir, build.root.dir)
+    prints = [posixpath.join(out_dir, ".fingerprint", f"{m.manifest.name}-*") for m in members]
+    steps.append("rm -rf " + " ".join([*map(shlex.quote, tops), *prints]))
+    lines = [f"{edits.keyword(df, 'COPY')} {' '.join(root_files)} ./"]
+    for member in members:
+        rel = posixpath.relpath(member.dir, build.root.dir)
+        if rel != ".":
+            lines.append(f"{edits.keyword(df, 'COPY')} {rel}/Cargo.toml {rel}/")
     run = f"{edits.keyword(df, 'RUN')} " + " \\\n    && ".join(steps)
     comment = "# Dependencies first, in a layer of their own: a source change rebuilds only the app"
     anchor = edits.attached_comments(df, copy_ins)
-    notes.append(
-        f"{' and '.join(names)} copied and the dependencies built before `COPY . .` for caching"
-    )
-    return [Edit(anchor, anchor, f"{comment}\n{copy}\n{run}")]
+    what = "the manifests" if len(members) > 1 else " and ".join(root_files)
+    notes.append(f"{what} copied and the dependencies built before `COPY . .` for caching")
+    return [Edit(anchor, anchor, "\n".join([comment, *lines, run]))]
+
+
+def _leaf_dirs(paths: list[str]) -> list[str]:
+    """The directories to create for paths, without those another one contains."""
+    dirs = {posixpath.dirname(p) for p in paths} - {""}
+    return sorted(d for d in dirs if not any(o.startswith(d + "/") for o in dirs))
+
+
+# Workspaces with more members than this keep their order: one COPY per manifest is noise.
+MAX_MEMBERS = 8
 
 
 def _layer_plan(
-    model: StageModel, build: Build, notes: list[str]
-) -> tuple[Instruction, Located, list[str]] | None:
+    model: StageModel, build: Build, members: list[Located], notes: list[str]
+) -> tuple[Instruction, list[str]] | None:
     root = model.root_copy()
     cargo_ins = build.compiled_by
     if root is None or cargo_ins not in model.stage:
@@ -97,42 +112,45 @@ def _layer_plan(
         return None
     if any(c.position < root.position for c in model.copies):
         return None  # the user already copies something first (often the manifests)
-    package = build.packages[0] if len(build.packages) == 1 else None
-    why = _no_layer(model, build, package, root.dest)
+    why = _no_layer(model, build, members, root.dest)
     if why:
         notes.append(f"no dependency layer: {why}; --cache-mounts caches the build instead")
         return None
-    assert package is not None
-    base = package.manifest.directory
+    base = build.root.manifest.directory
     names = [
         n
         for n in ("Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain")
         if model.project.has(_join(base, n)) and not model.ignore.excludes(_join(base, n))
     ]
-    return copy_ins, package, names
+    return copy_ins, names
 
 
-def _no_layer(model: StageModel, build: Build, package: Located | None, dest: str) -> str | None:
-    if package is None or build.root.dir != package.dir or package.manifest.workspace is not None:
-        return "a workspace build (the stub would need every member)"
-    manifest = package.manifest
-    if package.dir != dest or build.cwd != dest:
-        return "the package is not at the directory `COPY . .` fills"
-    if manifest.build_script:
-        return f"the package has a build script ({manifest.build_script}), which may read any file"
-    if manifest.path_dependencies:
-        return "the package has path dependencies"
-    project, base = model.project, manifest.directory
-    if (
-        project.has_dir(_join(base, "vendor"))
-        or project.has_dir(_join(base, ".cargo"))
-        or build.config_files
-    ):
-        return "vendored sources or a .cargo/ config, which the stub build would miss"
-    if model.ignore.excludes(manifest.rel):
-        return ".dockerignore excludes Cargo.toml"
+def _no_layer(model: StageModel, build: Build, members: list[Located], dest: str) -> str | None:
+    if build.root.dir != dest:
+        return "the workspace root is not the directory `COPY . .` fills"
+    if not members or len(members) > MAX_MEMBERS:
+        return f"a workspace of {len(members)} members"
+    if any(not m.dir.startswith(build.root.dir) for m in members):
+        return "a member outside the workspace root"
     if model.state_at(build.compiled_by).user not in (None, "root", "0"):
         return "the build runs as a non-root user"
+    project = model.project
+    base = build.root.manifest.directory
+    if project.has_dir(_join(base, "vendor")) or project.has_dir(_join(base, ".cargo")):
+        return "vendored sources or a .cargo/ config, which the stub build would miss"
+    if build.config_files:
+        return "a .cargo/ config, which the stub build would miss"
+    inside = {posixpath.normpath(m.dir) for m in members}
+    for member in members:
+        manifest = member.manifest
+        if manifest.build_script:
+            script = manifest.build_script
+            return f"{manifest.rel} has a build script ({script}), which may read any file"
+        for dep in manifest.path_dependencies:
+            if posixpath.normpath(posixpath.join(member.dir, dep)) not in inside:
+                return f"{manifest.rel} has a path dependency outside the workspace ({dep})"
+        if model.ignore.excludes(manifest.rel):
+            return f".dockerignore excludes {manifest.rel}"
     return None
 
 

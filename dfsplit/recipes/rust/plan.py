@@ -110,7 +110,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
             f"{kept.user}: directories it writes to must be writable by that user"
         )
-    made = builder_edits(df, model, kept, start, [b for b, _ in shipped], options, notes)
+    members = crates.members(build.root) if build.root.manifest.workspace else [build.root]
+    made = builder_edits(df, model, kept, start, [b for b, _ in shipped], members, options, notes)
     start = relocated(start, made.moved)
     tester = _tester(options, build, model, made.mounts)
     stage_name = "tester" if options.gate_tests and tester else "builder"

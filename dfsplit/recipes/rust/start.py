@@ -77,7 +77,10 @@ def start_command(
     if kept.entrypoint is None and kept.cmd is None:
         if not builds:
             raise NothingToDo("no cargo build step and no start command")
-        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
+        raise Refuse(
+            "no CMD or ENTRYPOINT: the image would start the base image's default command; "
+            "add a CMD that starts the binary"
+        )
     entry = _form(kept.entrypoint, alone=kept.cmd is None)
     cmd = _form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
@@ -91,8 +94,9 @@ def start_command(
             raise Refuse(f"`cargo run` inside a shell-form start that needs a shell: {owner}")
         tail = cmd if isinstance(cmd, list) and entry is not None else []
         return _cargo_run(df, model, builds, crates, head, tail, entry is not None, cmd)
-    build, artifact = _match(model, builds, head[0])
-    new_owner = _rewrite(owner, head[0], artifact.path)
+    program = head[0] if plain is not None else _app_program(model, builds, owner, head[0])
+    build, artifact = _match(model, builds, program)
+    new_owner = _rewrite(owner, program, artifact.path)
     args = head[1:] + (cmd if isinstance(cmd, list) and entry is not None else [])
     why = None if isinstance(new_owner, list) else f"the start command uses the shell: {owner}"
     others = _other_programs(new_owner, artifact.path)
@@ -147,6 +151,20 @@ def _other_programs(form: list[str] | str, artifact: str) -> tuple[str, ...]:
     names = {posixpath.basename(c.program) for c in commands if c.program}
     names -= SHELL_PROGRAMS | {posixpath.basename(artifact), artifact}
     return tuple(sorted(n for n in names if not n.startswith("$")))
+
+
+def _app_program(model: StageModel, builds: list[Build], form: list[str] | str, first: str) -> str:
+    """The program of a shell-form start that is one of the binaries built (a start may run
+    a migration tool first); the first program when none is."""
+    if isinstance(form, list):
+        return first
+    for command in shell.split_commands(form) or []:
+        try:
+            _match(model, builds, command.program)
+        except Refuse:
+            continue
+        return command.program
+    return first
 
 
 def _match(model: StageModel, builds: list[Build], program: str) -> tuple[Build, Artifact]:
