@@ -105,6 +105,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     files = runtime_files(model, reads, start.args, project)
     notes += files.notes
     warnings += files.warnings
+    if "libsqlite3-sys" in lock:
+        warnings.append(
+            f"the app links SQLite and may write its database file; it now runs as "
+            f"{kept.user}: the database's directory must exist and be writable by that user"
+        )
     if source.writes:
         warnings.append(
             f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
