@@ -15,7 +15,7 @@ A new language is a new package, its template, its fixtures and one line below.
 """
 
 from dfsplit.plan.recipe import Recipe
-from dfsplit.recipes import go, java, node
+from dfsplit.recipes import go, java, node, rust
 
 # Order matters: within node, the static front end comes before the server (a front end has a
 # package.json too).
@@ -23,4 +23,5 @@ REGISTRY: tuple[Recipe, ...] = (
     *go.RECIPES,
     *java.RECIPES,
     *node.RECIPES,
+    *rust.RECIPES,
 )
