@@ -21,7 +21,7 @@ SCRIPTS_DIR = "/dfsplit-bin"
 BUILD_ONLY = re.compile(
     r"^(\.git.*|\.github|\.gitlab-ci\.ya?ml|\.hg.*|\.svn|Dockerfile.*|.*\.Dockerfile|"
     r"\.dockerignore|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.nox|\.coverage|"
-    r"htmlcov|__pycache__|tests?|conftest\.py|\.pre-commit-config\.yaml|\.editorconfig|"
+    r"htmlcov|__pycache__|tests?|conftest\.py|test_[^/]*\.py|[^/]*_test\.py|\.pre-commit-config\.yaml|\.editorconfig|"
     r"\.venv)$"
 )
 # RUN programs that leave the app's files as they are (installs, users, permissions).

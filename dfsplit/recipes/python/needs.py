@@ -76,7 +76,11 @@ def os_packages(app: App, kind: images.ImageKind, py: py_images.Python) -> OsPac
 def _dev_library(
     app: App, name: str, kind: images.ImageKind, py: py_images.Python, wanted: dict[str, str]
 ) -> None:
-    if not name.endswith(("-dev", "-devel")) or name in py_images.PROVIDED_LIBRARIES:
+    if (
+        not name.endswith(("-dev", "-devel"))
+        or name in py_images.PROVIDED_LIBRARIES
+        or name in packages.BUILD_ONLY  # the C library's headers: libc itself is everywhere
+    ):
         return
     runtime = libraries.runtime_package(name, kind)
     if runtime is None:

@@ -137,7 +137,7 @@ def _plan(
         edits=(edits.name_stage(app.df, app.df.stages()[0][0], "builder"), *app.edits),
         runtime=runtime,
         tester=test.stage,
-        required_paths=(laid.artifact, *begin.scripts),
+        required_paths=(laid.packages[0].dest if laid.packages else laid.artifact, *begin.scripts),
         extra={
             "scripts_run": laid.scripts_run,
             "scripts_stage": SCRIPTS_STAGE,
