@@ -126,6 +126,7 @@ def _plan(
         builder_image=app.builder_image,
         runtime_image=image,
         artifact=laid.artifact,
+        runtime_artifact=_runtime_artifact(laid),
         test_command=test.stage.commands[-1] if test.stage else None,
         runtime_files=begin.scripts,
         notes=tuple(app.notes),
@@ -219,3 +220,10 @@ def _chown_run(app: App, chown: str | None) -> tuple[str, ...]:
         return ()
     path = tokens.abs_path(app.app_dir)
     return (f"mkdir -p {path} && chown {chown} {path}",)
+
+
+def _runtime_artifact(laid: Layout) -> str | None:
+    """Where the runtime holds the packages, when it is not where the builder had them."""
+    if laid.packages and laid.packages[0].dest != laid.packages[0].src:
+        return laid.packages[0].dest
+    return None
