@@ -209,6 +209,7 @@ class RuntimeStage(NamedTuple):
     env: tuple[str, ...] = ()  # "KEY=value" tokens, one ENV line each
     run: tuple[str, ...] = ()  # RUN commands (only on images with a shell)
     copies: tuple[CopyStep, ...] = ()
+    checks: tuple[str, ...] = ()  # RUN commands after the copies: checks of what was copied
     workdir: str | None = None
     carried: tuple[str, ...] = ()  # instructions carried verbatim (LABEL, EXPOSE, VOLUME, ...)
     user: str | None = None

@@ -15,13 +15,16 @@ A new language is a new package, its template, its fixtures and one line below.
 """
 
 from dfsplit.plan.recipe import Recipe
-from dfsplit.recipes import go, java, node, rust
+from dfsplit.recipes import go, java, node, python, rust
 
 # Order matters: within node, the static front end comes before the server (a front end has a
-# package.json too).
+# package.json too). Python comes before node: a Django or Flask app often has a package.json
+# for its assets, and Python claims a project only when a python image builds it (or a plain
+# OS image pip-installs it), so a node image with a requirements.txt still goes to node.
 REGISTRY: tuple[Recipe, ...] = (
     *go.RECIPES,
     *java.RECIPES,
+    *python.RECIPES,
     *node.RECIPES,
     *rust.RECIPES,
 )
