@@ -196,9 +196,12 @@ class CopyStep(NamedTuple):
 
 
 class TesterStage(NamedTuple):
+    """`FROM builder AS tester` (made by plan.tester.tester_stage)."""
+
     commands: tuple[str, ...]  # each becomes one RUN (shell form)
     workdir: str | None = None
     args: tuple[str, ...] = ()  # ARGs re-declared because the commands use them
+    comment: tuple[str, ...] = ()  # "# ..." lines: without tests, what the commands check
 
 
 class RuntimeStage(NamedTuple):

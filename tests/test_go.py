@@ -346,16 +346,32 @@ def test_gate_tests_makes_the_runtime_depend_on_the_tester() -> None:
     assert "COPY --from=tester /app/app /app/app" in new_text(out)
 
 
-def test_no_tests_no_tester() -> None:
+def _without_tests(options: Options) -> Outcome:
     files = dict(BASE_FILES)
     del files["main_test.go"]
     project = Project(
         "Dockerfile", SIMPLE.encode(), frozenset(files), {k: v.encode() for k, v in files.items()}
     )
-    out = pipeline.split(project, Options())
-    assert "AS tester" not in new_text(out)
-    assert out.findings is not None
-    assert any("no *_test.go" in n for n in out.findings.notes)
+    return pipeline.split(project, options)
+
+
+def test_no_tests_still_a_tester_that_vets_the_code() -> None:
+    out = _without_tests(Options())
+    tester = new_text(out).split("FROM builder AS tester\n", 1)[1].split("\n\n", 1)[0]
+    lines = tester.splitlines()
+    assert lines[-1] == "RUN go vet ./..." and lines[0].startswith("# no *_test.go files")
+    assert out.findings is not None and out.findings.test_command == "go vet ./..."
+    assert any(n.startswith("tester: no *_test.go") for n in out.findings.notes)
+
+
+def test_no_tests_and_no_tester_asked_for() -> None:
+    out = _without_tests(Options(tester=False))
+    assert "tester" not in new_text(out)
+
+
+def test_gate_tests_without_tests_gates_on_the_vet() -> None:
+    out = new_text(_without_tests(Options(gate_tests=True)))
+    assert "RUN go vet ./..." in out and "COPY --from=tester /app/app /app/app" in out
 
 
 def test_tester_runs_from_the_module_root() -> None:

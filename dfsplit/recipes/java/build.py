@@ -20,6 +20,7 @@ from dfsplit.model import (
 )
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -218,7 +219,7 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
     return tuple(dict.fromkeys(out))
 
 
-def tester_stage(
+def java_tester(
     options: Options,
     has_tests: bool,
     model: StageModel,
@@ -226,17 +227,22 @@ def tester_stage(
     project_dir: str,
     notes: list[str],
 ) -> TesterStage | None:
-    """The build tool's `test` goal (`command`) in the project directory, when wanted."""
-    if not options.tester:
-        return None
-    if not has_tests:
-        notes.append("no src/test/ directory: no tester stage")
-        return None
+    """The build tool's `test` goal (`command`) in the project directory. Without src/test/ it
+    still compiles the main sources and passes, the strongest check the build tool has."""
     workdir = project_dir if project_dir != model.final.workdir else None
-    return TesterStage(
-        commands=(tokens.single_line(command, "test command"),),
+    without = ""
+    if not has_tests:
+        without = (
+            f"no src/test/ directory, so `{command}` compiles the main sources and finds no "
+            "tests to run; tests added under src/test/ run here"
+        )
+    return tester_stage(
+        options,
+        command,
+        without_tests=without,
         workdir=workdir,
         args=tester_args(model, command),
+        notes=notes,
     )
 
 

@@ -32,9 +32,9 @@ from dfsplit.recipes.java.build import (
     append_to_run,
     cache_edit,
     has_test_sources,
+    java_tester,
     produced_files,
     rename_command,
-    tester_stage,
     tool_runs,
     with_wrapper_dir,
 )
@@ -94,7 +94,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)
-    stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
     copies = (tokens.copy_step(stage_name, copied, copied),)
     runtime = runtime_stage(
         image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
@@ -226,7 +226,7 @@ def _tester(
     options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
-    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 
 def _edits(

@@ -35,9 +35,9 @@ from dfsplit.recipes.java.build import (
     cache_edit,
     has_test_sources,
     java_literals,
+    java_tester,
     produced_files,
     rename_command,
-    tester_stage,
     tool_runs,
     with_wrapper_dir,
 )
@@ -104,7 +104,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     found = runtime_files(model, _source(project, build), start.args, project)
     extra = [p for p in found.paths if not _is_build_input(model, p)]
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
-    stage_name = "tester" if options.gate_tests and has_tests else "builder"
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
     copies = (
         tokens.copy_step(stage_name, start.artifact, start.artifact),
         *(tokens.copy_step("builder", p, p) for p in extra),
@@ -272,7 +272,7 @@ def _tester(
 ) -> TesterStage | None:
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
     command = " ".join([build.program, *words, "test"])
-    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 
 # --- edits to the builder ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from dfsplit.model import (
 )
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
 
 # npm/yarn settings and CI switches shape the install, never the running app.
@@ -317,12 +318,35 @@ def ensure_build(app: App) -> bool:
 
 
 def tester(app: App, options: Options) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not manifest.has_test(app.pkg):
-        app.notes.append("no test script in package.json: no tester stage")
-        return None
-    return TesterStage(commands=(app.pm.script("test"),))
+    """`<pm> test`; without a test script, the project's own check, else a type check."""
+    if manifest.has_test(app.pkg):
+        return tester_stage(options, app.pm.script("test"))
+    command, without = _check(app)
+    return tester_stage(options, command, without_tests=without, notes=app.notes)
+
+
+# Scripts that check a project without running tests, strongest first.
+CHECK_SCRIPTS = ("typecheck", "type-check", "lint")
+# How each manager runs a binary of the project's dependencies.
+_EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn", "yarn-berry": "yarn", "bun": "bunx"}
+
+
+def _check(app: App) -> tuple[str, str]:
+    """The strongest check of a project without a test script, and the comment saying so."""
+    pkg = app.pkg
+    for name in CHECK_SCRIPTS:
+        if pkg.scripts.get(name, "").strip():
+            command = app.pm.script(name)
+            return command, f"no test script in package.json: `{command}` checks the code instead"
+    if pkg.uses("typescript") and app.project.has(pkg.path("tsconfig.json")):
+        command = f"{_EXEC.get(app.pm.name, 'npx')} tsc --noEmit"
+        return command, f"no test script in package.json: `{command}` type-checks the code instead"
+    # pnpm has its own --if-present; yarn has none, and every node image ships npm.
+    command = "pnpm run --if-present test" if app.pm.name == "pnpm" else "npm test --if-present"
+    return command, (
+        "no test, lint or type-check script in package.json and no TypeScript: nothing to "
+        f"check yet; `{command}` runs the tests once package.json has a test script"
+    )
 
 
 def start_words(kept: carry.Carried) -> list[str] | None:
