@@ -26,6 +26,15 @@ class Refuse(Exception):
         self.reason = reason
 
 
+class BadDockerfile(Refuse):
+    """The file is no Dockerfile Docker would build either (binary, empty, an unknown
+    instruction): bad input, so a failed file (exit 123), not a refusal."""
+
+
+class InternalError(Exception):
+    """dfsplit's check of its own output failed: a bug, reported as a failed file (exit 123)."""
+
+
 class NothingToDo(Exception):
     """Raised when a file needs no split (no build step); becomes an unchanged Outcome."""
 
@@ -279,8 +288,9 @@ class Detection(NamedTuple):
 class Status(str, enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
-    REFUSED = "refused"
-    FAILED = "failed"
+    SKIPPED = "skipped"  # discovery: not an image of the app (.devcontainer/, examples/, ...)
+    REFUSED = "refused"  # not safe to rewrite: an outcome, reported with its reason
+    FAILED = "failed"  # bad input or an internal error
 
 
 class Outcome(NamedTuple):

@@ -88,7 +88,7 @@ def test_parse_flags(argv: tuple[str, ...], flags: dict[str, str], rest: list[st
 
 
 def test_unknown_go_flag_is_refused() -> None:
-    with pytest.raises(Refuse, match="unknown go flag -frobnicate"):
+    with pytest.raises(Refuse, match="does not know the go flag -frobnicate"):
         go_builds.parse_flags(("-frobnicate", "."), "line 3")
 
 
@@ -392,7 +392,7 @@ def test_tester_runs_from_the_module_root() -> None:
         ),
         pytest.param(
             'FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\nCMD ["/b"]\n',
-            "runs /b, which is not a binary",
+            "runs `/b`, which is not a binary",
             id="start-not-built",
         ),
         pytest.param(
@@ -403,7 +403,7 @@ def test_tester_runs_from_the_module_root() -> None:
         ),
         pytest.param(
             'FROM golang:1.21\nCOPY . .\nRUN go build -buildmode=plugin -o /a .\nCMD ["/a"]\n',
-            "does not produce a program",
+            "-buildmode=plugin builds a library",
             id="plugin",
         ),
     ],
@@ -563,7 +563,7 @@ def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
 def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
     outcome = split("FROM golang:1.21\nCMD go run .\n")
     assert outcome.status is Status.REFUSED
-    assert outcome.reason == "the build stage has no RUN, COPY, ADD or WORKDIR"
+    assert outcome.reason.startswith("the stage has no RUN, COPY, ADD or WORKDIR")
 
 
 # --- asset directories the source never names ------------------------------------------------

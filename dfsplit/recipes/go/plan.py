@@ -171,13 +171,18 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
         return module
     rel = model.context_dir(build.cwd, ".go")
     if rel is None:
-        raise Refuse(f"the Go sources are not copied into {build.cwd} (mounted at run time?)")
+        raise Refuse(
+            f"no COPY or ADD puts the Go sources into {build.cwd}, where go builds (are they "
+            "mounted at run time?): dfsplit ships a binary built in the image, so COPY the "
+            "sources in"
+        )
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
     raise Refuse(
-        "no go.mod above the build directory and GO111MODULE is not off: "
-        "this GOPATH-style build does not work with Go 1.16 or newer"
+        f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
+        "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
+        "if the project builds in GOPATH mode"
     )
 
 

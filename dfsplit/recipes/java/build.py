@@ -100,7 +100,11 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], model.state_at(ins).env)
                 if target is None:
-                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                    raise Refuse(
+                        f"line {ins.start + 1} runs `cd {cmd.argv[1]}`, a directory dfsplit "
+                        "cannot resolve, so it cannot tell where the build runs: use WORKDIR "
+                        "or a literal path"
+                    )
                 cwd = posixpath.normpath(posixpath.join(cwd, target))
             elif posixpath.basename(cmd.program) in programs:
                 runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
@@ -162,7 +166,10 @@ def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
     last = df.lines[ins.end - 1]
     body = last.rstrip("\r\n")
     if ins.heredocs or body.lstrip().startswith("#") or body.rstrip().endswith(df.escape):
-        raise Refuse(f"cannot append to the RUN at line {ins.start + 1}")
+        raise Refuse(
+            f"dfsplit needs to add a step to the RUN at line {ins.start + 1}, and its last line "
+            "is a heredoc, a comment or a continuation: end the RUN with a plain command"
+        )
     return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
 
 
