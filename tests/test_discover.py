@@ -290,7 +290,7 @@ def test_walk_skips_non_app_directories_with_a_reason(tmp_path: Path) -> None:
     found = _skipped(tmp_path)
     taken = sorted(rel for rel, why in found.items() if not why)
     assert taken == ["Dockerfile", "build/package/Dockerfile", "docs-site/Dockerfile"]
-    assert found[".devcontainer/Dockerfile"].startswith("a development container")
+    assert found[".devcontainer/Dockerfile"].startswith(".devcontainer/ holds a development")
     assert found["examples/client/Dockerfile"].startswith("examples/ holds examples")
     assert found["internal/parser/testdata/Dockerfile"].startswith("testdata/ holds test")
     assert found["test/fixtures/Dockerfile"].startswith("test/ holds test")  # the outermost

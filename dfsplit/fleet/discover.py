@@ -48,7 +48,8 @@ _TESTS = "holds test images and test data, not an image of the app" + _ANYWAY
 # Directories whose Dockerfiles are not images of the repository's app, at any depth below a
 # walked PATH, with the reason a run reports for each Dockerfile found in them.
 NON_APP_DIRS = {
-    ".devcontainer": "a development container (.devcontainer/), not an image of the app" + _ANYWAY,
+    ".devcontainer": ".devcontainer/ holds a development container, not an image of the app"
+    + _ANYWAY,
     ".github": ".github/ holds CI and GitHub Action images, not an image of the app" + _ANYWAY,
     "docs": "docs/ holds documentation, not an image of the app" + _ANYWAY,
     "examples": "examples/ holds examples, not an image of the app" + _ANYWAY,

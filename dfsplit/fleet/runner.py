@@ -101,10 +101,10 @@ def iter_jobs(
 def _excluded(target: Target, org: OptionLayer | None, found: OptionLayer | None) -> str:
     """Why an `exclude` pattern leaves the file out: the file found upward applies its patterns
     from its own directory, --config applies its patterns from each repository's root."""
-    layers: list[tuple[OptionLayer, str]] = []
-    if found is not None:
+    layers: list[tuple[OptionLayer, str]] = []  # only those with patterns: most have none
+    if found is not None and found.exclude:
         layers.append((found, os.path.dirname(found.source)))
-    if org is not None:
+    if org is not None and org.exclude:
         layers.append((org, os.fspath(target.repo or target.root)))
     for layer, base in layers:
         rel = os.path.relpath(target.real, os.path.realpath(base)).replace(os.sep, "/")
