@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from dfsplit import __version__
+from dfsplit.report.exit_codes import HELP as EXIT_CODES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from dfsplit.model import Options, Outcome
     from dfsplit.report.verify import Format
     from dfsplit.verify.prove import VerifyOptions
-
-EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
-2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
 
 app = typer.Typer(
     add_completion=False,
@@ -135,7 +133,7 @@ ConfigFile = Annotated[
         "--config",
         metavar="FILE",
         help="Organisation policy (TOML), below the "
-        "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
+        "\\[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
         "below the command-line flags.",
     ),
 ]
@@ -230,8 +228,20 @@ def rewrite(
     report: ReportFile = None,
     patch_dir: PatchDir = None,
     config_file: ConfigFile = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit 123 when a file is refused (by default a refusal is reported)."
+        ),
+    ] = False,
 ) -> None:
-    """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
+    """Print the multi-stage rewrite of each Dockerfile as a unified diff.
+
+    A directory is searched for Dockerfiles. Those under .devcontainer/, .github/, docs/,
+    examples/, fixtures/, __fixtures__/, testdata/, test/ and tests/, and those an `exclude`
+    of the config names, are skipped and reported, not rewritten; a file named here is always
+    taken.
+    A refused file is reported and left as it is (exit 0 unless --strict)."""
     from dfsplit.diff import colorize
     from dfsplit.fleet import runner
     from dfsplit.fleet.config import as_policy
@@ -252,7 +262,7 @@ def rewrite(
         paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
     )
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
-    run = Reporter(check=check, apply=apply)
+    run = Reporter(check=check, apply=apply, strict=strict)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color
     failed_verify = False

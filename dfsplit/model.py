@@ -26,6 +26,15 @@ class Refuse(Exception):
         self.reason = reason
 
 
+class BadDockerfile(Refuse):
+    """The file is no Dockerfile Docker would build either (binary, empty, an unknown
+    instruction): bad input, so a failed file (exit 123), not a refusal."""
+
+
+class InternalError(Exception):
+    """dfsplit's check of its own output failed: a bug, reported as a failed file (exit 123)."""
+
+
 class NothingToDo(Exception):
     """Raised when a file needs no split (no build step); becomes an unchanged Outcome."""
 
@@ -196,9 +205,12 @@ class CopyStep(NamedTuple):
 
 
 class TesterStage(NamedTuple):
+    """`FROM builder AS tester` (made by plan.tester.tester_stage)."""
+
     commands: tuple[str, ...]  # each becomes one RUN (shell form)
     workdir: str | None = None
     args: tuple[str, ...] = ()  # ARGs re-declared because the commands use them
+    comment: tuple[str, ...] = ()  # "# ..." lines: without tests, what the commands check
 
 
 class RuntimeStage(NamedTuple):
@@ -277,8 +289,9 @@ class Detection(NamedTuple):
 class Status(str, enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
-    REFUSED = "refused"
-    FAILED = "failed"
+    SKIPPED = "skipped"  # discovery: not an image of the app (.devcontainer/, examples/, ...)
+    REFUSED = "refused"  # not safe to rewrite: an outcome, reported with its reason
+    FAILED = "failed"  # bad input or an internal error
 
 
 class Outcome(NamedTuple):

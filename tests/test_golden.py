@@ -70,6 +70,26 @@ def test_buildkit_parser_accepts_output(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
+def test_every_rewrite_has_a_tester_stage(case: Case) -> None:
+    """`docker build --target tester .` works in every rewrite, tests or not (one CI template
+    for a whole fleet); without tests the stage says in a comment what it checks instead."""
+    text = case.expected("Dockerfile").read_text()
+    tester = [s for s in oracle.stages(text) if s.name == "tester"]
+    assert len(tester) == (1 if case.options.tester else 0)
+    outcome = pipeline.split(case.project(), case.options)
+    assert outcome.findings is not None and outcome.findings.test_command
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.lower() == "from builder as tester")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].lower().startswith("from "))
+    body = lines[start + 1 : end]
+    runs = [ln[4:] for ln in body if ln.lower().startswith("run ")]
+    assert runs == [outcome.findings.test_command]
+    before_run = body[: next(i for i, ln in enumerate(body) if ln.lower().startswith("run "))]
+    commented = any(ln.startswith("# ") for ln in before_run)
+    assert commented == any(n.startswith("tester: ") for n in outcome.findings.notes)
+
+
+@pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
 def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
     outcome = pipeline.split(case.project(), case.options)
     rel = f"fixtures/{case.name}/{case.dockerfile.name}"

@@ -312,7 +312,10 @@ def test_a_root_glob_cmd_does_not_reach_the_jar_in_target() -> None:
         contents={"pom.xml": APP_POM.encode()},
     )
     outcome = pipeline.split(project, Options())
-    assert outcome.status is Status.REFUSED and "does not match the jar" in outcome.reason
+    assert (
+        outcome.status is Status.REFUSED
+        and "does not match /app/target/app-1.0.jar" in outcome.reason
+    )
 
 
 def test_an_arg_builder_image_warns_that_the_runtime_follows_its_default() -> None:

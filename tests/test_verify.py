@@ -242,7 +242,7 @@ def test_markdown_of_a_failure_lists_problems_and_log() -> None:
 def test_json_is_complete_and_serialisable() -> None:
     doc = json.loads(json.dumps(report_verify.to_json([_measured(), FileResult("b", "unchanged")])))
     first, second = doc["files"]
-    assert doc["exit_code"] == 0 and doc["version"] == 2
+    assert doc["exit_code"] == 0 and doc["version"] == 3
     # The outcome entry every command emits, with the measurements under "verify".
     assert load_entry(first, "files[0]").recipe == "go"
     assert first["status"] == "changed" and first["images"]["runtime"] == "scratch"

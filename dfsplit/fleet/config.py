@@ -14,10 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dfsplit.dockerfile.globs import is_ignored, parse_gitignore
 from dfsplit.model import Options
 
 CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
-KEYS = ("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates")
+KEYS = (
+    *("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates"),
+    "exclude",
+)
 _BOOL_FIELDS = {"tester": "tester", "gate-tests": "gate_tests", "cache-mounts": "cache_mounts"}
 
 
@@ -43,6 +47,9 @@ class OptionLayer(NamedTuple):
     gate_tests: bool | None = None
     cache_mounts: bool | None = None
     templates: str | None = None
+    # .gitignore-style patterns of Dockerfiles a walk skips, relative to the file's directory
+    # (to each repository's root for --config); not an Option: discovery applies them.
+    exclude: tuple[str, ...] = ()
 
 
 # --- pure: table -> OptionLayer -----------------------------------------------------------------
@@ -86,6 +93,8 @@ def parse_table(
             values[name] = table[key]
     if "templates" in table:
         values["templates"] = _templates(table, source)
+    if "exclude" in table:
+        values["exclude"] = _exclude(table["exclude"], source)
     return OptionLayer(source=str(source), **values)
 
 
@@ -139,6 +148,33 @@ def _uid(value: object, source: Path) -> str:
         f'must be a positive integer or "uid:gid", not {value!r} (a numeric non-root user)',
         "uid",
     )
+
+
+def _exclude(value: object, source: Path) -> tuple[str, ...]:
+    """A list of .gitignore-style patterns (`examples/`, `deploy/legacy/**`, `*.dev.Dockerfile`)."""
+    if not isinstance(value, list):
+        raise ConfigError(source, f"must be an array of patterns, not {_kind(value)}", "exclude")
+    for n, pattern in enumerate(value):
+        key = f"exclude[{n}]"
+        if not isinstance(pattern, str) or not pattern.strip("/ "):
+            raise ConfigError(source, f"must be a non-empty pattern, not {pattern!r}", key)
+        if pattern.startswith("!") or "\n" in pattern or pattern.startswith("#"):
+            raise ConfigError(
+                source, f"{pattern!r}: `!`, `#` and line breaks are not supported", key
+            )
+    return tuple(value)
+
+
+def excluded_by(patterns: tuple[str, ...], rel: str) -> str | None:
+    """The first pattern that excludes the Dockerfile at `rel` (posix, relative to where the
+    patterns apply), itself or one of its directories, as .gitignore would; None if none does."""
+    parts = rel.split("/")
+    for pattern in patterns:
+        rules = parse_gitignore(pattern, "")
+        for depth in range(1, len(parts) + 1):
+            if is_ignored(rules, "/".join(parts[:depth]), is_dir=depth < len(parts)):
+                return pattern
+    return None
 
 
 def _templates(table: Mapping[str, object], source: Path) -> str:

@@ -71,7 +71,10 @@ def last_build_index(model: StageModel, default: int | None = None) -> int:
     if found:
         return found[-1]
     if default is None:
-        raise Refuse("the build stage has no RUN, COPY, ADD or WORKDIR")
+        raise Refuse(
+            "the stage has no RUN, COPY, ADD or WORKDIR, so it builds nothing dfsplit could "
+            "split off"
+        )
     return default
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from dfsplit.dockerfile import parser, words
-from dfsplit.model import Dockerfile, Instruction, NewFile, Plan, Project, Refuse
+from dfsplit.model import Dockerfile, Instruction, InternalError, NewFile, Plan, Project, Refuse
 
 
 class Stage(NamedTuple):
@@ -27,17 +27,17 @@ def rendered(text: str, plan: Plan) -> None:
     try:
         df = parser.parse(text.encode("utf-8"), cross_check=False)
     except Refuse as exc:
-        raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
+        raise InternalError(f"the output does not parse again ({exc.reason})") from exc
     problem = stage_graph(stages_of(df))
     if problem:
-        raise Refuse(f"internal error: {problem}")
+        raise InternalError(problem)
     copies = _copies(df.stages()[-1])
     artifact = plan.findings.artifact
     if artifact and (plan.artifact_stage, artifact) not in {(s, src) for s, src, _ in copies}:
-        raise Refuse(f"internal error: the runtime stage does not copy the artifact {artifact}")
+        raise InternalError(f"the runtime stage does not copy the artifact {artifact}")
     for needed in plan.required_paths:
         if not any(_covers(dest, needed) for _, _, dest in copies):
-            raise Refuse(f"internal error: the start command needs {needed}, which is not copied")
+            raise InternalError(f"the start command needs {needed}, which is not copied")
 
 
 def new_files(files: Iterable[NewFile], project: Project) -> None:
@@ -45,7 +45,9 @@ def new_files(files: Iterable[NewFile], project: Project) -> None:
     for new in files:
         if project.has(new.rel) and project.text(new.rel) != new.text:
             raise Refuse(
-                f"{new.rel} already exists with other content: dfsplit will not overwrite it"
+                f"the rewrite adds {new.rel}, but the project already has a different "
+                f"{new.rel}, which dfsplit does not overwrite: rename that file and run "
+                "dfsplit again"
             )
 
 

@@ -111,7 +111,10 @@ class StageModel:
         if ins.keyword == "WORKDIR":
             target = words.expand(ins.args.strip().strip('"'), env)
             if target is None:
-                raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
+                raise Refuse(
+                    f"WORKDIR {ins.args.strip()} (line {ins.start + 1}) uses a variable with no "
+                    "value in the Dockerfile: give the ARG or ENV a default, or write the path"
+                )
             workdir = posixpath.normpath(posixpath.join(workdir, target))
             self.dirs.add(workdir)
         elif ins.keyword == "ENV":
@@ -136,11 +139,17 @@ class StageModel:
             return
         found = words.copy_words(ins.args)
         if found is None or len(found) < 2:
-            raise Refuse(f"cannot read {ins.keyword} {ins.args} (line {ins.start + 1})")
+            raise Refuse(
+                f"line {ins.start + 1}: {ins.keyword} {ins.args} needs a source and a "
+                "destination, and dfsplit cannot read them (Docker may not either)"
+            )
         *sources, dest = found
         dest_exp = words.expand(dest, env)
         if dest_exp is None:
-            raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
+            raise Refuse(
+                f"line {ins.start + 1}: the {ins.keyword} destination {dest} uses a variable "
+                "with no value in the Dockerfile: give the ARG or ENV a default, or write the path"
+            )
         dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
         # Docker copies into dest when it ends in "/" or already is a directory (".").
         into_dir = dest_exp.endswith("/") or len(sources) > 1 or dest_abs in self.dirs

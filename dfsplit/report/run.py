@@ -17,18 +17,20 @@ from dfsplit.report.outcome import SCHEMA_VERSION, outcome_json
 class Reporter:
     """Counts the files of one run by status and says what happened to each."""
 
-    __slots__ = ("apply", "check", "counts", "err", "silent")
+    __slots__ = ("apply", "check", "counts", "err", "silent", "strict")
 
     def __init__(
         self,
         *,
         check: bool = False,
         apply: bool = False,
+        strict: bool = False,
         silent: bool = False,
         err: TextIO | None = None,
     ) -> None:
         self.check = check
         self.apply = apply
+        self.strict = strict  # a refused file is an error (exit 123)
         self.silent = silent  # nothing at all
         self.err = err or sys.stderr
         self.counts = dict.fromkeys(Status, 0)
@@ -41,7 +43,10 @@ class Reporter:
             self._say(f"error: {path}: {outcome.reason}")
             return
         if outcome.status is Status.REFUSED:
-            self._say(f"error: cannot split {path}: {outcome.reason}")
+            self._say(f"{'error: ' if self.strict else ''}refused {path}: {outcome.reason}")
+            return
+        if outcome.status is Status.SKIPPED:
+            self._say(f"skipped {path}: {outcome.reason}")
             return
         if outcome.findings is not None:
             for warning in outcome.findings.warnings:
@@ -58,7 +63,8 @@ class Reporter:
 
     @property
     def exit_code(self) -> int:
-        if self.counts[Status.FAILED] or self.counts[Status.REFUSED]:
+        """See exit_codes: refusals are outcomes unless --strict; --check counts changes only."""
+        if self.counts[Status.FAILED] or (self.strict and self.counts[Status.REFUSED]):
             return exit_codes.FAILED
         if self.check and self.counts[Status.CHANGED]:
             return exit_codes.CHANGED
@@ -69,6 +75,7 @@ class Reporter:
         labels = {
             Status.CHANGED: "rewritten" if self.apply else "would be rewritten",
             Status.UNCHANGED: "left unchanged",
+            Status.SKIPPED: "skipped",
             Status.REFUSED: "refused",
             Status.FAILED: "failed",
         }

@@ -20,6 +20,7 @@ from dfsplit.plan import carry
 from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go.builder import builder_edits
 from dfsplit.recipes.go.builds import Build, find_builds
@@ -60,6 +61,8 @@ BUILD_ENV = {
     "GOTRACEBACK_BUILD",
 }
 TEST_COMMAND = "go test -v ./..."
+# Without tests: vet compiles every package (as `go test` would) and reports suspicious code.
+CHECK_COMMAND = "go vet ./..."
 
 
 def detect(project: Project) -> Detection | None:
@@ -106,7 +109,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes += found.notes
     warnings += found.warnings
     artifact = start.build.output
-    stage_name = "tester" if options.gate_tests and _has_tests(options, source) else "builder"
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
     binaries = [b.output for b in shipped]
     copied = copies(image, kind, builder_image, binaries, found.paths, stage_name)
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
@@ -130,7 +133,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         builder_image=builder_image,
         runtime_image=image,
         artifact=artifact,
-        test_command=TEST_COMMAND if tester else None,
+        test_command=tester.commands[0] if tester else None,
         runtime_files=tuple(found.paths),
         notes=tuple(notes),
         warnings=tuple(warnings),
@@ -168,24 +171,19 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
         return module
     rel = model.context_dir(build.cwd, ".go")
     if rel is None:
-        raise Refuse(f"the Go sources are not copied into {build.cwd} (mounted at run time?)")
+        raise Refuse(
+            f"no COPY or ADD puts the Go sources into {build.cwd}, where go builds (are they "
+            "mounted at run time?): dfsplit ships a binary built in the image, so COPY the "
+            "sources in"
+        )
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
     raise Refuse(
-        "no go.mod above the build directory and GO111MODULE is not off: "
-        "this GOPATH-style build does not work with Go 1.16 or newer"
+        f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
+        "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
+        "if the project builds in GOPATH mode"
     )
-
-
-# --- what the runtime needs ----------------------------------------------------------------
-
-
-def _has_tests(options: Options, source: Source) -> bool:
-    return options.tester and source.has_tests
-
-
-# --- choosing the runtime image ------------------------------------------------------------
 
 
 # --- assembling the stages -----------------------------------------------------------------
@@ -194,13 +192,17 @@ def _has_tests(options: Options, source: Source) -> bool:
 def _tester(
     options: Options, source: Source, module: Module, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not source.has_tests:
-        notes.append("no *_test.go files: no tester stage")
-        return None
     workdir = module.root if module.root != model.final.workdir else None
-    return TesterStage(commands=(TEST_COMMAND,), workdir=workdir)
+    if source.has_tests:
+        return tester_stage(options, TEST_COMMAND, workdir=workdir)
+    return tester_stage(
+        options,
+        CHECK_COMMAND,
+        without_tests=f"no *_test.go files, so `{CHECK_COMMAND}` checks the code instead: "
+        "it compiles every package and reports suspicious constructs",
+        workdir=workdir,
+        notes=notes,
+    )
 
 
 # --- edits to the builder ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from dfsplit.dockerfile import shell, tokens
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import CopyStep, Options, Refuse
 from dfsplit.plan import carry, images, packages
+from dfsplit.plan.reasons import choose_runtime
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go.builds import Build
@@ -124,9 +125,11 @@ def runtime_image(
         image = images.slim_image(builder_kind)
         why = [*needs.shell, f"OS packages used at run time: {' '.join(needs.packages)}"][0]
         if image is None:
+            need = "a shell" if needs.shell else "OS packages"
             raise Refuse(
-                f"{why}, and the builder image {builder_image} is not a known Debian or "
-                "Alpine image to pick a slim runtime from; pass --runtime"
+                f"{why}, so the runtime needs {need}, and {_unknown(builder_image)} is no "
+                f"Debian or Alpine image dfsplit knows a slim runtime for: "
+                f"{choose_runtime('go')} with {need}"
             )
         notes.append(f"runtime {image}: {why}")
         return image, images.classify(image)
@@ -138,7 +141,9 @@ def runtime_image(
         )
         if image is None or builder_kind.family == "unknown":
             raise Refuse(
-                f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime"
+                f"{needs.cgo[0]}, so the binary needs the builder's C library, and dfsplit "
+                f"does not know which one {_unknown(builder_image)} has: "
+                f"{choose_runtime('go')} of the builder's distribution"
             )
         notes.append(f"runtime {image}: cgo stays on because {needs.cgo[0]}")
         return image, images.classify(image)
@@ -151,16 +156,34 @@ def runtime_image(
     return "scratch", images.classify("scratch")
 
 
+def _unknown(builder_image: str) -> str:
+    """The builder image as a reason names it: one that comes from an ARG without a default
+    is not unknown to the user, only to dfsplit."""
+    if "$" in builder_image:
+        return f"the builder image {builder_image} (an ARG without a default)"
+    return f"the builder image {builder_image}"
+
+
 def _check_forced(
     image: str, kind: images.ImageKind, builder: images.ImageKind, needs: Needs
 ) -> None:
     if (needs.shell or needs.packages) and not kind.shell:
         why = [*needs.shell, "the app needs OS packages"][0]
-        raise Refuse(f"--runtime {image} has no shell, but {why}")
+        raise Refuse(
+            f"the runtime image {image} (--runtime or the config) has no shell, but {why}: "
+            "choose an image with a shell, such as a slim Debian or Alpine one"
+        )
     if needs.cgo and kind.libc != builder.libc:
-        raise Refuse(f"--runtime {image} lacks the builder's libc, but {needs.cgo[0]}")
+        raise Refuse(
+            f"the runtime image {image} (--runtime or the config) has another C library than "
+            f"the builder, but {needs.cgo[0]}: choose an image of the builder's distribution"
+        )
     if needs.packages and kind.family not in {"debian", "alpine"}:
-        raise Refuse(f"--runtime {image}: dfsplit cannot install packages on it")
+        raise Refuse(
+            f"the app needs OS packages ({' '.join(needs.packages)}), and dfsplit installs "
+            f"them only on Debian and Alpine images, not on the runtime image {image} "
+            "(--runtime or the config): choose a Debian or Alpine image"
+        )
 
 
 def copies(
@@ -186,4 +209,4 @@ def install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
     try:
         return (packages.install_command(needs.package_manager, needs.packages),)
     except ValueError as exc:
-        raise Refuse(str(exc)) from exc
+        raise Refuse(f"cannot install the OS packages the app needs at run time: {exc}") from exc

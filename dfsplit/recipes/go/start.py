@@ -9,6 +9,7 @@ from dfsplit.dockerfile import edits, shell, tokens
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Edit, Instruction, NothingToDo, Refuse
 from dfsplit.plan import carry
+from dfsplit.plan.reasons import NO_START
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel
 from dfsplit.recipes.go.builds import Build, parse_flags
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
@@ -36,7 +37,7 @@ def start_command(
     if kept.entrypoint is None and kept.cmd is None:
         if not builds:
             raise NothingToDo("no go build step and no start command")
-        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
+        raise Refuse(NO_START)
     entry = _form(kept.entrypoint, alone=kept.cmd is None)
     cmd = _form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
@@ -67,7 +68,8 @@ def check_not_in_cache_mount(build: Build) -> None:
                 ):
                     raise Refuse(
                         f"the binary {build.output} is written into the cache mount "
-                        f"{value}, which is not part of the builder image"
+                        f"{value}, which is not part of the builder image, so no stage can "
+                        "copy it: write the binary outside the mount"
                     )
 
 
@@ -110,10 +112,11 @@ def _match(model: StageModel, builds: list[Build], program: str) -> Build:
     for build in reversed(builds):
         if build.output in wanted:
             return build
-    built = ", ".join(b.output for b in builds) or "nothing"
+    built = f"it builds {', '.join(b.output for b in builds)}" if builds else "it builds none"
     raise Refuse(
-        f"the start command runs {program}, which is not a binary this Dockerfile builds "
-        f"(it builds {built})"
+        f"the start command runs `{program}`, which is not a binary this Dockerfile builds "
+        f"({built}), and dfsplit ships only what the build makes: start a binary that "
+        "go build writes (or build this one with go build -o)"
     )
 
 
@@ -127,7 +130,10 @@ def _go_run(
 ) -> Start:
     """`CMD go run .` compiles on every start: build once in the builder instead."""
     if isinstance(entry, str) or (isinstance(cmd, str) and shell.needs_shell(cmd)):
-        raise Refuse("`go run` in a shell-form command that needs a shell")
+        raise Refuse(
+            "the start command runs `go run` inside shell syntax, which dfsplit cannot turn "
+            'into a start of the built binary: write it as CMD ["go", "run", "."]'
+        )
     flags, rest = parse_flags(tuple(words[2:]), "go run")
     files = [w for w in rest if w.endswith(".go")]
     package_words = files or rest[:1] or ["."]

@@ -11,6 +11,7 @@ RECIPES = (
         "java",
         ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
         "dfsplit.recipes.java.maven",
+        manifest="pom.xml",
     ),
     Recipe(
         "gradle",
@@ -23,5 +24,6 @@ RECIPES = (
             "**/gradle.properties",
         ),
         "dfsplit.recipes.java.gradle",
+        manifest="build.gradle",
     ),
 )

@@ -20,6 +20,7 @@ from dfsplit.model import (
 )
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -99,7 +100,11 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], model.state_at(ins).env)
                 if target is None:
-                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
+                    raise Refuse(
+                        f"line {ins.start + 1} runs `cd {cmd.argv[1]}`, a directory dfsplit "
+                        "cannot resolve, so it cannot tell where the build runs: use WORKDIR "
+                        "or a literal path"
+                    )
                 cwd = posixpath.normpath(posixpath.join(cwd, target))
             elif posixpath.basename(cmd.program) in programs:
                 runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
@@ -161,7 +166,10 @@ def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
     last = df.lines[ins.end - 1]
     body = last.rstrip("\r\n")
     if ins.heredocs or body.lstrip().startswith("#") or body.rstrip().endswith(df.escape):
-        raise Refuse(f"cannot append to the RUN at line {ins.start + 1}")
+        raise Refuse(
+            f"dfsplit needs to add a step to the RUN at line {ins.start + 1}, and its last line "
+            "is a heredoc, a comment or a continuation: end the RUN with a plain command"
+        )
     return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
 
 
@@ -218,7 +226,7 @@ def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple
     return tuple(dict.fromkeys(out))
 
 
-def tester_stage(
+def java_tester(
     options: Options,
     has_tests: bool,
     model: StageModel,
@@ -226,17 +234,22 @@ def tester_stage(
     project_dir: str,
     notes: list[str],
 ) -> TesterStage | None:
-    """The build tool's `test` goal (`command`) in the project directory, when wanted."""
-    if not options.tester:
-        return None
-    if not has_tests:
-        notes.append("no src/test/ directory: no tester stage")
-        return None
+    """The build tool's `test` goal (`command`) in the project directory. Without src/test/ it
+    still compiles the main sources and passes, the strongest check the build tool has."""
     workdir = project_dir if project_dir != model.final.workdir else None
-    return TesterStage(
-        commands=(tokens.single_line(command, "test command"),),
+    without = ""
+    if not has_tests:
+        without = (
+            f"no src/test/ directory, so `{command}` compiles the main sources and finds no "
+            "tests to run; tests added under src/test/ run here"
+        )
+    return tester_stage(
+        options,
+        command,
+        without_tests=without,
         workdir=workdir,
         args=tester_args(model, command),
+        notes=notes,
     )
 
 

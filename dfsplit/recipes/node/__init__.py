@@ -19,6 +19,6 @@ _WANTS = (
 
 RECIPES = (
     # The static recipe first: a front end has a package.json too.
-    Recipe("node_static", "node", _WANTS, "dfsplit.recipes.node.static"),
-    Recipe("node_server", "node", _WANTS, "dfsplit.recipes.node.server"),
+    Recipe("node_static", "node", _WANTS, "dfsplit.recipes.node.static", "package.json"),
+    Recipe("node_server", "node", _WANTS, "dfsplit.recipes.node.server", "package.json"),
 )

@@ -24,6 +24,7 @@ from dfsplit.model import (
     Refuse,
 )
 from dfsplit.plan import images
+from dfsplit.plan.reasons import choose_runtime
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import manifest
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
@@ -102,7 +103,10 @@ def _runtime_image(app: App, options: Options) -> str:
 def node_runtime_image(builder: str) -> str:
     repo, tag = images.repository(builder), images.tag(builder)
     if repo.rsplit("/", 1)[-1] != "node" or "@" in builder:
-        raise Refuse(f"the builder {builder} is not a tagged official node image; pass --runtime")
+        raise Refuse(
+            f"the builder image {builder} is no tagged official node image, so dfsplit knows "
+            f"no slim runtime of its family: {choose_runtime('node')}"
+        )
     if "alpine" in tag or "slim" in tag:
         return builder
     return f"{repo}:{'slim' if tag == 'latest' else tag + '-slim'}"
@@ -166,7 +170,10 @@ def _dev_runner(app: App, argv: list[str], built: bool, text: str) -> Start:
 def _from_main(app: App, built: bool, why: str) -> Start:
     main = app.pkg.main
     if not main or not built or main.endswith(".ts"):
-        raise Refuse(f"{why}, and package.json has no built `main` to start instead")
+        raise Refuse(
+            f"{why}, and package.json has no built `main` to start instead: add a build "
+            'script and set "main" to its output (or start the built file with node)'
+        )
     app.notes.append(f"{why}: the runtime starts the built main {main} with node")
     return _node(["node", main])
 
