@@ -83,7 +83,7 @@ def test_every_rewrite_has_a_tester_stage(case: Case) -> None:
     end = next(i for i in range(start + 1, len(lines)) if lines[i].lower().startswith("from "))
     body = lines[start + 1 : end]
     runs = [ln[4:] for ln in body if ln.lower().startswith("run ")]
-    assert runs == [outcome.findings.test_command]
+    assert runs and runs[-1] == outcome.findings.test_command  # the tests run last
     before_run = body[: next(i for i, ln in enumerate(body) if ln.lower().startswith("run "))]
     commented = any(ln.startswith("# ") for ln in before_run)
     assert commented == any(n.startswith("tester: ") for n in outcome.findings.notes)

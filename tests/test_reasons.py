@@ -90,9 +90,10 @@ def test_the_check_catches_the_old_reason() -> None:
 def test_no_recipe_says_what_dfsplit_saw_and_needs() -> None:
     [(_, _, outcome)] = [r for r in REFUSALS if r[0] == "go-mixed-repo/.devcontainer/Dockerfile"]
     assert outcome.reason.startswith(
-        "no go.mod, pom.xml, build.gradle or package.json in the build context, and the "
-        "Dockerfile builds FROM mcr.microsoft.com/devcontainers/go:1-1.21-bookworm: dfsplit "
-        "splits Go, Java and Node projects"
+        "no go.mod, pom.xml, build.gradle, requirements.txt, package.json or Cargo.toml in the "
+        "build context, and the Dockerfile builds FROM "
+        "mcr.microsoft.com/devcontainers/go:1-1.21-bookworm: dfsplit splits Go, Java, Python, "
+        "Node and Rust projects"
     )
 
 

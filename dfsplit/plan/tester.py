@@ -21,25 +21,27 @@ _WIDTH = 96
 
 def tester_stage(
     options: Options,
-    command: str,
+    command: str | tuple[str, ...],
     *,
     without_tests: str = "",
     workdir: str | None = None,
     args: tuple[str, ...] = (),
     notes: list[str] | None = None,
 ) -> TesterStage | None:
-    """The stage that runs `command` FROM builder; None when the user asked for no tester.
+    """The stage that runs `command` FROM builder (several commands: one RUN each, the tests
+    last, e.g. an install of the dev dependencies first); None when the user asked for no tester.
 
-    `without_tests`: empty when `command` runs the project's tests; otherwise a sentence saying
-    what is missing and what `command` checks instead. It becomes the stage's comment and, in
-    `notes`, the reason shown by `detect` and the reports.
+        `without_tests`: empty when `command` runs the project's tests; otherwise a sentence saying
+        what is missing and what `command` checks instead. It becomes the stage's comment and, in
+        `notes`, the reason shown by `detect` and the reports.
     """
     if not options.tester:
         return None
     if without_tests and notes is not None:
         notes.append(f"tester: {without_tests}")
+    commands = (command,) if isinstance(command, str) else command
     return TesterStage(
-        commands=(tokens.single_line(command, "test command"),),
+        commands=tuple(tokens.single_line(c, "test command") for c in commands),
         workdir=workdir,
         args=args,
         comment=comment_lines(without_tests),

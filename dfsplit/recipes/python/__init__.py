@@ -24,5 +24,6 @@ RECIPES = (
             "**/*.py",
         ),
         "dfsplit.recipes.python.plan",
+        manifest="requirements.txt",
     ),
 )

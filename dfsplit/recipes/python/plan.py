@@ -15,6 +15,7 @@ from dfsplit.model import (
     Project,
     Refuse,
     RuntimeStage,
+    TesterStage,
 )
 from dfsplit.plan import carry, images
 from dfsplit.plan.runtime import runtime_stage
@@ -26,7 +27,7 @@ from dfsplit.recipes.python.builder import builder_edits, check_interpreter
 from dfsplit.recipes.python.layout import SCRIPTS_DIR, SCRIPTS_STAGE, Layout, layout, runtime_path
 from dfsplit.recipes.python.needs import OsPackages, library_check, os_packages
 from dfsplit.recipes.python.start import Start, start
-from dfsplit.recipes.python.tester import Tester, tester
+from dfsplit.recipes.python.tester import tester
 
 _INSTALLERS = (b"pip", b"poetry", b"uv ", b"uv\t", b"pipenv")
 
@@ -117,7 +118,7 @@ def _plan(
     laid: Layout,
     begin: Start,
     runtime: RuntimeStage,
-    test: Tester,
+    test: TesterStage | None,
 ) -> Plan:
     findings = Findings(
         recipe="python",
@@ -127,7 +128,7 @@ def _plan(
         runtime_image=image,
         artifact=laid.artifact,
         runtime_artifact=_runtime_artifact(laid),
-        test_command=test.stage.commands[-1] if test.stage else None,
+        test_command=test.commands[-1] if test else None,
         runtime_files=begin.scripts,
         notes=tuple(app.notes),
         warnings=tuple(app.warnings),
@@ -137,13 +138,12 @@ def _plan(
         template="python.Dockerfile.j2",
         edits=(edits.name_stage(app.df, app.df.stages()[0][0], "builder"), *app.edits),
         runtime=runtime,
-        tester=test.stage,
+        tester=test,
         required_paths=(laid.packages[0].dest if laid.packages else laid.artifact, *begin.scripts),
         extra={
             "scripts_run": laid.scripts_run,
             "scripts_stage": SCRIPTS_STAGE,
             "scripts_dir": SCRIPTS_DIR,
-            "tester_note": test.note,
         },
     )
 

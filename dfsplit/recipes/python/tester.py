@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from typing import NamedTuple
 
 from dfsplit.model import Options, TesterStage
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.python import manifest
 from dfsplit.recipes.python.app import App
 from dfsplit.recipes.python.installs import Install
@@ -16,25 +16,24 @@ from dfsplit.recipes.python.installs import Install
 COMPILEALL = r"python -m compileall -q -x '(^|/)\.?venv/' ."
 
 
-class Tester(NamedTuple):
-    stage: TesterStage | None
-    note: str  # the comment above the stage, when it is not the tests themselves
-
-
-def tester(app: App, options: Options) -> Tester:
+def tester(app: App, options: Options) -> TesterStage | None:
     if not options.tester:
-        return Tester(None, "")
+        return None
     python = _python(app)
     if not app.source.tests:
-        app.notes.append("no tests in the project: the tester compiles every module")
-        note = "No tests found: the tester byte-compiles every module (python -m compileall)."
-        return Tester(TesterStage((COMPILEALL.replace("python", python, 1),)), note)
+        return tester_stage(
+            options,
+            COMPILEALL.replace("python", python, 1),
+            without_tests="no tests in the project, so `python -m compileall` checks the code "
+            "instead: it byte-compiles every module and fails on a syntax error",
+            notes=app.notes,
+        )
     if app.project.has(app.rel("manage.py")) and not _pytest(app):
-        return _django(app, python)
+        return _django(app, python, options)
     if not _pytest(app):
         start = " -s tests" if _tests_dir_without_init(app) else ""
-        return Tester(TesterStage((f"{python} -m unittest discover{start}",)), "")
-    return Tester(TesterStage(tuple(_pytest_commands(app, python))), "")
+        return tester_stage(options, f"{python} -m unittest discover{start}")
+    return tester_stage(options, tuple(_pytest_commands(app, python)))
 
 
 def _python(app: App) -> str:
@@ -44,17 +43,16 @@ def _python(app: App) -> str:
     return "python"
 
 
-def _django(app: App, python: str) -> Tester:
+def _django(app: App, python: str, options: Options) -> TesterStage | None:
     if app.source.db_server:
-        app.notes.append(
-            "Django's settings name a database server the tester does not have: it runs "
-            "`manage.py check` instead of the tests"
+        return tester_stage(
+            options,
+            f"{python} manage.py check",
+            without_tests="Django's settings name a database server the tester does not have, "
+            "so `manage.py check` runs Django's system checks instead of the tests",
+            notes=app.notes,
         )
-        return Tester(
-            TesterStage((f"{python} manage.py check",)),
-            "Django's checks (the tests need a database).",
-        )
-    return Tester(TesterStage((f"{python} manage.py test",)), "")
+    return tester_stage(options, f"{python} manage.py test")
 
 
 def _tests_dir_without_init(app: App) -> bool:

@@ -24,6 +24,7 @@ from dfsplit.plan import carry
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.rust import images as rust_images
 from dfsplit.recipes.rust import libraries, runtime
 from dfsplit.recipes.rust.builder import builder_edits
@@ -302,7 +303,7 @@ def _tester(options: Options, build: Build, model: StageModel, mounts: str) -> T
     command = " ".join([*([mounts] if mounts else []), *assign, shlex.join(words)])
     cwd = build.cwd if build.kind != "install" else build.packages[0].dir
     workdir = cwd if cwd != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir)
+    return tester_stage(options, command, workdir=workdir)
 
 
 def _framework(build: Build) -> str | None:
