@@ -350,7 +350,7 @@ def _produced(run: str) -> set[str]:
     text = f"FROM maven:3.9-eclipse-temurin-17\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
     df = parser.parse(text.encode())
     project = Project(path="Dockerfile", dockerfile=text.encode(), context_files=frozenset())
-    return produced_files(StageModel(df, df.stages()[0], project, {}))
+    return produced_files(StageModel(df, df.stages()[0], project, "maven:3.9-eclipse-temurin-17"))
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -39,7 +39,6 @@ BUILD_ENV = {
 # Jars that sit next to the application jar and must never be picked by a glob.
 SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
 # What the maven and gradle images set, as the builder's starting environment.
-IMAGE_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
 DEFAULT_UID = "10001:10001"  # the runtime user when the original ran as root
 # Comments of Java, Kotlin and Gradle sources, whose strings and settings dfsplit reads.
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -242,4 +241,4 @@ def tester_stage(
 
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
-    return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))
+    return tuple(carry.redeclared_args(model.df, model, command))
