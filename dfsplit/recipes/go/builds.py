@@ -74,19 +74,20 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
         if ins.keyword != "RUN":
             continue
         state = model.state_at(ins)
-        env, cwd = dict(state.env), state.workdir
+        env, cwd = dict(state.env), state.cwd  # cwd None: the base image's, unknown
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                here = "/" if target.startswith("/") else cwd or state.workdir
+                cwd = posixpath.normpath(posixpath.join(here, target))
             elif cmd.program == "export":
                 env.update(_assignments(cmd.argv[1:]))
             elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
-                builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
+                builds += _build(ins, cmd, {**env, **cmd.env}, cwd or state.workdir, module_of)
             elif cmd.program in {"mv", "cp", "install"} and builds:
-                builds += _moved(ins, cmd, env, cwd, builds)
+                builds += _moved(ins, cmd, env, cwd or state.workdir, builds)
     return builds
 
 

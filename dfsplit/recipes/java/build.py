@@ -93,15 +93,17 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
     for ins in model.stage:
         if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
             continue
-        cwd = model.state_at(ins).workdir
+        state = model.state_at(ins)
+        cwd = state.cwd  # None: the base image's unknown WORKDIR, needed only if used
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], model.state_at(ins).env)
+                target = words.expand(cmd.argv[1], state.env)
                 if target is None:
                     raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                here = "/" if target.startswith("/") else cwd or state.workdir
+                cwd = posixpath.normpath(posixpath.join(here, target))
             elif posixpath.basename(cmd.program) in programs:
-                runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
+                runs.append(ToolRun(ins, cwd or state.workdir, cmd.program, cmd.argv[1:]))
     return runs
 
 
@@ -117,7 +119,7 @@ def produced_files(model: StageModel) -> set[str]:
         if ins.keyword != "RUN":
             continue
         script = run_script(ins)
-        cwd: str | None = model.state_at(ins).workdir
+        cwd = model.state_at(ins).cwd  # None: unknown
         grouped = any(ch in script for ch in "(){}")
         for cmd in shell.split_commands(script) or []:
             if cmd.program == "cd":
