@@ -69,3 +69,25 @@ def test_workdir_and_copy_words_are_processed() -> None:
     model = _model("FROM golang:1.21\nWORKDIR '/my app'\nCOPY \"main.go\" ./\n")
     assert model.final.workdir == "/my app"
     assert model.builder_path("main.go") == "/my app/main.go"
+
+
+@pytest.mark.parametrize(
+    ("base", "binary"),
+    [
+        pytest.param("golang:1.21", "/go/bin/app", id="golang-sets-gopath"),
+        pytest.param("debian:bookworm", "/root/go/bin/app", id="go-default-home-go"),
+    ],
+)
+def test_go_install_lands_in_the_images_gopath(base: str, binary: str) -> None:
+    from test_go import split
+
+    text = f'FROM {base}\nWORKDIR /app\nCOPY . .\nRUN go install .\nCMD ["{binary}"]\n'
+    outcome = split(text)
+    assert outcome.findings.artifact == binary, outcome.reason
+
+
+def test_go_install_on_an_unknown_image_is_refused() -> None:
+    from test_go import split
+
+    text = 'FROM mycorp/go:1\nWORKDIR /app\nCOPY . .\nRUN go install .\nCMD ["app"]\n'
+    assert "may set GOPATH" in split(text).reason

@@ -169,7 +169,7 @@ def _build(
     if not files:
         packages = [m for p in packages for m in module_of.expand(p, cwd)]
     if cmd.argv[1] == "install":
-        gobin = _install_dir(env, where)
+        gobin = _install_dir(env, where, module_of.model.base is not None)
         return [
             made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p) for p in packages
         ]
@@ -221,7 +221,17 @@ def _expand(word: str, env: dict[str, str], where: str) -> str:
     return value
 
 
-def _install_dir(env: dict[str, str], where: str) -> str:
+def _install_dir(env: dict[str, str], where: str, image_known: bool) -> str:
+    """$GOBIN, else the first $GOPATH's bin; Go's default GOPATH is $HOME/go (the golang
+    images set /go). An image dfsplit does not know may set either."""
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
         raise Refuse(f"{where}: go install for another platform puts the binary in a subdirectory")
-    return env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
+    if env.get("GOBIN"):
+        return env["GOBIN"]
+    if "GOPATH" not in env and not image_known:
+        raise Refuse(
+            f"{where}: go install puts the binary in $GOPATH/bin, and the base image, which "
+            "dfsplit does not know, may set GOPATH"
+        )
+    gopath = env.get("GOPATH") or posixpath.join(env.get("HOME", "/root"), "go")
+    return posixpath.join(gopath.split(":")[0], "bin")
