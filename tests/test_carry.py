@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from test_go import runtime_stage, split
 
-from dfsplit.dockerfile import parser, scope
+from dfsplit.dockerfile import parser, scope, words
 from dfsplit.model import Status
 from dfsplit.plan import images
 
@@ -120,3 +120,31 @@ def test_the_escape_directive_shapes_the_quoting() -> None:
     runtime = runtime_stage(split(text))
     assert "ENV B='1$x C:\\dir'\n" in runtime  # resolved (A changes later), quoted as one word
     _same_env_in_both_stages(split(text).new.decode(), {"B"})
+
+
+def _golden_cases() -> list[object]:
+    from fixture_cases import cases
+
+    return [pytest.param(c, id=c.name) for c in cases() if c.expected("Dockerfile").exists()]
+
+
+@pytest.mark.parametrize("case", _golden_cases())
+def test_every_golden_runtime_env_has_the_builders_values(case: object) -> None:
+    """Each ENV the runtime stage sets has the value the builder stage gave it (BuildKit's
+    rules, the builder image's known ENV, an empty runtime image)."""
+    from fixture_cases import Case
+
+    assert isinstance(case, Case)
+    df = parser.parse(case.expected("Dockerfile").read_bytes())
+    base = images.defaults(df.stages()[0][0].args.split()[0])
+    builder_env = {k: v for k, v in (base.env if base else {}).items() if v is not None}
+    builder = scope.stage_env(df, 0, builder_env)
+    set_there = {
+        pair.key
+        for ins in df.stages()[-1]
+        if ins.keyword == "ENV"
+        for pair in words.env_pairs(ins.args, df.escape)
+    }
+    runtime = scope.stage_env(df, -1, {})
+    carried = set_there & set(builder)
+    assert {k: runtime[k] for k in carried} == {k: builder[k] for k in carried}
