@@ -108,19 +108,6 @@ class Scope:
                 out[name] = found.value
         return out
 
-    @cached_property
-    def declared_args(self) -> frozenset[str]:
-        """Names an ARG of this stage declared before here."""
-        return frozenset(
-            name
-            for name in self._history.names()
-            if any(b.origin == "arg" for b in self._bindings_so_far(name))
-        )
-
-    def _bindings_so_far(self, name: str) -> list[Binding]:
-        positions, bindings = self._history._at[name]
-        return bindings[: bisect_left(positions, self._before)]
-
 
 class Walk(NamedTuple):
     """The scope before each instruction of a stage, the scope after it, and its image ENV."""

@@ -69,11 +69,6 @@ class State(_StateFields):
             known.setdefault("HOME", "/root")  # Docker sets HOME for the user it runs as
         return known
 
-    @property
-    def args(self) -> frozenset[str]:
-        """Names declared with ARG in this stage before here."""
-        return self.scope.declared_args
-
     def word(self, raw: str, escape: str, what: str) -> str:
         """`raw` processed as BuildKit does here; refuses when a variable is not known."""
         try:
