@@ -9,7 +9,6 @@ from dfsplit.model import Options, Outcome, Project, Refuse, Status
 from dfsplit.plan import pipeline
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.go import builds as go_builds
-from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go import module as go_module
 from dfsplit.recipes.go import source as go_source
 
@@ -112,7 +111,7 @@ def _builds(text: str, files: dict[str, str] | None = None) -> list[go_builds.Bu
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, go_images.image_env("golang:1.21"))
+    model = StageModel(df, df.stages()[0], project, "golang:1.21")
     return go_builds.find_builds(model, go_module.ModuleLookup(model, project))
 
 
@@ -244,8 +243,16 @@ def test_env_referring_to_build_env_is_expanded() -> None:
     assert "ENV DATA_DIR=/go/data" in runtime_stage(split(text))
 
 
-def test_global_arg_used_by_a_label_is_redeclared() -> None:
+def test_global_arg_not_declared_in_the_stage_is_empty_in_its_label() -> None:
+    # A global ARG is visible to FROM only: the original's label is empty, and stays so.
     text = "ARG VERSION=1.0\n" + SIMPLE.replace("CMD", "LABEL version=$VERSION\nCMD")
+    runtime = runtime_stage(split(text))
+    assert "ARG VERSION" not in runtime
+    assert "LABEL version=''" in runtime
+
+
+def test_global_arg_declared_in_the_stage_is_redeclared_for_its_label() -> None:
+    text = "ARG VERSION=1.0\n" + SIMPLE.replace("CMD", "ARG VERSION\nLABEL version=$VERSION\nCMD")
     runtime = runtime_stage(split(text))
     assert "ARG VERSION\n" in runtime
     assert "LABEL version=$VERSION" in runtime
@@ -549,7 +556,7 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, {})
+    model = StageModel(df, df.stages()[0], project, "golang:1.21")
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
 
 

@@ -115,9 +115,14 @@ def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
         pytest.param("FROM a AS builder\nFROM b\nCOPY --from=builder x y\n", None, id="ok"),
         pytest.param("FROM a\nCOPY --from=0 x y\n", None, id="index"),
         pytest.param(
-            "FROM a AS builder\nFROM b\nCOPY --from=tester x y\n",
-            "--from=tester names no earlier stage",
-            id="unknown-stage",
+            "FROM a AS builder\nCOPY --from=runtime x y\nFROM b AS runtime\n",
+            "--from=runtime names a stage that is not an earlier one",
+            id="later-stage",
+        ),
+        pytest.param(
+            "FROM a AS builder\nCOPY --from=alpine:3.19 x y\nFROM b\nCOPY --from=tester x y\n",
+            None,
+            id="an-image",
         ),
         pytest.param(
             "FROM a AS builder\nFROM b AS Builder\n",

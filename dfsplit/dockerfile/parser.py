@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from dockerfile_parse import DockerfileParser
 
-from dfsplit.dockerfile.words import JSON
+from dfsplit.dockerfile.words import GO_SPACE, JSON
 from dfsplit.model import (
     MAX_DOCKERFILE_BYTES,
     BadDockerfile,
@@ -54,10 +54,8 @@ HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 DIRECTIVES = frozenset({"syntax", "escape", "check"})
 
-# Go's unicode.IsSpace, which BuildKit uses to trim lines; str.isspace() differs (e.g. \x1c).
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(c) for c in range(0x2000, 0x200B)
-)
+# Go's unicode.IsSpace, which BuildKit uses to trim lines.
+_GO_SPACE = GO_SPACE
 # BuildKit splits the keyword off with [\t\v\f\r ]+, not with unicode spaces.
 _KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
 # Go's regexp \s is [\t\n\f\r ].

@@ -9,6 +9,7 @@ import json
 import posixpath
 import re
 
+from dfsplit.dockerfile import words
 from dfsplit.model import CopyStep, Refuse
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./@+=:,-]+$")
@@ -70,15 +71,13 @@ def image(name: str) -> str:
     return name
 
 
-def env_pair(key: str, value: str) -> str:
-    """`KEY=value` with the value double-quoted when needed; `$` is kept literal."""
+def env_pair(key: str, value: str, escape: str = "\\") -> str:
+    """`KEY=value` that BuildKit reads back as exactly `value` (quoted as needed, `$` kept
+    literal), under the file's escape character."""
     single_line(value, f"value of {key}")
     if not _ENV_KEY.match(key):
         raise Refuse(f"not a valid variable name: {key!r}")
-    if value and re.match(r"^[A-Za-z0-9_./:,@+=-]+$", value):
-        return f"{key}={value}"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return f'{key}="{escaped}"'
+    return f"{key}={words.quote(value, escape)}"
 
 
 def user(spec: str) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import edits, shell, tokens, words
-from dfsplit.dockerfile.words import parse_pairs
+from dfsplit.dockerfile import edits, shell, words
+from dfsplit.dockerfile.words import Pair
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
+from dfsplit.plan.portable import Carrier
 from dfsplit.plan.stage import StageModel, run_script
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
@@ -84,12 +85,13 @@ def carry(
     """Split the stage's instructions into builder-only and runtime parts."""
     out = Carried(user=default_uid)
     last_build = last_build_index(model, default=-1)
+    kept: list[Instruction] = []
     for index, ins in enumerate(model.stage):
         moved = ins.keyword in ALWAYS_MOVED or (
             ins.keyword in MOVED_WHEN_TRAILING and index > last_build
         )
         if ins.keyword == "VOLUME":
-            out.instructions.append(edits.source_text(df, ins))
+            kept.append(ins)
         if not moved:
             continue
         out.edits.append(edits.remove(df, ins))
@@ -102,65 +104,63 @@ def carry(
         if ins.keyword in {"CMD", "ENTRYPOINT"}:
             out.start_comment = edits.comment_text(df, ins) or out.start_comment
         elif ins.keyword not in {"HEALTHCHECK", "USER", "VOLUME"}:
-            out.instructions.append(_with_comment(df, ins))
-    out.env = runtime_env(model, build_env | GENERIC_BUILD_ENV, out)
-    out.args = redeclared_args(df, model, out)
+            kept.append(ins)
+    carrier = Carrier(model, _final_env(model, build_env | GENERIC_BUILD_ENV, out))
+    out.env = [carrier.env_token(key, i, pair) for key, (i, pair) in carrier.finals.items()]
+    out.instructions = [t for t in (_with_comment(df, ins, carrier) for ins in kept) if t]
+    out.args = _declarations(df, model, carrier.args)
+    out.notes += carrier.notes
     out.user = runtime_user(model, default_uid, out)
     return out
 
 
-def _with_comment(df: Dockerfile, ins: Instruction) -> str:
-    comment = edits.comment_text(df, ins)
-    text = edits.source_text(df, ins)
-    return f"{comment}\n{text}" if comment else text
+def _with_comment(df: Dockerfile, ins: Instruction, carrier: Carrier) -> str:
+    comment = edits.comment_text(df, ins) if ins.keyword != "VOLUME" else ""
+    text = carrier.instruction(ins, edits.source_text(df, ins))
+    return f"{comment}\n{text}" if comment and text else text
 
 
-def runtime_env(model: StageModel, build_env: set[str], out: Carried) -> list[str]:
-    """ENV pairs the app may read at run time, final values only, in first-set order."""
-    pairs: dict[str, str] = {}
-    for ins in model.stage:
+def _final_env(model: StageModel, build_env: set[str], out: Carried) -> dict[str, tuple[int, Pair]]:
+    """Each ENV key the app may read at run time, with the assignment that set its final
+    value, in the order of those assignments (a value can only read the ones before it)."""
+    finals: dict[str, tuple[int, Pair]] = {}
+    dropped = set()
+    for index, ins in enumerate(model.stage):
         if ins.keyword != "ENV":
             continue
-        state = model.state_at(ins)
-        for key, value, raw in parse_pairs(ins.args):
+        for pair in words.env_pairs(ins.args, model.df.escape):
+            key = words.process_word(pair.key, words.lookup_in({}), model.df.escape)
             if key in build_env:
+                dropped.add(key)
                 continue
-            pairs.pop(key, None)
-            pairs[key] = _env_token(key, value, raw, state.env, state.args, out)
-    dropped = sorted(
-        {k for i in model.stage if i.keyword == "ENV" for k, _, _ in parse_pairs(i.args)}
-        & build_env
-    )
+            finals.pop(key, None)
+            finals[key] = (index, pair)
     if dropped:
-        out.notes.append(f"build-only ENV kept in the builder only: {', '.join(dropped)}")
-    return list(pairs.values())
+        out.notes.append(f"build-only ENV kept in the builder only: {', '.join(sorted(dropped))}")
+    return finals
 
 
-def _env_token(
-    key: str, value: str, raw: str, env: dict[str, str], args: frozenset[str], out: Carried
-) -> str:
-    refs = words.variables(raw)
-    if refs and refs <= set(args) and "=" in raw and "\n" not in raw:
-        return raw  # keeps build-arg overrides working; the ARG is re-declared below
-    expanded = words.expand(value, env) if refs else value
-    if expanded is None:
-        out.warnings.append(
-            f"ENV {key} refers to a variable dfsplit cannot resolve; kept as written"
-        )
-        return raw
-    return tokens.env_pair(key, expanded)
+def _declarations(df: Dockerfile, model: StageModel, wanted: dict[str, str]) -> list[str]:
+    """The ARG lines of the runtime stage, in the order the builder declared them."""
+    order = {
+        pair.key: i
+        for i, ins in enumerate(model.stage)
+        if ins.keyword == "ARG"
+        for pair in words.arg_pairs(ins.args, df.escape)
+    }
+    return [wanted[name] for name in sorted(wanted, key=lambda n: (order.get(n, 0), n))]
 
 
-def redeclared_args(df: Dockerfile, model: StageModel, out: Carried) -> list[str]:
-    """ARG lines the runtime needs for the `$NAME` references it carries."""
-    text = "\n".join(out.instructions + out.env)
-    wanted = words.variables(text)
+def redeclared_args(df: Dockerfile, model: StageModel, command: str) -> list[str]:
+    """ARG lines a stage `FROM builder` needs for the `$NAME`s its shell `command` reads:
+    ARG values do not reach another stage, ENV values do."""
+    wanted = words.variables(command)
     declared: dict[str, str] = {}
     for ins in (*df.preamble(), *model.stage):
         if ins.keyword == "ARG":
-            for key, _value, raw in parse_pairs(ins.args):
+            for pair in words.arg_pairs(ins.args, df.escape):
                 in_stage = ins in model.stage
-                declared[key] = raw if in_stage and "=" in raw else key
+                declared[pair.key] = pair.raw if in_stage and pair.value is not None else pair.key
     return [declared[name] for name in sorted(wanted) if name in declared]
 
 

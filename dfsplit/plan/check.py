@@ -1,8 +1,9 @@
 """The self-check of a rendered Dockerfile, before anyone sees it. A failure here is a dfsplit
 bug, and the file is refused instead of written.
 
-`stage_graph` is the one check of a multi-stage file's stages (unique names, every
-`--from` names an earlier stage); the tests run it on BuildKit's own parse of the output too.
+`stage_graph` is the one check of a multi-stage file's stages (unique names, no `--from` names
+its own or a later stage; one that names no stage is an image, as in BuildKit); the tests run it
+on BuildKit's own parse of the output too.
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ def stages_of(df: Dockerfile) -> list[Stage]:
 def stage_graph(stages: Sequence[Stage]) -> str | None:
     """What is wrong with the stages' names and references, or None."""
     names: list[str] = []
-    for stage in stages:
+    for index, stage in enumerate(stages):
+        later = {s.name for s in stages[index:] if s.name}
         for ref in stage.refs:
-            if ref.lower() not in names and not ref.isdigit():
-                return f"--from={ref} names no earlier stage"
+            if ref.lower() in later and ref.lower() not in names:
+                return f"--from={ref} names a stage that is not an earlier one"
         if stage.name and stage.name in names:
             return f"stage name {stage.name} is used twice"
         names.append(stage.name)

@@ -74,7 +74,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
         if ins.keyword != "RUN":
             continue
         state = model.state_at(ins)
-        env, cwd = dict(state.env), state.workdir
+        env, cwd = dict(state.env), state.cwd  # cwd None: the base image's, unknown
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
@@ -84,13 +84,14 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
                         "cannot resolve, so it cannot tell where go builds: use WORKDIR "
                         "or a literal path"
                     )
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                here = "/" if target.startswith("/") else cwd or state.workdir
+                cwd = posixpath.normpath(posixpath.join(here, target))
             elif cmd.program == "export":
                 env.update(_assignments(cmd.argv[1:]))
             elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
-                builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
+                builds += _build(ins, cmd, {**env, **cmd.env}, cwd or state.workdir, module_of)
             elif cmd.program in {"mv", "cp", "install"} and builds:
-                builds += _moved(ins, cmd, env, cwd, builds)
+                builds += _moved(ins, cmd, env, cwd or state.workdir, builds)
     return builds
 
 
@@ -178,7 +179,7 @@ def _build(
     if not files:
         packages = [m for p in packages for m in module_of.expand(p, cwd)]
     if cmd.argv[1] == "install":
-        gobin = _install_dir(env, where)
+        gobin = _install_dir(env, where, module_of.model.base is not None)
         return [
             made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p) for p in packages
         ]
@@ -239,10 +240,20 @@ def _expand(word: str, env: dict[str, str], where: str) -> str:
     return value
 
 
-def _install_dir(env: dict[str, str], where: str) -> str:
+def _install_dir(env: dict[str, str], where: str, image_known: bool) -> str:
+    """$GOBIN, else the first $GOPATH's bin; Go's default GOPATH is $HOME/go (the golang
+    images set /go). An image dfsplit does not know may set either."""
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
         raise Refuse(
             f"{where}: go install for another GOOS/GOARCH puts the binary in a subdirectory "
             "of $GOPATH/bin that dfsplit does not follow: use go build -o with the path"
         )
-    return env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
+    if env.get("GOBIN"):
+        return env["GOBIN"]
+    if "GOPATH" not in env and not image_known:
+        raise Refuse(
+            f"{where}: go install puts the binary in $GOPATH/bin, and the base image, which "
+            "dfsplit does not know, may set GOPATH: use go build -o with the path"
+        )
+    gopath = env.get("GOPATH") or posixpath.join(env.get("HOME", "/root"), "go")
+    return posixpath.join(gopath.split(":")[0], "bin")

@@ -80,13 +80,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     stage = df.stages()[0]
     builder_image = base_image(df)
     builder_kind = go_images.classify(builder_image)
-    model = StageModel(
-        df,
-        stage,
-        project,
-        go_images.image_env(builder_image),
-        go_images.image_workdir(builder_image),
-    )
+    model = StageModel(df, stage, project, builder_image)
     modules = ModuleLookup(model, project)
     builds = find_builds(model, modules)
     kept = carry.carry(df, model, BUILD_ENV, options.uid or carry.DEFAULT_UID)

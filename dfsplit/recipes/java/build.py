@@ -19,7 +19,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_script
 from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
@@ -40,7 +40,6 @@ BUILD_ENV = {
 # Jars that sit next to the application jar and must never be picked by a glob.
 SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
 # What the maven and gradle images set, as the builder's starting environment.
-IMAGE_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
 DEFAULT_UID = "10001:10001"  # the runtime user when the original ran as root
 # Comments of Java, Kotlin and Gradle sources, whose strings and settings dfsplit reads.
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -95,19 +94,21 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
     for ins in model.stage:
         if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
             continue
-        cwd = model.state_at(ins).workdir
+        state = model.state_at(ins)
+        cwd = state.cwd  # None: the base image's unknown WORKDIR, needed only if used
         for cmd in shell.split_commands(run_script(ins)) or []:
             if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], model.state_at(ins).env)
+                target = words.expand(cmd.argv[1], state.env)
                 if target is None:
                     raise Refuse(
                         f"line {ins.start + 1} runs `cd {cmd.argv[1]}`, a directory dfsplit "
                         "cannot resolve, so it cannot tell where the build runs: use WORKDIR "
                         "or a literal path"
                     )
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
+                here = "/" if target.startswith("/") else cwd or state.workdir
+                cwd = posixpath.normpath(posixpath.join(here, target))
             elif posixpath.basename(cmd.program) in programs:
-                runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
+                runs.append(ToolRun(ins, cwd or state.workdir, cmd.program, cmd.argv[1:]))
     return runs
 
 
@@ -123,7 +124,7 @@ def produced_files(model: StageModel) -> set[str]:
         if ins.keyword != "RUN":
             continue
         script = run_script(ins)
-        cwd: str | None = model.state_at(ins).workdir
+        cwd = model.state_at(ins).cwd  # None: unknown
         grouped = any(ch in script for ch in "(){}")
         for cmd in shell.split_commands(script) or []:
             if cmd.program == "cd":
@@ -255,4 +256,4 @@ def java_tester(
 
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
-    return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))
+    return tuple(carry.redeclared_args(model.df, model, command))

@@ -27,7 +27,6 @@ from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    IMAGE_ENV,
     ToolRun,
     append_to_run,
     cache_edit,
@@ -76,7 +75,7 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `gradle:${GRADLE}`
-    model = StageModel(df, stage, project, IMAGE_ENV)
+    model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)

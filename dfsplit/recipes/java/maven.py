@@ -28,7 +28,6 @@ from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    IMAGE_ENV,
     SOURCES,
     ToolRun,
     append_to_run,
@@ -80,7 +79,7 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
-    model = StageModel(df, stage, project, IMAGE_ENV)
+    model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project, kept)
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)

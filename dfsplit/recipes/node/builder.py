@@ -8,10 +8,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
 from dfsplit.dockerfile.shell import Command
-from dfsplit.dockerfile.words import copy_words, is_exec_form, parse_pairs
+from dfsplit.dockerfile.words import copy_words, is_exec_form
 from dfsplit.model import (
     Dockerfile,
     Edit,
@@ -22,7 +22,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
+from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_script
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
 
@@ -36,9 +36,6 @@ BUILD_ENV = {
     "YARN_ENABLE_IMMUTABLE_INSTALLS",
     "PNPM_HOME",
 }
-
-
-BASE_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
 
 
 PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
@@ -92,7 +89,7 @@ def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
     """Read the stage, then plan the builder edits every Node split needs."""
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `node:${NODE_VERSION}`
-    model = StageModel(df, stage, project, dict(BASE_ENV))
+    model = StageModel(df, stage, project, builder_image)
     app_dir = model.final.workdir
     rel = model.context_path(posixpath.join(app_dir, "package.json"))
     pkg = manifest.read_package(project, rel) if rel else None
@@ -269,11 +266,12 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
     for ins in app.model.stage[: app.model.stage.index(install)]:
         if ins.keyword != "ENV":
             continue
-        pairs = parse_pairs(ins.args)
-        if not any(k == "NODE_ENV" and v == "production" for k, v, _ in pairs):
+        pairs = words.env_pairs(ins.args, app.df.escape)
+        state = app.model.state_at(ins)
+        if not any(_is_production(p, state, app.df.escape) for p in pairs):
             continue
-        others = [raw for k, _, raw in pairs if k != "NODE_ENV"]
-        if others and (ins.end - ins.start != 1 or "=" not in others[0]):
+        others = [p.raw for p in pairs if p.key != "NODE_ENV"]
+        if others and ins.end - ins.start != 1:
             raise Refuse(
                 f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies the "
                 "build needs, and that ENV sets other variables in a way dfsplit cannot split: "
@@ -291,6 +289,15 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
             f"it made {app.pm.name} skip devDependencies ({needed})"
         )
     return out
+
+
+def _is_production(pair: words.Pair, state: State, escape: str) -> bool:
+    if pair.key != "NODE_ENV":
+        return False
+    try:
+        return words.process_word(pair.value or "", state.scope.lookup, escape) == "production"
+    except words.Unresolved:
+        return False
 
 
 def runs_build(model: StageModel) -> bool:

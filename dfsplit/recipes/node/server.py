@@ -58,7 +58,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
-    env = [tokens.env_pair(k, v) for k, v in start.env.items()]
+    env = [tokens.env_pair(k, v, df.escape) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")

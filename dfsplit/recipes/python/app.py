@@ -81,8 +81,7 @@ class App:
         self.project = project
         self.builder_image = base_image(df)
         self.py = images.read_image(self.builder_image)
-        env = images.PYTHON_ENV if self.py else images.OTHER_ENV
-        self.model = StageModel(df, df.stages()[0], project, dict(env))
+        self.model = StageModel(df, df.stages()[0], project, self.builder_image)
         self.kept = carry.carry(df, self.model, BUILD_ENV, default_uid)
         self.notes: list[str] = list(self.kept.notes)
         self.warnings: list[str] = list(self.kept.warnings)

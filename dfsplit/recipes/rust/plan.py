@@ -85,7 +85,7 @@ def detect(project: Project) -> Detection | None:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     builder_image = base_image(df)
-    model = StageModel(df, df.stages()[0], project, rust_images.image_env(builder_image), "/")
+    model = StageModel(df, df.stages()[0], project, builder_image)
     crates = Crates(model, project)
     found = find_builds(model, crates)
     kept = carry.carry(df, model, _build_env(model), options.uid or carry.DEFAULT_UID)
