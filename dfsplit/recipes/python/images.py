@@ -22,8 +22,6 @@ from dfsplit.plan.stage import DEFAULT_PATH
 INTERPRETER = "/usr/local/bin/python"
 BIN_DIR = "/usr/local/bin"
 PYTHON_PATH = "/usr/local/bin:" + DEFAULT_PATH
-PYTHON_ENV = {"PATH": PYTHON_PATH, "LANG": "C.UTF-8", "HOME": "/root"}
-OTHER_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
 
 # -dev packages whose run-time library every python image already has (Python's own modules
 # link them), named as on Debian and on Alpine.
