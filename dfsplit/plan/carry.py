@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile import edits, tokens, words
 from dfsplit.dockerfile.words import parse_pairs
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_commands
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
@@ -187,7 +187,7 @@ def _created_uid(model: StageModel, user: str) -> str | None:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program not in {"useradd", "adduser"} or user not in cmd.argv:
                 continue
             uid = _flag_value(cmd.argv, _UID_FLAG)

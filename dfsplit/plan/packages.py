@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import shell
 from dfsplit.model import Instruction
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_commands, run_script
 
 # Compilers, headers and fetchers: needed to build, never to run.
 BUILD_ONLY = {
@@ -105,7 +105,7 @@ def installed(model: StageModel) -> list[Package]:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if (cmd.program, _verb(cmd.argv)) in _MANAGERS:
                 manager = "apt-get" if cmd.program == "apt" else cmd.program
                 out += [Package(w, _name(w), manager, ins) for w in _positional(cmd.argv)]
@@ -146,7 +146,9 @@ def used_later(model: StageModel, pkg: Package) -> bool:
     for ins in model.stage[start:]:
         if ins.keyword != "RUN":
             continue
-        commands = shell.split_commands(run_script(ins)) or []
+        commands = shell.split_commands(run_script(ins))
+        if commands is None:
+            return False  # unreadable: nothing shows the package is only for the build
         if any(c.program.rsplit("/", 1)[-1] in programs(pkg.name) for c in commands):
             return True
     return False

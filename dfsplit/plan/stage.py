@@ -10,7 +10,7 @@ import shlex
 from typing import NamedTuple
 
 # dockerfile-parse's own splitter understands ENV/LABEL quoting.
-from dfsplit.dockerfile import words
+from dfsplit.dockerfile import shell, words
 from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Instruction, Project, Refuse
@@ -265,3 +265,9 @@ def run_script(ins: Instruction) -> str:
         if argv is not None:
             return shlex.join(argv)
     return ins.args
+
+
+def run_commands(ins: Instruction) -> list[shell.Command]:
+    """The simple commands a RUN executes; Refuse when they cannot be read, since an unread
+    RUN may build, install or create anything (never read it as doing nothing)."""
+    return shell.commands(run_script(ins), f"the RUN at line {ins.start + 1}")

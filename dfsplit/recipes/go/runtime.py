@@ -105,7 +105,7 @@ def _healthcheck_programs(kept: carry.Carried, needs: Needs) -> set[str]:
     if argv is not None:
         return {posixpath.basename(argv[0])}
     needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []}
+    return {posixpath.basename(c.program) for c in shell.commands(rest, "the HEALTHCHECK")}
 
 
 def runtime_image(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile import edits, tokens, words
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Dockerfile,
@@ -19,7 +19,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_script
+from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_commands, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -95,7 +95,7 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
         if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
             continue
         cwd = model.state_at(ins).workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], model.state_at(ins).env)
                 if target is None:
@@ -120,7 +120,7 @@ def produced_files(model: StageModel) -> set[str]:
         script = run_script(ins)
         cwd: str | None = model.state_at(ins).workdir
         grouped = any(ch in script for ch in "(){}")
-        for cmd in shell.split_commands(script) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd":
                 target = cmd.argv[1] if len(cmd.argv) == 2 and not grouped else ""
                 if cwd is None or not target or _UNFOLLOWED_CD.search(target):

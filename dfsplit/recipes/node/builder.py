@@ -22,7 +22,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
+from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_commands
 from dfsplit.recipes.node import manifest
 
 # npm/yarn settings and CI switches shape the install, never the running app.
@@ -119,7 +119,7 @@ def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        commands = shell.split_commands(run_script(ins)) or []
+        commands = run_commands(ins)
         for command in commands:
             if is_install(command.argv):
                 return ins, command, len(commands) == 1 and not ins.heredocs
@@ -288,7 +288,7 @@ def runs_build(model: StageModel) -> bool:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for command in shell.split_commands(run_script(ins)) or []:
+        for command in run_commands(ins):
             argv = list(command.argv)
             if argv[:1] == ["npx"]:
                 argv = argv[1:]

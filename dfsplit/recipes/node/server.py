@@ -138,7 +138,9 @@ def resolve_start(app: App, built: bool) -> Start:
     text = app.pkg.scripts.get(script[0]) if script else " ".join(words)
     if text is None:
         return _from_main(app, built, f"package.json has no `{script[0] if script else ''}` script")
-    commands = shell.split_commands(text) or []
+    commands = shell.split_commands(text)
+    if commands is None:  # unreadable: keep the script, and every dependency it may run
+        return _keep_script(app, words, text, [], keep_dev=True)
     extra = script[1] if script else []
     if len(commands) == 1 and not shell.needs_shell(" ".join(commands[0].argv)):
         argv = [*commands[0].argv, *extra]
@@ -171,11 +173,13 @@ def _from_main(app: App, built: bool, why: str) -> Start:
     return _node(["node", main])
 
 
-def _keep_script(app: App, words: list[str], text: str, commands: list[Command]) -> Start:
+def _keep_script(
+    app: App, words: list[str], text: str, commands: list[Command], keep_dev: bool = False
+) -> Start:
     """A start script that does more than run node: keep it, say why and what it costs."""
     dev = sorted(
         {c.program for c in commands if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS}
-    )
+    ) or (["what the unreadable script runs"] if keep_dev else [])
     app.warnings.append(
         f"the start command `{text}` does more than run node: kept as "
         f"`{' '.join(words)}`; npm does not forward SIGTERM"
