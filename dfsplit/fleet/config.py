@@ -17,8 +17,22 @@ from typing import Any, NamedTuple
 from dfsplit.model import Options
 
 CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
-KEYS = ("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates")
-_BOOL_FIELDS = {"tester": "tester", "gate-tests": "gate_tests", "cache-mounts": "cache_mounts"}
+KEYS = (
+    "runtime",
+    "registry",
+    "uid",
+    "tester",
+    "gate-tests",
+    "cache-mounts",
+    "lean",
+    "templates",
+)
+_BOOL_FIELDS = {
+    "tester": "tester",
+    "gate-tests": "gate_tests",
+    "cache-mounts": "cache_mounts",
+    "lean": "lean",
+}
 
 
 class ConfigError(Exception):
@@ -42,6 +56,7 @@ class OptionLayer(NamedTuple):
     tester: bool | None = None
     gate_tests: bool | None = None
     cache_mounts: bool | None = None
+    lean: bool | None = None
     templates: str | None = None
 
 
@@ -154,7 +169,7 @@ def merge(options: Options, *policies: OptionLayer) -> Options:
         runtime = dict(options.runtime_images)
         runtime.update(policy.runtime)
         options = options._replace(runtime_images=tuple(sorted(runtime.items())))
-        for field in ("tester", "gate_tests", "cache_mounts"):
+        for field in ("tester", "gate_tests", "cache_mounts", "lean"):
             value = getattr(policy, field)
             if value is not None:
                 options = options._replace(**{field: value})
@@ -183,6 +198,7 @@ def as_policy(options: Options, source: str = "command line") -> OptionLayer:
         tester=False if not options.tester else None,
         gate_tests=True if options.gate_tests else None,
         cache_mounts=True if options.cache_mounts else None,
+        lean=True if options.lean else None,
         templates=options.template_dir,
     )
 

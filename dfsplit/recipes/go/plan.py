@@ -102,13 +102,21 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     needs = needs_of(model, kept, start, shipped, module, source, builder_kind)
     image, kind = runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
-    found = runtime_files(model, source.reads(), start.args, project)
+    binaries = [b.output for b in shipped]
+    found = runtime_files(
+        model,
+        source.reads(),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=binaries,
+    )
     notes += found.notes
     warnings += found.warnings
     artifact = start.build.output
     stage_name = "tester" if options.gate_tests and _has_tests(options, source) else "builder"
-    binaries = [b.output for b in shipped]
-    copied = copies(image, kind, builder_image, binaries, found.paths, stage_name)
+    copied = copies(image, kind, builder_image, binaries, found.copy_steps(), stage_name)
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     runtime = runtime_stage(
         image,

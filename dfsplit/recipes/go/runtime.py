@@ -168,7 +168,7 @@ def copies(
     kind: images.ImageKind,
     builder_image: str,
     binaries: list[str],
-    files: list[str],
+    files: tuple[CopyStep, ...],
     stage_name: str,
 ) -> tuple[CopyStep, ...]:
     steps = []
@@ -176,8 +176,7 @@ def copies(
     if not has_bundle and go_images.ships_ca_bundle(builder_image):
         steps.append(tokens.copy_step("builder", CA_BUNDLE, CA_BUNDLE))
     steps += [tokens.copy_step(stage_name, binary, binary) for binary in binaries]
-    steps += [tokens.copy_step("builder", path, path) for path in files]
-    return tuple(steps)
+    return (*steps, *files)
 
 
 def install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:

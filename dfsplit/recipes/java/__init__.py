@@ -21,6 +21,8 @@ RECIPES = (
             "**/settings.gradle",
             "**/settings.gradle.kts",
             "**/gradle.properties",
+            "**/src/main/**/*.java",
+            "**/src/main/**/*.kt",
         ),
         "dfsplit.recipes.java.gradle",
     ),

@@ -19,6 +19,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
+from dfsplit.plan.runfiles import Reads
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_commands, run_script
 
 # Environment that configures the build tools or the JDK they run on, never the app.
@@ -204,18 +205,53 @@ def has_test_sources(project_files: frozenset[str], context_dir: str) -> bool:
 
 # Java sources and build files: never runtime files.
 SOURCES = (".java", ".kt", ".gradle", ".kts", "pom.xml")
+# Below the project directory: the build's own trees and tools (src/main/resources is not
+# one: an app may read it through the filesystem, not the class path).
+BUILD_ONLY = (
+    "target",
+    "build",
+    ".mvn",
+    "mvnw",
+    "mvnw.cmd",
+    ".gradle",
+    "gradle",
+    "gradlew",
+    "gradlew.bat",
+    "src/main/java",
+    "src/main/kotlin",
+    "src/test",
+)
+# Spring Boot reads these from the working directory at start (file:./ and file:./config/).
+BOOT_FILES = ("application.properties", "application.yml", "application.yaml", "config")
 _JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+# Filesystem reads whose path is not a string literal (a literal is in the literals).
+_COMPUTED_OPEN = re.compile(
+    r"(?:new\s+(?:File|FileInputStream|FileReader|RandomAccessFile)|Paths\.get|Path\.of|"
+    r"Files\.(?:readString|readAllBytes|readAllLines|lines|newBufferedReader|newInputStream|"
+    r"list|walk))\(\s*(?!\")([A-Za-z_][\w.]*)"
+)
+_USER_DIR = re.compile(r"getProperty\(\s*\"user\.dir\"")
 
 
-def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple[str, ...]:
-    """String literals in the main Java sources: relative files the app may open."""
+def java_reads(project_files: Mapping[str, bytes], context_dir: str, boot: bool = False) -> Reads:
+    """What the main Java/Kotlin sources read from the filesystem: string literals (maybe
+    relative paths), computed paths, and Spring Boot's working-directory config files."""
     prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
-    out: list[str] = []
+    literals: list[str] = []
+    computed: list[str] = []
     for path in sorted(project_files):
         if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
             code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
-            out += _JAVA_STRING.findall(code)
-    return tuple(dict.fromkeys(out))
+            literals += _JAVA_STRING.findall(code)
+            computed += [f"{path}: {m.group(0)}" for m in _COMPUTED_OPEN.finditer(code)]
+            computed += [f"{path}: user.dir" for _ in _USER_DIR.finditer(code)]
+    return Reads(
+        SOURCES,
+        literals=tuple(dict.fromkeys(literals)),
+        opened=BOOT_FILES if boot else (),
+        dynamic_opens=tuple(computed),
+        build_only=tuple(prefix + p for p in BUILD_ONLY),
+    )
 
 
 def tester_stage(

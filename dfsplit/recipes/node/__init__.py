@@ -15,6 +15,13 @@ _WANTS = (
     "**/astro.config.*",
     "**/next.config.*",
     "**/nginx-spa.conf",
+    # The app's own sources, for the files it reads at run time (node_modules is never read).
+    "**/*.js",
+    "**/*.mjs",
+    "**/*.cjs",
+    "**/*.ts",
+    "**/*.mts",
+    "**/*.cts",
 )
 
 RECIPES = (

@@ -24,8 +24,9 @@ from dfsplit.model import (
     Refuse,
 )
 from dfsplit.plan import images
+from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node import manifest, source
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
@@ -57,6 +58,18 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
+    found = runtime_files(
+        app.model,
+        source.scan(app.project, app.pkg),
+        start.argv[1:],
+        app.project,
+        user=app.kept.user,
+        lean=options.lean,
+        exclude=[c.src for c in copies],
+    )
+    app.notes += found.notes
+    app.warnings += found.warnings
+    copies = (*copies, *found.copy_steps())
     env = [tokens.env_pair(k, v) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
@@ -73,7 +86,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=artifact.src or None,
         test_command=test.commands[0] if test else None,
-        runtime_files=(app.abs(start.entry),) if start.entry else (),
+        runtime_files=((app.abs(start.entry),) if start.entry else ()) + tuple(found.paths),
         notes=tuple(app.notes),
         warnings=tuple(app.warnings),
     )
@@ -84,7 +97,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=test,
         artifact_stage=artifact.stage,
-        required_paths=(app.abs(start.entry),) if start.entry else (),
+        required_paths=((app.abs(start.entry),) if start.entry else ()) + tuple(found.required),
         extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
     )
 
