@@ -18,7 +18,7 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, packages
 from dfsplit.plan.runfiles import Reads
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel, run_commands, run_script
 
@@ -230,6 +230,10 @@ _COMPUTED_OPEN = re.compile(
     r"Files\.(?:readString|readAllBytes|readAllLines|lines|newBufferedReader|newInputStream|"
     r"list|walk))\(\s*(?!\")([A-Za-z_][\w.]*)"
 )
+# Programs the app runs: `new ProcessBuilder("ffmpeg", ...)`, `Runtime...exec("convert ...")`.
+_EXEC = re.compile(
+    r'(?:new\s+ProcessBuilder\(\s*(?:(?:List\.of|Arrays\.asList)\(\s*)?|\.exec\(\s*)"([\w./+-]+)'
+)
 _USER_DIR = re.compile(r"getProperty\(\s*\"user\.dir\"")
 
 
@@ -279,3 +283,31 @@ def tester_stage(
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
     return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))
+
+
+def java_executes(project_files: Mapping[str, bytes], context_dir: str) -> set[str]:
+    """The programs the main sources start with a literal name."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: set[str] = set()
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
+            out |= {m.split()[0] for m in _EXEC.findall(code)}
+    return out
+
+
+def runtime_run(
+    model: StageModel,
+    kept: carry.Carried,
+    context_dir: str,
+    image: str,
+    findings: tuple[list[str], list[str]],
+) -> tuple[str, ...]:
+    """The runtime's package installs: what the app and its HEALTHCHECK run, and what else
+    the original image had (a JRE image has CA certificates and time zones)."""
+    health, _ = packages.healthcheck_programs(kept.healthcheck)
+    called = java_executes(model.project.contents, context_dir) | health
+    found = packages.runtime_packages(model, called, packages.manager_for(image))
+    findings[0].extend(found.notes)
+    findings[1].extend(found.warnings)
+    return packages.install_on(image, found)

@@ -36,6 +36,7 @@ from dfsplit.recipes.java.build import (
     java_reads,
     produced_files,
     rename_command,
+    runtime_run,
     tester_stage,
     tool_runs,
     with_wrapper_dir,
@@ -110,7 +111,13 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     warnings += found.warnings
     copies = (tokens.copy_step(stage_name, copied, copied), *found.copy_steps())
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+        run=runtime_run(model, kept, build.context_dir, image, (notes, warnings)),
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)

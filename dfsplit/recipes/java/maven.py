@@ -36,6 +36,7 @@ from dfsplit.recipes.java.build import (
     java_reads,
     produced_files,
     rename_command,
+    runtime_run,
     tester_stage,
     tool_runs,
     with_wrapper_dir,
@@ -112,8 +113,15 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
     copies = (tokens.copy_step(stage_name, start.artifact, start.artifact), *found.copy_steps())
+    context_dir = posixpath.dirname(build.pom_rel) or "."
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+        run=runtime_run(model, kept, context_dir, image, (notes, warnings)),
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(

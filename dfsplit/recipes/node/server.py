@@ -23,13 +23,15 @@ from dfsplit.model import (
     Project,
     Refuse,
 )
-from dfsplit.plan import images
+from dfsplit.plan import images, packages
 from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import manifest, source
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
+# What node-gyp needs to compile native addons (besides the compilers every recipe drops).
+NATIVE_BUILD = frozenset({"python3", "python", "python-is-python3", "python3-dev", "node-gyp"})
 PRUNE_STAGE = "prod-deps"
 # Directories an app commonly reads at run time next to its build output.
 RUNTIME_DIRS = ("public", "views", "static", "templates")
@@ -58,9 +60,10 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
+    scanned = source.scan(app.project, app.pkg)
     found = runtime_files(
         app.model,
-        source.scan(app.project, app.pkg),
+        scanned.reads,
         start.argv[1:],
         app.project,
         user=app.kept.user,
@@ -74,8 +77,15 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
+    kept_packages = _packages(app, scanned.executes, image)
     runtime = runtime_stage(
-        image, app.kept, copies, workdir=app.app_dir, cmd=tokens.exec_form(start.argv), env=env
+        image,
+        app.kept,
+        copies,
+        workdir=app.app_dir,
+        cmd=tokens.exec_form(start.argv),
+        env=env,
+        run=packages.install_on(image, kept_packages),
     )
     test = tester(app, options)
     findings = Findings(
@@ -100,6 +110,23 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         required_paths=((app.abs(start.entry),) if start.entry else ()) + tuple(found.required),
         extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
     )
+
+
+def _packages(app: App, executes: tuple[str, ...], image: str) -> packages.RuntimePackages:
+    """OS packages the app runs (chromium, fonts, ffmpeg...); a slim Debian node image has
+    tzdata but no CA certificates."""
+    health, _ = packages.healthcheck_programs(app.kept.healthcheck)
+    debian = images.classify(image).family == "debian"
+    kept = packages.runtime_packages(
+        app.model,
+        {*executes, *health},
+        packages.manager_for(image),
+        provided=frozenset({"tzdata"} if debian else ()),
+        build_only=NATIVE_BUILD,
+    )
+    app.notes += kept.notes
+    app.warnings += kept.warnings
+    return kept
 
 
 def _runtime_image(app: App, options: Options) -> str:

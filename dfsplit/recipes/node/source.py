@@ -6,6 +6,7 @@ config/ directory. Regular expressions over the text; nothing is executed.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from dfsplit.model import Project
 from dfsplit.plan.runfiles import Reads
@@ -39,15 +40,26 @@ _DOTENV = re.compile(
     r"""require\(\s*['"]dotenv['"]\s*\)\s*\.config\(\s*\)|['"]dotenv/config['"]|"""
     r"""\bdotenv\.config\(\s*\)"""
 )
+# child_process calls with a literal command: the programs the app runs.
+_EXEC = re.compile(
+    r"""\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync)\(\s*['"`]([\w./+-]+)"""
+)
 _NODE_CONFIG = re.compile(r"""require\(\s*['"]config['"]\s*\)|from\s+['"]config['"]""")
 
 
-def scan(project: Project, pkg: manifest.Package) -> Reads:
-    """The app's reads, from the sources below its package.json (its dependencies aside)."""
+class Scan(NamedTuple):
+    reads: Reads
+    executes: tuple[str, ...]  # programs run through child_process
+
+
+def scan(project: Project, pkg: manifest.Package) -> Scan:
+    """The app's reads and the programs it runs, from the sources below its package.json
+    (its dependencies aside)."""
     prefix = pkg.path("")
     literals: list[str] = []
     opened: list[str] = []
     dynamic: list[str] = []
+    executes: list[str] = []
     for rel in sorted(project.contents):
         inner = rel[len(prefix) :] if rel.startswith(prefix) else None
         if inner is None or not rel.endswith(_CODE) or _skipped(inner):
@@ -55,16 +67,18 @@ def scan(project: Project, pkg: manifest.Package) -> Reads:
         code = _COMMENT.sub("", project.text(rel) or "")
         literals += [_relative(a or b or c) for a, b, c in _STRING.findall(code)]
         dynamic += [f"{rel}: {m.group(0).strip()}" for m in _FS_CALL.finditer(code)]
+        executes += _EXEC.findall(code)
         if _DOTENV.search(code):
             opened.append(".env")
         if _NODE_CONFIG.search(code):
             opened.append("config")
-    return Reads(
+    reads = Reads(
         SOURCES,
         literals=tuple(dict.fromkeys(p for p in literals if p)),
         opened=tuple(dict.fromkeys(opened)),
         dynamic_opens=tuple(dynamic),
     )
+    return Scan(reads, tuple(dict.fromkeys(executes)))
 
 
 def _skipped(inner: str) -> bool:
