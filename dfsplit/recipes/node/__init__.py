@@ -15,6 +15,8 @@ _WANTS = (
     "**/astro.config.*",
     "**/next.config.*",
     "**/nginx-spa.conf",
+    "**/tsconfig*.json",
+    "**/nest-cli.json",
     # The app's own sources, for the files it reads at run time (node_modules is never read).
     "**/*.js",
     "**/*.mjs",

@@ -28,6 +28,7 @@ from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import manifest, source
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
+from dfsplit.recipes.node.entry import nest_entry, tsc_entry
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
 # What node-gyp needs to compile native addons (besides the compilers every recipe drops).
@@ -153,11 +154,12 @@ def _framework_start(app: App, framework: str | None) -> Start | None:
     entries = {
         "next-standalone": "server.js",
         "nuxt": ".output/server/index.mjs",
-        "nest": "dist/main.js",
     }
     if framework == "next":
         app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
         return Start(["node", "node_modules/next/dist/bin/next", "start"])
+    if framework == "nest":
+        entries["nest"] = nest_entry(app)
     if framework not in entries:
         return None
     entry = entries[framework]
@@ -167,6 +169,7 @@ def _framework_start(app: App, framework: str | None) -> Start | None:
 
 # Programs that run TypeScript or watch files: only for development.
 DEV_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev", "nodemon", "babel-node"})
+TS_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev"})
 
 
 def resolve_start(app: App, built: bool) -> Start:
@@ -202,6 +205,10 @@ def _dev_runner(app: App, argv: list[str], built: bool, text: str) -> Start:
     if argv[0] == "nodemon" and not built:
         app.notes.append(f"`{text}` watches files: the runtime runs node directly")
         return _node(["node", *argv[1:]])
+    entry = tsc_entry(app, argv) if built and argv[0] in TS_RUNNERS else None
+    if entry is not None:
+        app.notes.append(f"`{text}` runs TypeScript: the runtime runs the compiled {entry}")
+        return _node(["node", entry])
     return _from_main(app, built, f"`{text}` runs TypeScript or watches sources in development")
 
 
