@@ -16,6 +16,8 @@ _WANTS = (
     "**/next.config.*",
     "**/nginx-spa.conf",
     "**/tsconfig*.json",
+    "**/.env",
+    "**/.env.*",
     "**/nest-cli.json",
     # The app's own sources, for the files it reads at run time (node_modules is never read).
     "**/*.js",
