@@ -250,6 +250,15 @@ def _command(words: list[str]) -> Command:
     return Command(argv=argv, env=env)
 
 
+def leading_cd(command_line: str) -> tuple[str, str] | None:
+    """`cd /app && ./server --flag` -> ("/app", "./server --flag"): a start command whose `cd`
+    only sets the working directory; None for anything else."""
+    m = re.match(r"^\s*cd\s+([A-Za-z0-9_./@+-]+)\s*&&\s*(\S.*)$", command_line, re.DOTALL)
+    if m is None or needs_shell(m.group(1)):
+        return None
+    return m.group(1), m.group(2).strip()
+
+
 def needs_shell(command_line: str) -> bool:
     """True when `sh -c command_line` may differ from running its words directly."""
     return bool(_SHELL_SYNTAX.search(command_line))

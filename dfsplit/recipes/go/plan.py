@@ -21,6 +21,7 @@ from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.recipes.go import images as go_images
+from dfsplit.recipes.go import source as go_source
 from dfsplit.recipes.go.builder import builder_edits
 from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
@@ -94,6 +95,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
+    notes += [start.note] if start.note else []
     if source.writes:
         warnings.append(
             f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
@@ -122,7 +124,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         image,
         kept,
         copied,
-        workdir=model.final.workdir,
+        workdir=start.workdir or model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
         run=install(needs, kind),
@@ -180,10 +182,28 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
+    if _stdlib_files(model, build):
+        # `go build server.go` outside a module: module mode builds command-line-arguments,
+        # which works as long as every import is in the standard library.
+        return Module("", build.cwd, rel, (), None)
     raise Refuse(
         "no go.mod above the build directory and GO111MODULE is not off: "
         "this GOPATH-style build does not work with Go 1.16 or newer"
     )
+
+
+def _stdlib_files(model: StageModel, build: Build) -> bool:
+    """The build names .go files, and they import only the standard library."""
+    words = build.ins.args.split()
+    files = [w for w in words if w.endswith(".go")]
+    if not files:
+        return False
+    for name in files:
+        rel = model.context_path(posixpath.join(build.cwd, name))
+        text = model.project.text(rel) if rel else None
+        if text is None or any("." in p.split("/")[0] for p in go_source.imports(text)):
+            return False
+    return True
 
 
 # --- what the runtime needs ----------------------------------------------------------------

@@ -175,3 +175,10 @@ def _ignored_dir(rel: str) -> bool:
 
 def cgo_modules(requires: tuple[str, ...]) -> list[str]:
     return [r for r in requires if any(r == m or r.startswith(m + "/v") for m in CGO_MODULES)]
+
+
+def imports(text: str) -> list[str]:
+    """The import paths of one Go file."""
+    code = _COMMENT.sub("", text)
+    found = " ".join(_IMPORT_BLOCK.findall(code) + _IMPORT_LINE.findall(code))
+    return re.findall(r'"([^"]+)"', found)
