@@ -60,6 +60,16 @@ CacheMounts = Annotated[
 ]
 
 
+Lean = Annotated[
+    bool,
+    typer.Option(
+        "--lean",
+        help="When dfsplit cannot tell which files the app reads, leave out what the "
+        "original WORKDIR had (by default the runtime keeps it).",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dfsplit {__version__}")
@@ -75,12 +85,16 @@ def main_options(
     """dfsplit: naive Dockerfile in, lean multi-stage Dockerfile out."""
 
 
-def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> "Options":
+def _options(
+    runtime: str | None, no_tester: bool, gate: bool, cache: bool, lean: bool = False
+) -> "Options":
     from dfsplit.model import Options
 
     if gate and no_tester:
         raise typer.BadParameter("--gate-tests needs the tester stage; drop --no-tester")
-    return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
+    return Options(
+        runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache, lean=lean
+    )
 
 
 def _process(target: Path, options: "Options") -> "Outcome":
@@ -212,6 +226,7 @@ def rewrite(
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
     cache_mounts: CacheMounts = False,
+    lean: Lean = False,
     color: Annotated[
         bool | None,
         typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
@@ -250,7 +265,7 @@ def rewrite(
     from dfsplit.report.run import Reporter, dump_json
 
     _check_outputs(report, apply, check)
-    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
+    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts, lean))
     org = _org_policy(config_file)
     if verify_first:
         from dfsplit.verify.prove import VerifyOptions
@@ -483,6 +498,7 @@ def detect(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
+    lean: Lean = False,
 ) -> None:
     """Explain what was detected and the plan, without rewriting anything."""
     import json
@@ -490,7 +506,7 @@ def detect(
     from dfsplit.report.outcome import outcome_json
     from dfsplit.report.run import Reporter, explain
 
-    outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, False, lean))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

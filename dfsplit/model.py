@@ -174,6 +174,8 @@ class Options(NamedTuple):
     registry_prefix: str | None = None
     uid: str | None = None
     template_dir: str | None = None
+    # Leave out what the original WORKDIR had when dfsplit cannot tell what the app reads.
+    lean: bool = False
 
     def runtime_for(self, recipe: str, language: str) -> str | None:
         """The runtime image policy asks for this recipe, if any."""

@@ -393,9 +393,9 @@ def test_tester_runs_from_the_module_root() -> None:
     ("text", "reason"),
     [
         pytest.param(
-            "FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\n",
-            "no CMD or ENTRYPOINT",
-            id="no-start",
+            "FROM golang:1.21\nCOPY . .\nRUN go build -o /a . && go build -o /b .\n",
+            "no CMD or ENTRYPOINT, and the build makes several binaries (/a, /b)",
+            id="no-start-two-binaries",
         ),
         pytest.param(
             'FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\nCMD ["/b"]\n',
@@ -630,3 +630,48 @@ def test_source_calls_must_start_with_the_package_name() -> None:
     # After a "." the package still starts a word (as \b said): a selector of a selector.
     assert source.opened == ("no", "config.yaml")
     assert source.dynamic_opens == ("main.go: path",)
+
+
+def test_no_start_command_runs_the_only_binary_at_its_path() -> None:
+    out = split("FROM golang:1.21\nWORKDIR /src\nCOPY . .\nRUN go build -o /srv/app .\n")
+    assert runtime_stage(out).endswith(
+        'COPY --from=builder /srv/app /srv/app\nUSER 65532:65532\nCMD ["/srv/app"]\n'
+    )
+    assert out.findings is not None
+    assert any("the only binary the build makes" in n for n in out.findings.notes)
+
+
+def test_a_leading_cd_sets_the_runtime_workdir() -> None:
+    text = "FROM golang:1.21\nWORKDIR /src\nCOPY . .\nRUN go build -o /app/bin/server .\n"
+    out = split(text + "CMD cd /app && ./bin/server -port 8080\n")
+    stage = runtime_stage(out)
+    assert "WORKDIR /app\n" in stage
+    assert stage.endswith('CMD ["/app/bin/server", "-port", "8080"]\n')
+
+
+SINGLE_FILE = (
+    b'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build server.go\nCMD ["./server"]\n'
+)
+
+
+def _single_file(server: str) -> Outcome:
+    project = Project(
+        path="Dockerfile",
+        dockerfile=SINGLE_FILE,
+        context_files=frozenset({"server.go"}),
+        contents={"server.go": server.encode()},
+    )
+    return pipeline.split(project, Options())
+
+
+def test_single_file_without_go_mod_builds_in_module_mode() -> None:
+    server = (
+        'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\n'
+        "func main() { fmt.Println(http.StatusOK) }\n"
+    )
+    assert "COPY --from=builder /app/server /app/server" in new_text(_single_file(server))
+
+
+def test_single_file_without_go_mod_importing_a_module_is_refused() -> None:
+    server = 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.New() }\n'
+    assert _single_file(server).status is Status.REFUSED

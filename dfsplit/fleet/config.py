@@ -19,10 +19,15 @@ from dfsplit.model import Options
 
 CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
 KEYS = (
-    *("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates"),
-    "exclude",
+    *("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "lean"),
+    *("templates", "exclude"),
 )
-_BOOL_FIELDS = {"tester": "tester", "gate-tests": "gate_tests", "cache-mounts": "cache_mounts"}
+_BOOL_FIELDS = {
+    "tester": "tester",
+    "gate-tests": "gate_tests",
+    "cache-mounts": "cache_mounts",
+    "lean": "lean",
+}
 
 
 class ConfigError(Exception):
@@ -46,6 +51,7 @@ class OptionLayer(NamedTuple):
     tester: bool | None = None
     gate_tests: bool | None = None
     cache_mounts: bool | None = None
+    lean: bool | None = None
     templates: str | None = None
     # .gitignore-style patterns of Dockerfiles a walk skips, relative to the file's directory
     # (to each repository's root for --config); not an Option: discovery applies them.
@@ -190,7 +196,7 @@ def merge(options: Options, *policies: OptionLayer) -> Options:
         runtime = dict(options.runtime_images)
         runtime.update(policy.runtime)
         options = options._replace(runtime_images=tuple(sorted(runtime.items())))
-        for field in ("tester", "gate_tests", "cache_mounts"):
+        for field in ("tester", "gate_tests", "cache_mounts", "lean"):
             value = getattr(policy, field)
             if value is not None:
                 options = options._replace(**{field: value})
@@ -219,6 +225,7 @@ def as_policy(options: Options, source: str = "command line") -> OptionLayer:
         tester=False if not options.tester else None,
         gate_tests=True if options.gate_tests else None,
         cache_mounts=True if options.cache_mounts else None,
+        lean=True if options.lean else None,
         templates=options.template_dir,
     )
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import edits, shell, words
+from dfsplit.dockerfile import edits, words
 from dfsplit.dockerfile.words import Pair
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
 from dfsplit.plan.portable import Carrier
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_commands
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
@@ -190,7 +190,7 @@ def _created_uid(model: StageModel, user: str) -> str | None:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program not in {"useradd", "adduser"} or user not in cmd.argv:
                 continue
             uid = _flag_value(cmd.argv, _UID_FLAG)

@@ -6,6 +6,7 @@ import functools
 
 from dfsplit.model import Detection, Project, Refuse
 from dfsplit.plan.recipe import Recipe
+from dfsplit.plan.runfiles import CONFIG_FILES
 from dfsplit.recipes import REGISTRY
 
 
@@ -41,7 +42,7 @@ def _listing(items: list[str], word: str) -> str:
 @functools.cache  # the registry is fixed: computed once, not for each file read
 def wanted_patterns() -> tuple[str, ...]:
     """Every file pattern some recipe reads, plus what the pipeline reads itself."""
-    patterns = {".dockerignore"}
+    patterns = {".dockerignore", *CONFIG_FILES}
     for recipe in REGISTRY:
         patterns.update(recipe.wants)
     return tuple(sorted(patterns))

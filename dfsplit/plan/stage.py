@@ -10,7 +10,7 @@ import shlex
 from functools import cached_property
 from typing import NamedTuple
 
-from dfsplit.dockerfile import scope, words
+from dfsplit.dockerfile import scope, shell, words
 from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.dockerfile.scope import Scope
 from dfsplit.dockerfile.words import Unresolved, is_exec_form
@@ -300,3 +300,9 @@ def run_script(ins: Instruction) -> str:
         if argv is not None:
             return shlex.join(argv)
     return ins.args
+
+
+def run_commands(ins: Instruction) -> list[shell.Command]:
+    """The simple commands a RUN executes; Refuse when they cannot be read, since an unread
+    RUN may build, install or create anything (never read it as doing nothing)."""
+    return shell.commands(run_script(ins), f"the RUN at line {ins.start + 1}")

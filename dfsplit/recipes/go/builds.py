@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_commands
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
@@ -75,7 +75,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
             continue
         state = model.state_at(ins)
         env, cwd = dict(state.env), state.cwd  # cwd None: the base image's, unknown
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
                 if target is None:

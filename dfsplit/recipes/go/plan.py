@@ -22,6 +22,7 @@ from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.go import images as go_images
+from dfsplit.recipes.go import source as go_source
 from dfsplit.recipes.go.builder import builder_edits
 from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
@@ -91,6 +92,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
+    notes += [start.note] if start.note else []
     if source.writes:
         warnings.append(
             f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
@@ -99,19 +101,27 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     needs = needs_of(model, kept, start, shipped, module, source, builder_kind)
     image, kind = runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
-    found = runtime_files(model, source.reads(), start.args, project)
+    binaries = [b.output for b in shipped]
+    found = runtime_files(
+        model,
+        source.reads(),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=binaries,
+    )
     notes += found.notes
     warnings += found.warnings
     artifact = start.build.output
     stage_name = "tester" if options.gate_tests and options.tester else "builder"
-    binaries = [b.output for b in shipped]
-    copied = copies(image, kind, builder_image, binaries, found.paths, stage_name)
+    copied = copies(image, kind, builder_image, binaries, found.copy_steps(), stage_name)
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     runtime = runtime_stage(
         image,
         kept,
         copied,
-        workdir=model.final.workdir,
+        workdir=start.workdir or model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
         run=install(needs, kind),
@@ -173,11 +183,29 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
+    if _stdlib_files(model, build):
+        # `go build server.go` outside a module: module mode builds command-line-arguments,
+        # which works as long as every import is in the standard library.
+        return Module("", build.cwd, rel, (), None)
     raise Refuse(
         f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
         "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
         "if the project builds in GOPATH mode"
     )
+
+
+def _stdlib_files(model: StageModel, build: Build) -> bool:
+    """The build names .go files, and they import only the standard library."""
+    words = build.ins.args.split()
+    files = [w for w in words if w.endswith(".go")]
+    if not files:
+        return False
+    for name in files:
+        rel = model.context_path(posixpath.join(build.cwd, name))
+        text = model.project.text(rel) if rel else None
+        if text is None or any("." in p.split("/")[0] for p in go_source.imports(text)):
+            return False
+    return True
 
 
 # --- assembling the stages -----------------------------------------------------------------

@@ -4,10 +4,7 @@ runtime image that gives it: scratch, distroless, or a slim image of the builder
 
 from __future__ import annotations
 
-import posixpath
-
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.dockerfile import tokens
 from dfsplit.model import CopyStep, Options, Refuse
 from dfsplit.plan import carry, images, packages
 from dfsplit.plan.reasons import choose_runtime
@@ -25,13 +22,14 @@ class Needs:
     """Why the runtime cannot be scratch; each list holds the reasons (filled in as planning
     finds them)."""
 
-    __slots__ = ("cgo", "package_manager", "packages", "shell", "static_extras")
+    __slots__ = ("cgo", "package_manager", "packages", "setup", "shell", "static_extras")
 
     def __init__(self, package_manager: str) -> None:
         self.shell: list[str] = []
         self.cgo: list[str] = []
         self.static_extras: list[str] = []  # tz data, /tmp
         self.packages: list[str] = []  # package specs to install
+        self.setup: list[str] = []  # commands that set them up (fc-cache -f)
         self.package_manager = package_manager
 
 
@@ -74,39 +72,14 @@ def _cgo_needs(needs: Needs, build: Build, module: Module, source: Source) -> No
 def _package_needs(
     needs: Needs, model: StageModel, kept: carry.Carried, source: Source, start: Start
 ) -> None:
-    called = set(source.executes) | _healthcheck_programs(kept, needs)
-    for pkg in packages.installed(model):
-        if pkg.name in packages.PROVIDED:
-            continue
-        if packages.programs(pkg.name) & called:
-            needs.packages.append(pkg.spec)
-            called -= packages.programs(pkg.name)
-        elif packages.is_build_only(pkg.name) or pkg.name in packages.TOOLS:
-            continue
-        elif not packages.used_later(model, pkg):
-            needs.packages.append(pkg.spec)
-            kept.warnings.append(
-                f"kept OS package {pkg.name} in the runtime: the original image "
-                "had it and nothing shows it is build-only"
-            )
-    # Programs the base image had without an install (curl in golang) need one now.
-    for program in sorted(called & {"curl", "wget"}):
-        needs.packages.append(program)
-
-
-def _healthcheck_programs(kept: carry.Carried, needs: Needs) -> set[str]:
-    ins = kept.healthcheck
-    if ins is None:
-        return set()
-    words = ins.args.split(None, 1)
-    if not words or words[0].upper() == "NONE":
-        return set()
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}
-    needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []}
+    health, in_shell = packages.healthcheck_programs(kept.healthcheck)
+    if in_shell:
+        needs.shell.append("the HEALTHCHECK runs a shell command")
+    found = packages.runtime_packages(model, {*source.executes, *health}, needs.package_manager)
+    needs.packages = list(found.specs)
+    needs.setup = list(found.setup)
+    needs.package_manager = found.manager
+    kept.warnings.extend(found.warnings)
 
 
 def runtime_image(
@@ -191,7 +164,7 @@ def copies(
     kind: images.ImageKind,
     builder_image: str,
     binaries: list[str],
-    files: list[str],
+    files: tuple[CopyStep, ...],
     stage_name: str,
 ) -> tuple[CopyStep, ...]:
     steps = []
@@ -199,14 +172,13 @@ def copies(
     if not has_bundle and go_images.ships_ca_bundle(builder_image):
         steps.append(tokens.copy_step("builder", CA_BUNDLE, CA_BUNDLE))
     steps += [tokens.copy_step(stage_name, binary, binary) for binary in binaries]
-    steps += [tokens.copy_step("builder", path, path) for path in files]
-    return tuple(steps)
+    return (*steps, *files)
 
 
 def install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
-    if not needs.packages or not kind.shell:
+    if not kind.shell:
         return ()
-    try:
-        return (packages.install_command(needs.package_manager, needs.packages),)
-    except ValueError as exc:
-        raise Refuse(f"cannot install the OS packages the app needs at run time: {exc}") from exc
+    found = packages.RuntimePackages(
+        needs.package_manager, tuple(needs.packages), tuple(needs.setup)
+    )
+    return found.commands()

@@ -22,6 +22,8 @@ RECIPES = (
             "**/settings.gradle",
             "**/settings.gradle.kts",
             "**/gradle.properties",
+            "**/src/main/**/*.java",
+            "**/src/main/**/*.kt",
         ),
         "dfsplit.recipes.java.gradle",
         manifest="build.gradle",

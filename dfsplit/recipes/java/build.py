@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile import edits, tokens, words
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Dockerfile,
@@ -18,8 +18,9 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan import carry, packages
+from dfsplit.plan.runfiles import Reads
+from dfsplit.plan.stage import StageModel, run_commands, run_script
 from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
@@ -96,7 +97,7 @@ def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
             continue
         state = model.state_at(ins)
         cwd = state.cwd  # None: the base image's unknown WORKDIR, needed only if used
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], state.env)
                 if target is None:
@@ -126,7 +127,7 @@ def produced_files(model: StageModel) -> set[str]:
         script = run_script(ins)
         cwd = model.state_at(ins).cwd  # None: unknown
         grouped = any(ch in script for ch in "(){}")
-        for cmd in shell.split_commands(script) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd":
                 target = cmd.argv[1] if len(cmd.argv) == 2 and not grouped else ""
                 if cwd is None or not target or _UNFOLLOWED_CD.search(target):
@@ -213,18 +214,57 @@ def has_test_sources(project_files: frozenset[str], context_dir: str) -> bool:
 
 # Java sources and build files: never runtime files.
 SOURCES = (".java", ".kt", ".gradle", ".kts", "pom.xml")
+# Below the project directory: the build's own trees and tools (src/main/resources is not
+# one: an app may read it through the filesystem, not the class path).
+BUILD_ONLY = (
+    "target",
+    "build",
+    ".mvn",
+    "mvnw",
+    "mvnw.cmd",
+    ".gradle",
+    "gradle",
+    "gradlew",
+    "gradlew.bat",
+    "src/main/java",
+    "src/main/kotlin",
+    "src/test",
+)
+# Spring Boot reads these from the working directory at start (file:./ and file:./config/).
+BOOT_FILES = ("application.properties", "application.yml", "application.yaml", "config")
 _JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+# Filesystem reads whose path is not a string literal (a literal is in the literals).
+_COMPUTED_OPEN = re.compile(
+    r"(?:new\s+(?:File|FileInputStream|FileReader|RandomAccessFile)|Paths\.get|Path\.of|"
+    r"Files\.(?:readString|readAllBytes|readAllLines|lines|newBufferedReader|newInputStream|"
+    r"list|walk))\(\s*(?!\")([A-Za-z_][\w.]*)"
+)
+# Programs the app runs: `new ProcessBuilder("ffmpeg", ...)`, `Runtime...exec("convert ...")`.
+_EXEC = re.compile(
+    r'(?:new\s+ProcessBuilder\(\s*(?:(?:List\.of|Arrays\.asList)\(\s*)?|\.exec\(\s*)"([\w./+-]+)'
+)
+_USER_DIR = re.compile(r"getProperty\(\s*\"user\.dir\"")
 
 
-def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple[str, ...]:
-    """String literals in the main Java sources: relative files the app may open."""
+def java_reads(project_files: Mapping[str, bytes], context_dir: str, boot: bool = False) -> Reads:
+    """What the main Java/Kotlin sources read from the filesystem: string literals (maybe
+    relative paths), computed paths, and Spring Boot's working-directory config files."""
     prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
-    out: list[str] = []
+    literals: list[str] = []
+    computed: list[str] = []
     for path in sorted(project_files):
         if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
             code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
-            out += _JAVA_STRING.findall(code)
-    return tuple(dict.fromkeys(out))
+            literals += _JAVA_STRING.findall(code)
+            computed += [f"{path}: {m.group(0)}" for m in _COMPUTED_OPEN.finditer(code)]
+            computed += [f"{path}: user.dir" for _ in _USER_DIR.finditer(code)]
+    return Reads(
+        SOURCES,
+        literals=tuple(dict.fromkeys(literals)),
+        opened=BOOT_FILES if boot else (),
+        dynamic_opens=tuple(computed),
+        build_only=tuple(prefix + p for p in BUILD_ONLY),
+    )
 
 
 def java_tester(
@@ -257,3 +297,31 @@ def java_tester(
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
     return tuple(carry.redeclared_args(model.df, model, command))
+
+
+def java_executes(project_files: Mapping[str, bytes], context_dir: str) -> set[str]:
+    """The programs the main sources start with a literal name."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: set[str] = set()
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
+            out |= {m.split()[0] for m in _EXEC.findall(code)}
+    return out
+
+
+def runtime_run(
+    model: StageModel,
+    kept: carry.Carried,
+    context_dir: str,
+    image: str,
+    findings: tuple[list[str], list[str]],
+) -> tuple[str, ...]:
+    """The runtime's package installs: what the app and its HEALTHCHECK run, and what else
+    the original image had (a JRE image has CA certificates and time zones)."""
+    health, _ = packages.healthcheck_programs(kept.healthcheck)
+    called = java_executes(model.project.contents, context_dir) | health
+    found = packages.runtime_packages(model, called, packages.manager_for(image))
+    findings[0].extend(found.notes)
+    findings[1].extend(found.warnings)
+    return packages.install_on(image, found)

@@ -22,6 +22,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
+from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java.build import (
@@ -31,9 +32,11 @@ from dfsplit.recipes.java.build import (
     append_to_run,
     cache_edit,
     has_test_sources,
+    java_reads,
     java_tester,
     produced_files,
     rename_command,
+    runtime_run,
     tool_runs,
     with_wrapper_dir,
 )
@@ -94,9 +97,26 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and options.tester else "builder"
-    copies = (tokens.copy_step(stage_name, copied, copied),)
+    found = runtime_files(
+        model,
+        java_reads(project.contents, build.context_dir, "spring-boot" in build.facts.plugins),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=(copied,),
+    )
+    notes += found.notes
+    warnings += found.warnings
+    copies = (tokens.copy_step(stage_name, copied, copied), *found.copy_steps())
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+        run=runtime_run(model, kept, build.context_dir, image, (notes, warnings)),
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
@@ -108,6 +128,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=copied,
         test_command=tester.commands[0] if tester else None,
+        runtime_files=tuple(found.paths),
         notes=tuple(notes),
         warnings=tuple(warnings),
     )
@@ -118,7 +139,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=tester,
         artifact_stage=stage_name,
-        required_paths=(start.artifact,),
+        required_paths=(start.artifact, *found.required),
     )
 
 

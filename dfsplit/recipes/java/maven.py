@@ -28,15 +28,15 @@ from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    SOURCES,
     ToolRun,
     append_to_run,
     cache_edit,
     has_test_sources,
-    java_literals,
+    java_reads,
     java_tester,
     produced_files,
     rename_command,
+    runtime_run,
     tool_runs,
     with_wrapper_dir,
 )
@@ -100,16 +100,27 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes += start.notes
     image, why = _image(builder_image, build.facts, options)
     notes.append(f"runtime {image}: {why}")
-    found = runtime_files(model, _source(project, build), start.args, project)
-    extra = [p for p in found.paths if not _is_build_input(model, p)]
+    found = runtime_files(
+        model,
+        _source(project, build),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=(start.artifact,),
+    )
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and options.tester else "builder"
-    copies = (
-        tokens.copy_step(stage_name, start.artifact, start.artifact),
-        *(tokens.copy_step("builder", p, p) for p in extra),
-    )
+    copies = (tokens.copy_step(stage_name, start.artifact, start.artifact), *found.copy_steps())
+    context_dir = posixpath.dirname(build.pom_rel) or "."
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+        run=runtime_run(model, kept, context_dir, image, (notes, warnings)),
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(
@@ -125,7 +136,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=start.artifact,
         test_command=tester.commands[0] if tester else None,
-        runtime_files=tuple(extra),
+        runtime_files=tuple(found.paths),
         notes=tuple(notes + found.notes),
         warnings=tuple(warnings + found.warnings),
     )
@@ -136,7 +147,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=tester,
         artifact_stage=stage_name,
-        required_paths=(start.artifact, *[p for p in found.required if p in extra]),
+        required_paths=(start.artifact, *found.required),
     )
 
 
@@ -279,13 +290,8 @@ def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str
 
 
 def _source(project: Project, build: Build) -> Reads:
-    literals = java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
-    return Reads(SOURCES, literals=literals)
-
-
-def _is_build_input(model: StageModel, path: str) -> bool:
-    rel = model.context_path(path) or ""
-    return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
+    context_dir = posixpath.dirname(build.pom_rel) or "."
+    return java_reads(project.contents, context_dir, boot=build.facts.boot is not None)
 
 
 def _tester(

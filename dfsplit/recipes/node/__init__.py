@@ -15,6 +15,17 @@ _WANTS = (
     "**/astro.config.*",
     "**/next.config.*",
     "**/nginx-spa.conf",
+    "**/tsconfig*.json",
+    "**/.env",
+    "**/.env.*",
+    "**/nest-cli.json",
+    # The app's own sources, for the files it reads at run time (node_modules is never read).
+    "**/*.js",
+    "**/*.mjs",
+    "**/*.cjs",
+    "**/*.ts",
+    "**/*.mts",
+    "**/*.cts",
 )
 
 RECIPES = (

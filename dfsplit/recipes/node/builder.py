@@ -22,7 +22,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
-from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_script
+from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_commands
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
 
@@ -120,7 +120,7 @@ def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        commands = shell.split_commands(run_script(ins)) or []
+        commands = run_commands(ins)
         for command in commands:
             if is_install(command.argv):
                 return ins, command, len(commands) == 1 and not ins.heredocs
@@ -305,7 +305,7 @@ def runs_build(model: StageModel) -> bool:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for command in shell.split_commands(run_script(ins)) or []:
+        for command in run_commands(ins):
             argv = list(command.argv)
             if argv[:1] == ["npx"]:
                 argv = argv[1:]

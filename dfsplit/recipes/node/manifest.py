@@ -262,13 +262,13 @@ def static_output(project: Project, pkg: Package, framework: str) -> tuple[str, 
 
 
 def _script_env(script: str) -> dict[str, str]:
-    commands = shell.split_commands(script) or []
+    commands = shell.commands(script, "the build script")
     return dict(commands[0].env) if commands else {}
 
 
 def _flag(script: str, names: tuple[str, ...]) -> str | None:
     """The value of `--name value` / `--name=value` in a script's commands."""
-    for command in shell.split_commands(script) or []:
+    for command in shell.commands(script, "the build script"):
         argv = command.argv
         for i, word in enumerate(argv):
             key, eq, value = word.partition("=")

@@ -22,7 +22,7 @@ from dfsplit.model import (
 from dfsplit.plan import images
 from dfsplit.plan.carry import Carried
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node import devserver, manifest
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
@@ -49,6 +49,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"the builder's WORKDIR holds {app.pkg.rel}, which is not the static front end "
             "dfsplit recognised in the build context: set WORKDIR to the front end's directory"
         )
+    devserver.check(app, framework)
     out_rel, why = manifest.static_output(project, app.pkg, framework)
     app.notes.append(f"{framework} output {out_rel}/: {why}")
     if not ensure_build(app):

@@ -9,9 +9,9 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dfsplit.dockerfile import shell, tokens
+from dfsplit.dockerfile import tokens
 from dfsplit.model import CopyStep, Refuse
-from dfsplit.plan.stage import BASE_DIRS, run_script
+from dfsplit.plan.stage import BASE_DIRS, run_commands
 from dfsplit.recipes.python import images
 from dfsplit.recipes.python.app import App
 
@@ -115,7 +115,7 @@ def _writes_unknown(app: App) -> str | None:
     for ins in app.model.stage:
         if ins.keyword != "RUN":
             continue
-        for command in shell.split_commands(run_script(ins)) or []:
+        for command in run_commands(ins):
             name = posixpath.basename(command.program)
             if name.startswith("python") and not _quiet_python(command.argv):
                 return " ".join(command.argv)
@@ -207,7 +207,7 @@ def _generated(app: App) -> list[str]:
         if ins.keyword != "RUN":
             continue
         cwd = app.model.state_at(ins).workdir
-        for command in shell.split_commands(run_script(ins)) or []:
+        for command in run_commands(ins):
             if command.program == "mkdir":
                 out += [
                     posixpath.normpath(posixpath.join(cwd, w))

@@ -137,7 +137,7 @@ def _called(app: App) -> set[str]:
         if argv is not None:
             out.add(posixpath.basename(argv[0]) if argv else "")
             text = argv[-1] if argv[:1] in (["sh"], ["/bin/sh"], ["bash"]) else ""
-        out |= {posixpath.basename(c.program) for c in shell.split_commands(text) or []}
+        out |= {posixpath.basename(c.program) for c in shell.commands(text, "the start command")}
     return out
 
 

@@ -58,7 +58,7 @@ def _words(ins: Instruction | None) -> list[str] | None:
     argv = is_exec_form(ins.args.strip())
     if argv is not None:
         return argv
-    commands = shell.split_commands(ins.args) or []
+    commands = shell.commands(ins.args, f"the {ins.keyword} at line {ins.start + 1}")
     return list(commands[0].argv) if commands else None
 
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, run_commands
 from dfsplit.recipes.rust import flags
 from dfsplit.recipes.rust.cargo_config import read_config
 from dfsplit.recipes.rust.crates import Crates, Located
@@ -79,7 +79,7 @@ def find_builds(model: StageModel, crates: Crates) -> Found:
             continue
         state = model.state_at(ins)
         env, cwd = dict(state.env), state.workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
                 if target is None:

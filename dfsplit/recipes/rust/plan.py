@@ -103,7 +103,10 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     runtime.os_packages(model, called, needs, notes)
     image, kind, install = runtime.choose(builder_image, needs, options, notes)
     reads = _with_framework_files(source.reads(), lock)
-    files = runtime_files(model, reads, start.args, project)
+    artifacts = [a.path for _, a in shipped]
+    files = runtime_files(
+        model, reads, start.args, project, user=kept.user, lean=options.lean, exclude=artifacts
+    )
     notes += files.notes
     warnings += files.warnings
     if "libsqlite3-sys" in lock:
@@ -124,7 +127,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     binaries = [made.moved.get(a.path, a.path) for _, a in shipped]
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     copies = [tokens.copy_step(stage_name, b, b) for b in binaries]
-    copies += [tokens.copy_step("builder", p, p) for p in files.paths]
+    copies += files.copy_steps()
     stage = runtime_stage(
         image,
         kept,
@@ -271,7 +274,7 @@ def _healthcheck(kept: carry.Carried, needs: runtime.Needs) -> set[str]:
     if argv is not None:
         return {posixpath.basename(argv[0])}
     needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []} - {
+    return {posixpath.basename(c.program) for c in shell.commands(rest, "the HEALTHCHECK")} - {
         "exit",
         "echo",
         "true",

@@ -158,7 +158,7 @@ def _app_program(model: StageModel, builds: list[Build], form: list[str] | str, 
     a migration tool first); the first program when none is."""
     if isinstance(form, list):
         return first
-    for command in shell.split_commands(form) or []:
+    for command in shell.commands(form, "the start command"):
         try:
             _match(model, builds, command.program)
         except Refuse:
