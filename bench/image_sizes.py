@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 
 from dfsplit.model import Options
-from dfsplit.report.verify import StderrProgress, human_size, progress_on_stderr, ratio_text
+from dfsplit.report.verify import (
+    StderrProgress,
+    exit_code,
+    human_size,
+    progress_on_stderr,
+    ratio_text,
+)
 from dfsplit.verify import engine, prove
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(fixture, progress)
             results.append(result)
             print(format_row(row(fixture.name, result), args.format), flush=True)
-    return prove.exit_code(results)
+    return exit_code(results)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, cast
 import typer
 
 from dfsplit import __version__
+from dfsplit.report.exit_codes import HELP as EXIT_CODES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from dfsplit.model import Options, Outcome
     from dfsplit.report.verify import Format
     from dfsplit.verify.prove import VerifyOptions
-
-EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
-2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
 
 app = typer.Typer(
     add_completion=False,
@@ -62,6 +60,16 @@ CacheMounts = Annotated[
 ]
 
 
+Lean = Annotated[
+    bool,
+    typer.Option(
+        "--lean",
+        help="When dfsplit cannot tell which files the app reads, leave out what the "
+        "original WORKDIR had (by default the runtime keeps it).",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dfsplit {__version__}")
@@ -77,12 +85,16 @@ def main_options(
     """dfsplit: naive Dockerfile in, lean multi-stage Dockerfile out."""
 
 
-def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> "Options":
+def _options(
+    runtime: str | None, no_tester: bool, gate: bool, cache: bool, lean: bool = False
+) -> "Options":
     from dfsplit.model import Options
 
     if gate and no_tester:
         raise typer.BadParameter("--gate-tests needs the tester stage; drop --no-tester")
-    return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
+    return Options(
+        runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache, lean=lean
+    )
 
 
 def _process(target: Path, options: "Options") -> "Outcome":
@@ -135,7 +147,7 @@ ConfigFile = Annotated[
         "--config",
         metavar="FILE",
         help="Organisation policy (TOML), below the "
-        "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
+        "\\[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
         "below the command-line flags.",
     ),
 ]
@@ -207,7 +219,7 @@ def _check_outputs(report: Path | None, patch_dir: Path | None, apply: bool, che
 def _usage_error(message: str) -> NoReturn:
     """One plain line and exit 2 (not a usage box: a path is named, nothing else to show)."""
     from dfsplit.report import exit_codes
-    from dfsplit.report.terminal import printable
+    from dfsplit.report.run import printable
 
     print(f"error: {printable(message)}", file=sys.stderr)
     raise typer.Exit(exit_codes.USAGE)
@@ -246,6 +258,7 @@ def rewrite(
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
     cache_mounts: CacheMounts = False,
+    lean: Lean = False,
     color: Annotated[
         bool | None,
         typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
@@ -262,8 +275,20 @@ def rewrite(
     report: ReportFile = None,
     patch_dir: PatchDir = None,
     config_file: ConfigFile = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit 123 when a file is refused (by default a refusal is reported)."
+        ),
+    ] = False,
 ) -> None:
-    """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
+    """Print the multi-stage rewrite of each Dockerfile as a unified diff.
+
+    A directory is searched for Dockerfiles. Those under .devcontainer/, .github/, docs/,
+    examples/, fixtures/, __fixtures__/, testdata/, test/ and tests/, and those an `exclude`
+    of the config names, are skipped and reported, not rewritten; a file named here is always
+    taken.
+    A refused file is reported and left as it is (exit 0 unless --strict)."""
     from dfsplit.diff import colorize
     from dfsplit.fleet import runner
     from dfsplit.fleet.config import as_policy
@@ -272,7 +297,7 @@ def rewrite(
     from dfsplit.report.run import Reporter, dump_json
 
     _check_outputs(report, patch_dir, apply, check)
-    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
+    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts, lean))
     org = _org_policy(config_file)
     if verify_first:
         from dfsplit.verify.prove import VerifyOptions
@@ -285,7 +310,7 @@ def rewrite(
     )
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
     _check_patch_targets(results, patch_dir)
-    run = Reporter(check=check, apply=apply)
+    run = Reporter(check=check, apply=apply, strict=strict)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color
     failed_verify = False
@@ -320,7 +345,7 @@ def _write_outputs(
     from dfsplit.fleet import runner
     from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
-    from dfsplit.report.terminal import printable
+    from dfsplit.report.run import printable
 
     if len(results) > 1:
         print(
@@ -344,7 +369,7 @@ def _write_report(results: "list[Result]", path: Path) -> None:
     from dfsplit import files
     from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
-    from dfsplit.report.terminal import printable
+    from dfsplit.report.run import printable
 
     if path.suffix.lower() == ".json":
         text = fleet_report.dump_json_report(fleet_report.report_json(results))
@@ -515,6 +540,7 @@ def detect(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
+    lean: Lean = False,
 ) -> None:
     """Explain what was detected and the plan, without rewriting anything."""
     import json
@@ -522,7 +548,7 @@ def detect(
     from dfsplit.report.outcome import outcome_json
     from dfsplit.report.run import Reporter, explain
 
-    outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, False, lean))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

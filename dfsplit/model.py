@@ -26,6 +26,15 @@ class Refuse(Exception):
         self.reason = reason
 
 
+class BadDockerfile(Refuse):
+    """The file is no Dockerfile Docker would build either (binary, empty, an unknown
+    instruction): bad input, so a failed file (exit 123), not a refusal."""
+
+
+class InternalError(Exception):
+    """dfsplit's check of its own output failed: a bug, reported as a failed file (exit 123)."""
+
+
 class NothingToDo(Exception):
     """Raised when a file needs no split (no build step); becomes an unchanged Outcome."""
 
@@ -175,6 +184,8 @@ class Options(NamedTuple):
     registry_prefix: str | None = None
     uid: str | None = None
     template_dir: str | None = None
+    # Leave out what the original WORKDIR had when dfsplit cannot tell what the app reads.
+    lean: bool = False
 
     def runtime_for(self, recipe: str, language: str) -> str | None:
         """The runtime image policy asks for this recipe, if any."""
@@ -206,9 +217,12 @@ class CopyStep(NamedTuple):
 
 
 class TesterStage(NamedTuple):
+    """`FROM builder AS tester` (made by plan.tester.tester_stage)."""
+
     commands: tuple[str, ...]  # each becomes one RUN (shell form)
     workdir: str | None = None
     args: tuple[str, ...] = ()  # ARGs re-declared because the commands use them
+    comment: tuple[str, ...] = ()  # "# ..." lines: without tests, what the commands check
 
 
 class RuntimeStage(NamedTuple):
@@ -219,6 +233,7 @@ class RuntimeStage(NamedTuple):
     env: tuple[str, ...] = ()  # "KEY=value" tokens, one ENV line each
     run: tuple[str, ...] = ()  # RUN commands (only on images with a shell)
     copies: tuple[CopyStep, ...] = ()
+    checks: tuple[str, ...] = ()  # RUN commands after the copies: checks of what was copied
     workdir: str | None = None
     carried: tuple[str, ...] = ()  # instructions carried verbatim (LABEL, EXPOSE, VOLUME, ...)
     user: str | None = None
@@ -286,8 +301,9 @@ class Detection(NamedTuple):
 class Status(str, enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
-    REFUSED = "refused"
-    FAILED = "failed"
+    SKIPPED = "skipped"  # discovery: not an image of the app (.devcontainer/, examples/, ...)
+    REFUSED = "refused"  # not safe to rewrite: an outcome, reported with its reason
+    FAILED = "failed"  # bad input or an internal error
 
 
 class Outcome(NamedTuple):

@@ -23,7 +23,7 @@ LONG = "a" * 300  # over NAME_MAX (255 bytes) on every common filesystem
 class Bad(NamedTuple):
     setup: Callable[[Path], list[str]]  # builds the tree under tmp_path; returns the arguments
     code: int
-    says: str | None  # a part of the one error line; None: no error line (detect prints none)
+    says: str | None  # a part of the one error (or refused) line; None: none (detect prints none)
 
 
 def _project(tmp: Path) -> Path:
@@ -49,10 +49,15 @@ def _sixteen_files(tmp: Path) -> list[str]:
     return ["rewrite", "--check", "--jobs", "3000000000", str(tmp)]
 
 
-def _control_characters(tmp: Path) -> list[str]:
+def _control_characters(tmp: Path, *flags: str) -> list[str]:
+    """A refusal whose reason quotes a WORKDIR that would retitle the terminal."""
     project = _project(tmp)
-    (project / "Dockerfile").write_bytes(b"FROM golang:1.21\nWORKDIR \x1b]0;owned\x07 $NOPE\n")
-    return ["rewrite", "--check", str(project)]
+    dockerfile = project / "Dockerfile"
+    text = dockerfile.read_bytes().replace(
+        b"WORKDIR /app", b"ARG NOPE\nWORKDIR /\x1b]0;owned\x07/$NOPE"
+    )
+    dockerfile.write_bytes(text)
+    return ["rewrite", "--check", *flags, str(project)]
 
 
 CASES = {
@@ -137,7 +142,11 @@ CASES = {
         123,  # as rewrite says
         None,
     ),
-    "control-characters-in-a-reason": Bad(_control_characters, 123, "\\x1b]0;owned\\x07"),
+    # A refusal is an outcome (exit 0, a `refused` line); --strict makes it an error (123).
+    "control-characters-in-a-refusal": Bad(_control_characters, 0, "\\x1b]0;owned\\x07"),
+    "control-characters-in-a-strict-refusal": Bad(
+        lambda t: _control_characters(t, "--strict"), 123, "\\x1b]0;owned\\x07"
+    ),
     "jobs-3000000000-on-16-files": Bad(_sixteen_files, 1, None),  # --check: 16 would change
 }
 
@@ -176,7 +185,7 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
     assert result.exit_code == case.code, err
     assert result.exception is None or isinstance(result.exception, SystemExit), err
     assert "Traceback" not in err and "\x1b" not in err and "\x07" not in err
-    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    errors = [line for line in err.splitlines() if line.startswith(("error:", "refused "))]
     if case.code == 2:
         assert len(err.splitlines()) == 1, err
     if case.says is not None:

@@ -1,6 +1,8 @@
 """Every input that once hung, crashed or wrote a broken file (issue 16), replayed on every run.
 
-Each case is the exact reproducer, what `split()` must now do with it, and the properties every
+Each case is the exact reproducer, what `split()` must now do with it (a refusal for what
+dfsplit cannot rewrite safely; a failure, naming BuildKit's rule, for what Docker would not
+build either), and the properties every
 outcome satisfies (tests/properties.py). A hang fails the case after HANG_SECONDS instead of
 stalling the suite; speed itself is measured in bench/scale.py, not here.
 """
@@ -57,6 +59,25 @@ def _glob_cmd_java() -> Regression:
     return Regression(df, dict(project.contents), Status.CHANGED)
 
 
+def _python_env_runs(n: int) -> Regression:
+    """n distinct ENV names, each followed by a RUN: every RUN once copied the whole env."""
+    project = Case("python", FIXTURES / "python-requirements-gunicorn").project()
+    head, rest = project.dockerfile.split(b"\n", 1)
+    lines = "".join(f"ENV A{i}=1\nRUN true\n" for i in range(n)).encode()
+    return Regression(head + b"\n" + lines + rest, dict(project.contents), Status.CHANGED)
+
+
+def _rust_backtick_escape() -> Regression:
+    """The dependency-caching RUN dfsplit adds continues its lines with the file's escape."""
+    project = Case("rust", FIXTURES / "rust-cache-mounts").project()
+    df = b"# escape=`\n" + project.dockerfile
+    return Regression(df, dict(project.contents), Status.CHANGED, check=_continues_with_backtick)
+
+
+def _continues_with_backtick(out: Outcome) -> None:
+    assert b" `\n    && " in out.new and b" \\\n" not in out.new
+
+
 def _keeps_tester(out: Outcome) -> None:
     assert b"FROM builder AS tester" in out.new
 
@@ -94,8 +115,15 @@ CASES = {
         Status.CHANGED,
         buildkit_parse=False,
     ),
+    "env-and-run-10k-distinct-names": Regression(
+        (GO_BUILD + "".join(f"ENV A{i}=1\nRUN true\n" for i in range(10_000)) + START).encode(),
+        GO,
+        Status.CHANGED,
+        buildkit_parse=False,
+    ),
+    "python-env-and-run-5k-distinct-names": _python_env_runs(5_000),
     "run-900kb-line": Regression(
-        _lines("RUN " + "x" * 900_000 + "\n", 1), GO, Status.REFUSED, "longer than 65535 bytes"
+        _lines("RUN " + "x" * 900_000 + "\n", 1), GO, Status.FAILED, "longer than 65535 bytes"
     ),
     "run-60kb-word": Regression(_lines("RUN echo " + "x" * 60_000 + "\n", 1), GO, Status.CHANGED),
     "run-900kb-continued": Regression(
@@ -135,13 +163,13 @@ CASES = {
         _lines('ENTRYPOINT ["/main"]\nCMD []\n', 1, ""), GO, Status.CHANGED
     ),
     "healthcheck-cmd-empty": Regression(
-        _lines("HEALTHCHECK CMD []\n", 1), GO, Status.REFUSED, "Missing command after HEALTHCHECK"
+        _lines("HEALTHCHECK CMD []\n", 1), GO, Status.FAILED, "Missing command after HEALTHCHECK"
     ),
     "from-platform-without-image": Regression(
         b"FROM --platform=linux/amd64\nWORKDIR /app\nCOPY . .\nRUN go build -o /main .\n"
         + START.encode(),
         GO,
-        Status.REFUSED,
+        Status.FAILED,
         "FROM requires either one or three arguments",
     ),
     "package-json-100k-deep": Regression(
@@ -151,14 +179,30 @@ CASES = {
         "package.json is nested too deeply",
     ),
     "cmd-100k-deep-array": Regression(
-        _lines("", 0, "CMD " + "[" * 100_000 + "]" * 100_000 + "\n"), GO, Status.REFUSED
+        _lines("", 0, "CMD " + "[" * 100_000 + "]" * 100_000 + "\n"), GO, Status.FAILED
+    ),
+    "cmd-100k-deep-array-continued": Regression(  # each line under BuildKit's limit
+        _lines("", 0, "CMD " + "\\\n".join(["[" * 50_000] * 2 + ["]" * 50_000] * 2) + "\n"),
+        GO,
+        Status.REFUSED,
+        "the start command runs",
     ),
     "workdir-reversed-range-glob-cmd": _glob_cmd_java(),
+    "rust-added-run-with-backtick-escape": _rust_backtick_escape(),
+    "python-nothing-copied": Regression(  # found by the fuzzer: no COPY, no install
+        b'FROM python:3.11\nWORKDIR /srv\nCMD ["python", "app.py"]\n',
+        {"app.py": b"print('hi')\n"},
+        Status.REFUSED,
+        "copies no file of the app",
+    ),
+    "lone-backslash-line-with-backtick-escape": Regression(  # dockerfile-parse miscounts it
+        b"# escape=`\n" + _lines("\\\n", 1), GO, Status.FAILED, "unknown instruction \\"
+    ),
     "from-trailing-comment": Regression(
         b"FROM golang:1.21 # base\nWORKDIR /app\nCOPY . .\nRUN go build -o /main .\n"
         + START.encode(),
         GO,
-        Status.REFUSED,
+        Status.FAILED,
         "a # comment must be on a line of its own",
     ),
     "output-over-1mib": Regression(
@@ -167,39 +211,39 @@ CASES = {
         Status.REFUSED,
         "over the 1048576-byte limit",
     ),
-    # input BuildKit rejects
+    # input BuildKit rejects: bad input, a failed file (exit 123) whose reason names the rule
     "line-over-65535": Regression(
-        _lines("LABEL a=" + "b" * 65_528 + "\n", 1), GO, Status.REFUSED, "longer than 65535 bytes"
+        _lines("LABEL a=" + "b" * 65_528 + "\n", 1), GO, Status.FAILED, "longer than 65535 bytes"
     ),
     "line-of-65535": Regression(_lines("LABEL a=" + "b" * 65_527 + "\n", 1), GO, Status.CHANGED),
     "label-without-value": Regression(
-        _lines("LABEL a\n", 1), GO, Status.REFUSED, "LABEL must have two arguments"
+        _lines("LABEL a\n", 1), GO, Status.FAILED, "LABEL must have two arguments"
     ),
     "env-without-value": Regression(
-        _lines("ENV A\n", 1), GO, Status.REFUSED, "ENV must have two arguments"
+        _lines("ENV A\n", 1), GO, Status.FAILED, "ENV must have two arguments"
     ),
     "env-pair-without-equals": Regression(
-        _lines("ENV A=1 B\n", 1), GO, Status.REFUSED, "can't find = in 'B'"
+        _lines("ENV A=1 B\n", 1), GO, Status.FAILED, "can't find = in 'B'"
     ),
     "workdir-before-from": Regression(
-        b"WORKDIR /x\n" + _lines("", 0), GO, Status.REFUSED, "WORKDIR before the first FROM"
+        b"WORKDIR /x\n" + _lines("", 0), GO, Status.FAILED, "WORKDIR before the first FROM"
     ),
     "from-two-aliases": Regression(
         b"FROM golang:1.21 AS a AS b\nWORKDIR /app\nCOPY . .\nRUN go build -o /main .\n"
         + START.encode(),
         GO,
-        Status.REFUSED,
+        Status.FAILED,
         "FROM requires either one or three arguments",
     ),
     "stage-name-with-digit-first": Regression(
         b"FROM golang:1.21 AS 1x\nWORKDIR /app\nCOPY . .\nRUN go build -o /main .\n"
         + START.encode(),
         GO,
-        Status.REFUSED,
+        Status.FAILED,
         "invalid name for build stage",
     ),
     "copy-without-destination": Regression(
-        _lines("COPY a\n", 1), GO, Status.REFUSED, "COPY requires at least two arguments"
+        _lines("COPY a\n", 1), GO, Status.FAILED, "COPY requires at least two arguments"
     ),
 }
 

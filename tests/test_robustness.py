@@ -1,20 +1,16 @@
 """The pieces issue 16 added, one by one: BuildKit's refusals (rules), Go's path cleaning,
-the linear shell lexer, the stage's variable history, the line-termination rule, glob
-classes and terminal-safe text."""
+the line-termination rule, glob classes and terminal-safe text."""
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from dfsplit.dockerfile import parser, paths, rules, shell
+from dfsplit.dockerfile import parser, paths, rules
 from dfsplit.dockerfile.globs import glob_escape, path_match
-from dfsplit.model import Refuse
-from dfsplit.plan.history import History
-from dfsplit.report.terminal import printable
+from dfsplit.model import BadDockerfile
+from dfsplit.report.run import printable
 
 # --- BuildKit's rules: each was measured on the engine (see dfsplit/dockerfile/rules.py) ------
 
@@ -60,7 +56,7 @@ ACCEPTED = [
 
 @pytest.mark.parametrize(("text", "reason"), REFUSED)
 def test_buildkit_refuses_and_so_does_dfsplit(text: str, reason: str) -> None:
-    with pytest.raises(Refuse, match="BuildKit refuses to build it") as info:
+    with pytest.raises(BadDockerfile, match="BuildKit refuses to build it") as info:
         rules.check(parser.parse(text.encode()))
     assert reason in info.value.reason
 
@@ -85,41 +81,6 @@ def test_paths_are_cleaned_as_go_cleans_them(path: str, clean: str) -> None:
 def test_walking_up_always_ends(path: str) -> None:
     up = paths.parents(path or ".")
     assert up[-1] in ("/", ".") and len(up) == len(set(up))
-
-
-# --- the shell lexer is shlex's, in linear time ---------------------------------------------
-
-
-def _shlex(script: str) -> list[str] | None:
-    lex = shlex.shlex(script, posix=True, punctuation_chars=True)
-    lex.whitespace_split = True
-    lex.commenters = "#"
-    try:
-        return list(lex)
-    except ValueError:
-        return None
-
-
-@settings(max_examples=2000, derandomize=True)
-@given(st.text(alphabet="ab \t\n\r'\"\\#();<>|&=$x\x0b.é", max_size=16))
-def test_lexer_reads_scripts_as_shlex_did(script: str) -> None:
-    assert shell._tokens(script) == _shlex(script)
-
-
-# --- the stage's variable history -------------------------------------------------------------
-
-
-def test_a_snapshot_keeps_the_values_of_its_moment() -> None:
-    history = History({"PATH": "/bin"})
-    first = history.snapshot()
-    history.set("A", "1")
-    history.set("PATH", "/usr/bin")
-    second = history.snapshot()
-    history.set("A", "2")
-    assert dict(first) == {"PATH": "/bin"} and "A" not in first
-    assert dict(second) == {"PATH": "/usr/bin", "A": "1"}
-    assert dict(history.snapshot()) == {"PATH": "/usr/bin", "A": "2"}
-    assert len(second) == 2 and second.get("B") is None
 
 
 # --- one line-termination rule ----------------------------------------------------------------

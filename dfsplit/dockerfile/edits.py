@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
+from dfsplit.model import Dockerfile, Edit, Instruction, InternalError, Refuse
 
 _ALIAS = re.compile(r"\s+(as|AS|As|aS)\s+\S+\s*$")
 
@@ -21,7 +21,10 @@ def split_ending(line: str) -> tuple[str, str]:
 def name_stage(df: Dockerfile, ins: Instruction, name: str) -> Edit:
     """`FROM image` -> `FROM image AS name` (replacing an existing alias)."""
     if ins.end - ins.start != 1:
-        raise Refuse(f"the FROM at line {ins.start + 1} spans several lines")
+        raise Refuse(
+            f"the FROM at line {ins.start + 1} continues over several lines, and dfsplit names "
+            "the builder stage on that line: write the FROM on one line"
+        )
     text, _ = split_ending(df.lines[ins.start])
     text = _ALIAS.sub("", text.rstrip())
     keyword = "as" if ins.lowercase else "AS"
@@ -62,7 +65,10 @@ def add_run_flags(df: Dockerfile, ins: Instruction, flags: str) -> Edit:
     text, _ = split_ending(df.lines[ins.start])
     m = re.match(r"^(\s*RUN\s+)", text, re.IGNORECASE)
     if not m:
-        raise Refuse(f"cannot add flags to the RUN at line {ins.start + 1}")
+        raise Refuse(
+            f"the RUN at line {ins.start + 1} does not start its command on its first line, "
+            "where --cache-mounts adds the mounts: join those lines, or drop --cache-mounts"
+        )
     return Edit(ins.start, ins.start + 1, m.group(1) + flags + " " + text[m.end() :])
 
 
@@ -75,7 +81,7 @@ def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> li
     pos = 0
     for _, edit in ordered:
         if edit.start < pos:
-            raise Refuse("internal error: overlapping edits")
+            raise InternalError("two edits of the builder stage overlap")
         out.extend(df.lines[pos : edit.start])
         if edit.text:
             replaced = df.lines[edit.end - 1] if edit.end > edit.start else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from dfsplit.files import shown_path
-from dfsplit.fleet.config import ConfigError, Finder, OptionLayer, as_policy, merge
+from dfsplit.fleet.config import ConfigError, Finder, OptionLayer, as_policy, excluded_by, merge
 from dfsplit.fleet.discover import Target, discover
 from dfsplit.model import Options, Outcome, Status
 
@@ -36,6 +36,7 @@ class Job(NamedTuple):
     options: Options | None  # None: the config that applies to this file is broken
     problem: str = ""
     diff: bool = False  # the worker makes the diff shown to the user
+    skipped: str = ""  # why discovery or an `exclude` leaves this file out: a skipped Outcome
     real_root: str | None = None  # os.path.realpath(target.root), once per root while planning
 
 
@@ -81,8 +82,8 @@ def iter_jobs(
             continue  # named twice (a directory and a file in it): process it once
         seen.add(target.real)
         shown = shown_path(target.dockerfile, cwd)
-        if target.problem:
-            yield Job(target, shown, None, target.problem)
+        if target.problem or target.skipped:
+            yield Job(target, shown, None, target.problem, skipped=target.skipped)
             continue
         try:
             found = finder.for_directory(_resolved_parent(target))
@@ -91,9 +92,33 @@ def iter_jobs(
         except ConfigError as exc:  # a broken file, or layers that contradict each other
             yield Job(target, shown, None, f"bad config: {exc}")
             continue
+        excluded = "" if target.named else _excluded(target, org, found)
+        if excluded:
+            yield Job(target, shown, None, skipped=excluded)
+            continue
         if target.root not in real_roots:
             real_roots[target.root] = os.path.realpath(target.root)
         yield Job(target, shown, merged[id(found)], diff=diffs, real_root=real_roots[target.root])
+
+
+def _excluded(target: Target, org: OptionLayer | None, found: OptionLayer | None) -> str:
+    """Why an `exclude` pattern leaves the file out: the file found upward applies its patterns
+    from its own directory, --config applies its patterns from each repository's root."""
+    layers: list[tuple[OptionLayer, str]] = []  # only those with patterns: most have none
+    if found is not None and found.exclude:
+        layers.append((found, os.path.dirname(found.source)))
+    if org is not None and org.exclude:
+        layers.append((org, os.fspath(target.repo or target.root)))
+    for layer, base in layers:
+        rel = os.path.relpath(target.real, os.path.realpath(base)).replace(os.sep, "/")
+        pattern = excluded_by(layer.exclude, rel) if not rel.startswith("../") else None
+        if pattern is not None:
+            return (
+                f"excluded by the pattern {pattern!r} of `exclude` in "
+                f"{shown_path(Path(layer.source))}; name the file on the command line to "
+                "rewrite it anyway"
+            )
+    return ""
 
 
 def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
@@ -122,6 +147,8 @@ def run_job(job: Job) -> Result:
     from dfsplit.plan import pipeline
 
     target = job.target
+    if job.skipped:
+        return Result(Outcome(job.shown, Status.SKIPPED, reason=job.skipped), target, None)
     if job.options is None:
         return Result(Outcome(job.shown, Status.FAILED, reason=job.problem), target, None)
     try:

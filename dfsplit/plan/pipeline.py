@@ -5,8 +5,10 @@ from __future__ import annotations
 from dfsplit import render
 from dfsplit.dockerfile import parser, rules, tokens
 from dfsplit.model import (
+    BadDockerfile,
     Findings,
     Instruction,
+    InternalError,
     NothingToDo,
     Options,
     Outcome,
@@ -27,10 +29,10 @@ def split(project: Project, options: Options) -> Outcome:
         rules.check(df)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
         if not froms:
-            raise Refuse("no FROM instruction")
+            raise BadDockerfile("no FROM instruction (Docker needs one to build anything)")
         if len(froms) > 1:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
-        recipe, detection = detect.detect(project)
+        recipe, detection = detect.detect(project, base_image=_image_word(froms[0]))
         findings = Findings(recipe.name, recipe.language, framework=detection.framework)
         policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
@@ -44,8 +46,13 @@ def split(project: Project, options: Options) -> Outcome:
         check.new_files(new_files, project)
     except NothingToDo as exc:
         return Outcome(project.path, Status.UNCHANGED, old, old, exc.reason, findings)
+    except BadDockerfile as exc:  # bad input: a failed file, as Docker would fail it
+        return Outcome(project.path, Status.FAILED, old, old, exc.reason, findings)
     except Refuse as exc:
         return Outcome(project.path, Status.REFUSED, old, old, exc.reason, findings)
+    except InternalError as exc:
+        reason = f"internal error: {exc}; please report it"
+        return Outcome(project.path, Status.FAILED, old, old, reason, findings)
     except render.CustomTemplateError as exc:
         return Outcome(project.path, Status.FAILED, old, old, str(exc), findings)
     except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
@@ -56,10 +63,15 @@ def split(project: Project, options: Options) -> Outcome:
     return Outcome(project.path, status, old, new, findings=findings, new_files=new_files)
 
 
+def _image_word(from_: Instruction) -> str:
+    """The image of a FROM as written (flags such as --platform are not in `args`)."""
+    return (from_.args.split() or [""])[0]
+
+
 def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
     """The runtime image was chosen for the builder image the ARG defaults give; a build that
     passes another one with --build-arg may need another runtime (musl vs glibc, a newer JRE)."""
-    image = (from_.args.split() or [""])[0]
+    image = _image_word(from_)
     if "$" not in image:
         return ()
     return (

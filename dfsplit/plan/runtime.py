@@ -23,9 +23,11 @@ def runtime_stage(
     cmd: str | None = None,
     run: Sequence[str] = (),
     env: Sequence[str] = (),
+    checks: Sequence[str] = (),
 ) -> RuntimeStage:
     """The final stage: `workdir` None or "/" sets none (every image starts at /), `env` adds
-    ENV tokens after the carried ones, `run` are the commands that install OS packages."""
+    ENV tokens after the carried ones, `run` are the commands that install OS packages,
+    `checks` the commands that check what was copied (they run after the copies)."""
     return RuntimeStage(
         image=tokens.image(image),
         args=tuple(kept.args),
@@ -33,6 +35,7 @@ def runtime_stage(
         run=tuple(run),
         workdir=tokens.abs_path(workdir) if workdir not in (None, "/") else None,
         copies=tuple(copies),
+        checks=tuple(checks),
         carried=kept.runtime_instructions(),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from dfsplit.model import Findings, NewFile, Outcome, Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the "skipped" status (discovery's non-app Dockerfiles)
 STATUSES = frozenset(s.value for s in Status)
 
 

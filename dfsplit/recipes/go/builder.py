@@ -83,13 +83,10 @@ def _dependency_cache(
     anchor = edits.attached_comments(df, copy_ins)
     out = [Edit(anchor, anchor, text)]
     for ins in model.stage[root.position + 1 :]:
-        commands = shell.split_commands(run_script(ins)) or []
-        if (
-            ins.keyword == "RUN"
-            and commands
-            and all(
-                c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
-            )
+        # An unreadable RUN is not a `go mod download` to remove: it stays as written.
+        commands = shell.split_commands(run_script(ins)) if ins.keyword == "RUN" else None
+        if commands and all(
+            c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
         ):
             out.append(edits.remove(df, ins))
             break

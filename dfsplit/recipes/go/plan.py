@@ -20,7 +20,9 @@ from dfsplit.plan import carry
 from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.go import images as go_images
+from dfsplit.recipes.go import source as go_source
 from dfsplit.recipes.go.builder import builder_edits
 from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
@@ -60,6 +62,8 @@ BUILD_ENV = {
     "GOTRACEBACK_BUILD",
 }
 TEST_COMMAND = "go test -v ./..."
+# Without tests: vet compiles every package (as `go test` would) and reports suspicious code.
+CHECK_COMMAND = "go vet ./..."
 
 
 def detect(project: Project) -> Detection | None:
@@ -77,13 +81,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     stage = df.stages()[0]
     builder_image = base_image(df)
     builder_kind = go_images.classify(builder_image)
-    model = StageModel(
-        df,
-        stage,
-        project,
-        go_images.image_env(builder_image),
-        go_images.image_workdir(builder_image),
-    )
+    model = StageModel(df, stage, project, builder_image)
     modules = ModuleLookup(model, project)
     builds = find_builds(model, modules)
     kept = carry.carry(df, model, BUILD_ENV, options.uid or carry.DEFAULT_UID)
@@ -94,6 +92,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
+    notes += [start.note] if start.note else []
     if source.writes:
         warnings.append(
             f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
@@ -102,19 +101,27 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     needs = needs_of(model, kept, start, shipped, module, source, builder_kind)
     image, kind = runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
-    found = runtime_files(model, source.reads(), start.args, project)
+    binaries = [b.output for b in shipped]
+    found = runtime_files(
+        model,
+        source.reads(),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=binaries,
+    )
     notes += found.notes
     warnings += found.warnings
     artifact = start.build.output
-    stage_name = "tester" if options.gate_tests and _has_tests(options, source) else "builder"
-    binaries = [b.output for b in shipped]
-    copied = copies(image, kind, builder_image, binaries, found.paths, stage_name)
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
+    copied = copies(image, kind, builder_image, binaries, found.copy_steps(), stage_name)
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     runtime = runtime_stage(
         image,
         kept,
         copied,
-        workdir=model.final.workdir,
+        workdir=start.workdir or model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
         run=install(needs, kind),
@@ -130,7 +137,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         builder_image=builder_image,
         runtime_image=image,
         artifact=artifact,
-        test_command=TEST_COMMAND if tester else None,
+        test_command=tester.commands[0] if tester else None,
         runtime_files=tuple(found.paths),
         notes=tuple(notes),
         warnings=tuple(warnings),
@@ -168,24 +175,37 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
         return module
     rel = model.context_dir(build.cwd, ".go")
     if rel is None:
-        raise Refuse(f"the Go sources are not copied into {build.cwd} (mounted at run time?)")
+        raise Refuse(
+            f"no COPY or ADD puts the Go sources into {build.cwd}, where go builds (are they "
+            "mounted at run time?): dfsplit ships a binary built in the image, so COPY the "
+            "sources in"
+        )
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
+    if _stdlib_files(model, build):
+        # `go build server.go` outside a module: module mode builds command-line-arguments,
+        # which works as long as every import is in the standard library.
+        return Module("", build.cwd, rel, (), None)
     raise Refuse(
-        "no go.mod above the build directory and GO111MODULE is not off: "
-        "this GOPATH-style build does not work with Go 1.16 or newer"
+        f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
+        "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
+        "if the project builds in GOPATH mode"
     )
 
 
-# --- what the runtime needs ----------------------------------------------------------------
-
-
-def _has_tests(options: Options, source: Source) -> bool:
-    return options.tester and source.has_tests
-
-
-# --- choosing the runtime image ------------------------------------------------------------
+def _stdlib_files(model: StageModel, build: Build) -> bool:
+    """The build names .go files, and they import only the standard library."""
+    words = build.ins.args.split()
+    files = [w for w in words if w.endswith(".go")]
+    if not files:
+        return False
+    for name in files:
+        rel = model.context_path(posixpath.join(build.cwd, name))
+        text = model.project.text(rel) if rel else None
+        if text is None or any("." in p.split("/")[0] for p in go_source.imports(text)):
+            return False
+    return True
 
 
 # --- assembling the stages -----------------------------------------------------------------
@@ -194,13 +214,17 @@ def _has_tests(options: Options, source: Source) -> bool:
 def _tester(
     options: Options, source: Source, module: Module, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not source.has_tests:
-        notes.append("no *_test.go files: no tester stage")
-        return None
     workdir = module.root if module.root != model.final.workdir else None
-    return TesterStage(commands=(TEST_COMMAND,), workdir=workdir)
+    if source.has_tests:
+        return tester_stage(options, TEST_COMMAND, workdir=workdir)
+    return tester_stage(
+        options,
+        CHECK_COMMAND,
+        without_tests=f"no *_test.go files, so `{CHECK_COMMAND}` checks the code instead: "
+        "it compiles every package and reports suspicious constructs",
+        workdir=workdir,
+        notes=notes,
+    )
 
 
 # --- edits to the builder ------------------------------------------------------------------

@@ -11,6 +11,7 @@ RECIPES = (
         "java",
         ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
         "dfsplit.recipes.java.maven",
+        manifest="pom.xml",
     ),
     Recipe(
         "gradle",
@@ -21,7 +22,10 @@ RECIPES = (
             "**/settings.gradle",
             "**/settings.gradle.kts",
             "**/gradle.properties",
+            "**/src/main/**/*.java",
+            "**/src/main/**/*.kt",
         ),
         "dfsplit.recipes.java.gradle",
+        manifest="build.gradle",
     ),
 )

@@ -22,19 +22,21 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry
+from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    IMAGE_ENV,
     ToolRun,
     append_to_run,
     cache_edit,
     has_test_sources,
+    java_reads,
+    java_tester,
     produced_files,
     rename_command,
-    tester_stage,
+    runtime_run,
     tool_runs,
     with_wrapper_dir,
 )
@@ -76,7 +78,7 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `gradle:${GRADLE}`
-    model = StageModel(df, stage, project, IMAGE_ENV)
+    model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)
@@ -94,10 +96,27 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)
-    stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
-    copies = (tokens.copy_step(stage_name, copied, copied),)
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
+    found = runtime_files(
+        model,
+        java_reads(project.contents, build.context_dir, "spring-boot" in build.facts.plugins),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=(copied,),
+    )
+    notes += found.notes
+    warnings += found.warnings
+    copies = (tokens.copy_step(stage_name, copied, copied), *found.copy_steps())
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=start.entrypoint,
+        cmd=start.cmd,
+        run=runtime_run(model, kept, build.context_dir, image, (notes, warnings)),
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
@@ -109,6 +128,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=copied,
         test_command=tester.commands[0] if tester else None,
+        runtime_files=tuple(found.paths),
         notes=tuple(notes),
         warnings=tuple(warnings),
     )
@@ -119,7 +139,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=tester,
         artifact_stage=stage_name,
-        required_paths=(start.artifact,),
+        required_paths=(start.artifact, *found.required),
     )
 
 
@@ -129,7 +149,10 @@ def _build(model: StageModel, project: Project) -> Build:
         raise NothingToDo("no gradle build step (build, assemble, bootJar, jar or installDist)")
     run = runs[-1]
     if "shadowJar" in run.goals:
-        raise Refuse("shadowJar: the -all jar's name depends on the Shadow plugin's settings")
+        raise Refuse(
+            "the build runs shadowJar, whose jar name depends on the Shadow plugin's "
+            "settings, which dfsplit does not read; it splits jar, bootJar and installDist builds"
+        )
     build_rel = next(
         (
             rel
@@ -140,7 +163,10 @@ def _build(model: StageModel, project: Project) -> Build:
     )
     text = project.text(build_rel) if build_rel else None
     if build_rel is None or text is None:
-        raise Refuse(f"no build.gradle(.kts) copied to {run.cwd}, where gradle runs")
+        raise Refuse(
+            f"gradle runs in {run.cwd}, and no COPY or ADD puts a build.gradle or "
+            "build.gradle.kts there: COPY the build files in before the build"
+        )
     context_dir = posixpath.dirname(build_rel) or "."
     props = project.text(posixpath.normpath(posixpath.join(context_dir, "gradle.properties"))) or ""
     facts = gradle_facts(text, props)
@@ -148,7 +174,10 @@ def _build(model: StageModel, project: Project) -> Build:
     settings = next((project.text(r) for r in rels if project.text(r) is not None), None)
     dist = "installDist" in run.goals
     if dist and "application" not in facts.plugins:
-        raise Refuse("installDist without the application plugin")
+        raise Refuse(
+            "the build runs installDist, but the build file applies no `application` "
+            "plugin, so dfsplit cannot tell what it installs: apply the plugin"
+        )
     return Build(run, run.cwd, context_dir, facts, root_project_name(settings), dist)
 
 
@@ -188,8 +217,8 @@ def _tool_start(build: Build, jar: str) -> Callable[[Start], list[str]]:
         if goal == "bootRun" and "spring-boot" in build.facts.plugins:
             return ["java", "-jar", jar]
         raise Refuse(
-            f"`{found.tool}` as the start command: build the app with installDist "
-            "or bootJar and start that"
+            f"the image starts with `{found.tool}`, which dfsplit can replace only for a "
+            "Spring Boot bootRun: build the app with installDist or bootJar and start that"
         )
 
     return start
@@ -200,8 +229,9 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
     name = build.facts.app_name or build.name
     if name is None:
         raise Refuse(
-            "installDist with no rootProject.name or applicationName: the install "
-            "directory is named after the build directory, unknown here"
+            "the build runs installDist with no rootProject.name or applicationName, so the "
+            "install directory is named after the checkout directory, which dfsplit cannot "
+            "know: set rootProject.name in settings.gradle"
         )
     dist = posixpath.join(build.project_dir, "build/install", name)
     script = posixpath.join(dist, "bin", name)
@@ -216,7 +246,10 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
             rest = tokens.single_line(other.args.strip(), "command") if other else None
             pair = (token, rest) if which == "entrypoint" else (rest, token)
             return StartPlan(pair[0], pair[1], script, tuple(words[1:])), dist
-    raise Refuse(f"installDist builds {script}, but the start command does not run it")
+    raise Refuse(
+        f"installDist builds the start script {script}, but the start command does not run "
+        "it: start the app with that script"
+    )
 
 
 # --- tester and edits ----------------------------------------------------------------------
@@ -226,7 +259,7 @@ def _tester(
     options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
-    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 
 def _edits(
