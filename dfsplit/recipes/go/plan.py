@@ -5,6 +5,7 @@ distroless or a slim image of the builder's family, whichever is the smallest th
 from __future__ import annotations
 
 import posixpath
+import shlex
 
 from dfsplit.model import (
     Detection,
@@ -63,7 +64,6 @@ BUILD_ENV = {
 }
 TEST_COMMAND = "go test -v ./..."
 # Without tests: vet compiles every package (as `go test` would) and reports suspicious code.
-CHECK_COMMAND = "go vet ./..."
 
 
 def detect(project: Project) -> Detection | None:
@@ -183,10 +183,11 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
-    if _stdlib_files(model, build):
+    files = _stdlib_files(model, build)
+    if files:
         # `go build server.go` outside a module: module mode builds command-line-arguments,
         # which works as long as every import is in the standard library.
-        return Module("", build.cwd, rel, (), None)
+        return Module("", build.cwd, rel, (), None, files)
     raise Refuse(
         f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
         "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
@@ -194,18 +195,16 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     )
 
 
-def _stdlib_files(model: StageModel, build: Build) -> bool:
-    """The build names .go files, and they import only the standard library."""
+def _stdlib_files(model: StageModel, build: Build) -> tuple[str, ...]:
+    """The .go files the build names, when they import only the standard library."""
     words = build.ins.args.split()
-    files = [w for w in words if w.endswith(".go")]
-    if not files:
-        return False
+    files = tuple(w for w in words if w.endswith(".go"))
     for name in files:
         rel = model.context_path(posixpath.join(build.cwd, name))
         text = model.project.text(rel) if rel else None
         if text is None or any("." in p.split("/")[0] for p in go_source.imports(text)):
-            return False
-    return True
+            return ()
+    return files
 
 
 # --- assembling the stages -----------------------------------------------------------------
@@ -215,12 +214,16 @@ def _tester(
     options: Options, source: Source, module: Module, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     workdir = module.root if module.root != model.final.workdir else None
-    if source.has_tests:
+    # Outside any module, `./...` matches nothing: the tools take the files the build named.
+    packages = " ".join(shlex.quote(f) for f in module.files) if module.files else "./..."
+    if source.has_tests and not module.files:
         return tester_stage(options, TEST_COMMAND, workdir=workdir)
+    check = f"go vet {packages}"
+    why = "no *_test.go files" if not source.has_tests else "a build of single files"
     return tester_stage(
         options,
-        CHECK_COMMAND,
-        without_tests=f"no *_test.go files, so `{CHECK_COMMAND}` checks the code instead: "
+        check,
+        without_tests=f"{why}, so `{check}` checks the code instead: "
         "it compiles every package and reports suspicious constructs",
         workdir=workdir,
         notes=notes,
