@@ -3,6 +3,7 @@ nothing, BuildKit's parser, git apply, and no half of a pair rewritten on its ow
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import oracle
 import pytest
 from pair_cases import PairCase, pair_cases
 
+from dfsplit.fleet import runner
 from dfsplit.model import Status
 
 CASES = pair_cases()
@@ -95,3 +97,27 @@ def test_buildkit_parser_reads_the_merged_file(case: PairCase) -> None:
     assert [s.name for s in stages][:2] == ["builder", "tester"]
     assert oracle.stage_problem(text) is None
     assert any("builder" in s.refs for s in stages[2:])
+
+
+REALWORLD = Path(__file__).parent / "realworld" / "pairs"
+RECORDED: dict[str, dict[str, object]] = json.loads((REALWORLD / "EXPECTED.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED))
+def test_realworld_pairs_as_recorded(name: str, tmp_path: Path) -> None:
+    """Builder-pattern repos from GitHub (SOURCE.txt names them), sources as placeholders."""
+    recorded = RECORDED[name]
+    case = PairCase(name, REALWORLD / name, {"runtime": recorded["runtime"]})
+    assert (case.dir / "SOURCE.txt").read_text().startswith("repository: ")
+    repo = _repo_copy(case, tmp_path)
+    result = case.run(repo)
+    outcome = result.outcome
+    assert outcome.status.value == recorded["status"], outcome.reason
+    if outcome.status is not Status.CHANGED:
+        return
+    assert outcome.findings is not None and outcome.findings.pair is not None
+    assert [list(m) for m in outcome.findings.pair.mapping] == recorded["mapping"]
+    assert oracle.stage_problem(outcome.new.decode()) is None
+    runner.apply(result)
+    for other in case.dockerfiles(repo):
+        assert case.run(repo, name=other).outcome.status is Status.UNCHANGED, other

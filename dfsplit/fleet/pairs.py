@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dfsplit import files
+from dfsplit.dockerfile.globs import IgnoreRule, is_ignored, parse_gitignore
 from dfsplit.model import Options, Outcome, Status
 from dfsplit.plan.pairs import docker, find, names, script
 from dfsplit.plan.pairs.find import Found, Pair, Problem
@@ -78,6 +79,11 @@ def _role(found: Found, rel: str, directory: Path) -> Role | None:
     return None
 
 
+def forget() -> None:
+    """Drop what was read: the cache lives for one run; trees change between runs."""
+    _found_in.cache_clear()
+
+
 @functools.lru_cache(maxsize=512)
 def _found_in(directory: str, with_names: bool) -> Found:
     """Every pair the scripts of `directory` tell, and (for a Dockerfile's own directory)
@@ -91,7 +97,7 @@ def _found_in(directory: str, with_names: bool) -> Found:
     for rel, text in scripts:
         steps = _steps(rel, text)
         timeline = docker.read(steps)
-        if not timeline.exports:
+        if not timeline.exports and not timeline.lost:
             continue
         listing = listing if listing is not None else _listing(base)
         dockerfiles = _dockerfiles(base, [b.dockerfile for b in timeline.builds])
@@ -162,10 +168,26 @@ def _read_text(path: Path, root: Path) -> str | None:
 
 
 def _listing(base: Path) -> frozenset[str]:
+    """The files of the directory that belong to the repository: what .gitignore ignores
+    (a build's output on a developer's checkout) is left out, as a fresh clone has it."""
     try:
-        return files.snapshot_context(base, ())[0]
+        listing = files.snapshot_context(base, ())[0]
     except files.FileError:
         return frozenset()
+    rules: list[IgnoreRule] = []
+    for rel in sorted((f for f in listing if posixpath.basename(f) == ".gitignore"), key=len):
+        text = _read_text(base / rel, base)
+        if text is not None:
+            rules += parse_gitignore(text, posixpath.dirname(rel))
+    if not rules:
+        return listing
+    return frozenset(f for f in listing if not _ignored(rules, f))
+
+
+def _ignored(rules: list[IgnoreRule], rel: str) -> bool:
+    parts = rel.split("/")
+    parents = ("/".join(parts[:i]) for i in range(1, len(parts)))
+    return any(is_ignored(rules, d, True) for d in parents) or is_ignored(rules, rel, False)
 
 
 def _dockerfiles(base: Path, rels: list[str]) -> dict[str, bytes]:

@@ -68,6 +68,9 @@ def iter_jobs(
 ) -> Iterator[Job]:
     """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
+    from dfsplit.fleet import pairs
+
+    pairs.forget()  # what a previous run in this process read may have changed since
     finder = Finder()
     merged: dict[int, Options] = {}  # id(found config) -> its options: most files share one
     real_roots: dict[Path, str] = {}

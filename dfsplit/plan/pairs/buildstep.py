@@ -16,6 +16,7 @@ from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.model import Dockerfile, Instruction, Refuse
 from dfsplit.plan.pairs.docker import Run
 from dfsplit.plan.pairs.find import within
+from dfsplit.plan.pairs.runtime_file import copy_text
 from dfsplit.plan.stage import StageModel
 
 
@@ -152,8 +153,7 @@ def _volume_line(
         if model.context_path(container) == rel:
             return None
         notes.append(f"the sources mounted at {container} are copied there")
-        source = "." if rel == "." else rel
-        return f"{edits.keyword(df, 'COPY')} {tokens.copy_args('/' + source, container)[1:]}"
+        return copy_text(edits.keyword(df, "COPY"), (), [rel], tokens.abs_path(container))
     if container in model.dirs:
         return None
     return f"{edits.keyword(df, 'RUN')} mkdir -p {tokens.abs_path(container)}"

@@ -175,6 +175,7 @@ class Timeline(NamedTuple):
     exports: tuple[Export, ...]
     steps: tuple[Step, ...]
     problems: tuple[tuple[Call, str], ...]  # calls dfsplit could not read, and why
+    lost: tuple[tuple[Call, str], ...] = ()  # (docker cp, image) to a host path not followed
 
 
 def image_key(name: str) -> str:
@@ -195,6 +196,7 @@ class _Reader:
         self.exports: list[Export] = []
         self.problems: list[tuple[Call, str]] = []
         self.containers: dict[str, tuple[Run, bool]] = {}  # handle -> (its run, started)
+        self.lost: list[tuple[Call, str]] = []  # docker cp to a host path dfsplit cannot follow
 
     def call(self, call: Call) -> None:
         argv = list(call.argv)
@@ -214,7 +216,7 @@ class _Reader:
         self.problems.append((call, why))
 
     def _build(self, call: Call, args: list[str]) -> None:
-        flags, rest = _split_flags(args, _BUILD_VALUE, frozenset())
+        flags, rest = _split_flags(args, _BUILD_VALUE, frozenset(), interspersed=True)
         if rest is None or len(rest) != 1:
             return self.problem(call, "docker build: cannot find the build context")
         context = host_path(call, rest[0])
@@ -268,6 +270,8 @@ class _Reader:
         handle, _, src = words[0].partition(":")
         found = self.containers.get(_handle(handle))
         dest = host_path(call, words[1])
+        if found is not None and dest is None:
+            self.lost.append((call, found[0].image))  # still a builder's product
         if found is None or dest is None:
             return self.problem(call, "docker cp: unknown container or destination")
         run, started = found
@@ -290,15 +294,25 @@ def _join(context: str | None, name: str) -> str | None:
 
 
 def _split_flags(
-    args: Sequence[str], with_value: frozenset[str], boolean: frozenset[str]
+    args: Sequence[str],
+    with_value: frozenset[str],
+    boolean: frozenset[str],
+    *,
+    interspersed: bool = False,
 ) -> tuple[dict[str, list[str]], list[str] | None]:
-    """Flags (name -> values) and the words from the first positional one on."""
+    """Flags (name -> values) and the positional words: from the first one on, or (for
+    `docker build . -f x`, which takes flags after its context) every one of them."""
     flags: dict[str, list[str]] = {}
+    positional: list[str] = []
     i = 0
     while i < len(args):
         word = args[i]
         if not word.startswith("-") or word == "-":
-            return flags, list(args[i:])
+            if not interspersed:
+                return flags, list(args[i:])
+            positional.append(word)
+            i += 1
+            continue
         name, eq, value = word.partition("=")
         if eq:
             flags.setdefault(name, []).append(value)
@@ -310,7 +324,7 @@ def _split_flags(
         elif not (name in boolean or _short_bools(name, boolean) or not boolean):
             return flags, None  # an unknown flag: where its value ends is unknown
         i += 1
-    return flags, []
+    return flags, positional
 
 
 def _short_bools(word: str, boolean: frozenset[str]) -> bool:
@@ -346,5 +360,9 @@ def read(steps: Sequence[Step]) -> Timeline:
         if isinstance(step, Call):
             reader.call(step)
     return Timeline(
-        tuple(reader.builds), tuple(reader.exports), tuple(steps), tuple(reader.problems)
+        tuple(reader.builds),
+        tuple(reader.exports),
+        tuple(steps),
+        tuple(reader.problems),
+        tuple(reader.lost),
     )

@@ -147,6 +147,11 @@ def script_pairs(
     sourced = [
         (e, _build_of(timeline, e.image, _position(timeline, e.call))) for e in timeline.exports
     ]
+    for call, image in timeline.lost:
+        build = _build_of(timeline, image, _position(timeline, call))
+        if build is not None:
+            why = f"{call.line.cite()} copies its artifact out (to a path dfsplit does not follow)"
+            builders.setdefault(build.dockerfile, why)
     for export, build in sourced:
         if build is not None:
             builders.setdefault(

@@ -44,7 +44,9 @@ from dfsplit.plan.stage import StageModel, base_image
 TEMPLATE = "pair.Dockerfile.j2"
 # Recipe notes about the builder and the tester; the others describe a runtime stage that the
 # merge does not use (the runtime file's own stays).
-_BUILDER_NOTE = re.compile(r"builder|tester|test|CGO_ENABLED|cach|download|npm ci|lock file", re.I)
+_BUILDER_NOTE = re.compile(
+    r"\b(builder|tester|tests?|CGO_ENABLED|cach\w*|download\w*|npm ci|lock file)\b", re.I
+)
 
 
 def merge(given: PairInput, options: Options) -> Outcome:
