@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import parser, words
 from dfsplit.dockerfile.globs import is_glob, path_match
-from dfsplit.model import Refuse
+from dfsplit.model import Dockerfile, Refuse
 from dfsplit.plan.pairs.docker import Build, Export, Run, Timeline, image_key
 from dfsplit.plan.pairs.script import Call, Line, Other
 
@@ -65,15 +65,21 @@ class HostCopy(NamedTuple):
     host: str  # relative to the pairs' directory
 
 
-def host_copies(raw: bytes, context: str) -> list[HostCopy]:
-    """Every context source of a single-stage Dockerfile's COPY/ADD instructions (URLs and `$`
-    left out). A multi-stage file has none that count: it is merged already, or builds on
-    its own."""
+def single_stage(raw: bytes) -> Dockerfile | None:
+    """The parsed file when it has exactly one stage; a multi-stage file is merged already,
+    or builds on its own."""
     try:
         df = parser.parse(raw)
     except Refuse:
-        return []
-    if len(df.stages()) != 1:
+        return None
+    return df if len(df.stages()) == 1 else None
+
+
+def host_copies(raw: bytes, context: str) -> list[HostCopy]:
+    """Every context source of a single-stage Dockerfile's COPY/ADD instructions (URLs and `$`
+    left out)."""
+    df = single_stage(raw)
+    if df is None:
         return []
     out = []
     for index, ins in enumerate(df.instructions):

@@ -109,9 +109,28 @@ def _merge(
     tail = _runtime_text(runtime_df, build_df, rewired)
     text = head.rstrip("\n") + "\n\n" + tail
     _check_output(text, rewired, plan.artifact_stage)
+    findings = _findings(given, recipe, detection, plan, step, rewired, build_df, runtime_df)
+    changes: tuple[FileChange, ...] = ()
+    if options.prune:
+        findings, changes = prune.prune(given, findings)
+    return text, findings, changes, runtime_df
+
+
+def _findings(
+    given: PairInput,
+    recipe: Recipe,
+    detection: Detection,
+    plan: Plan,
+    step: Step | None,
+    rewired: Rewired,
+    build_df: Dockerfile,
+    runtime_df: Dockerfile,
+) -> Findings:
+    """What the merge found and did: the recipe's builder and tester notes, the pair's own."""
+    pair = given.pair
     notes = [*detection.why, *(step.notes if step else ()), *_kept(plan.findings.notes)]
     mapping = tuple((m.host, m.builder) for m in rewired.mapped)
-    findings = Findings(
+    return Findings(
         recipe=recipe.name,
         language=recipe.language,
         framework=plan.findings.framework,
@@ -123,10 +142,6 @@ def _merge(
         warnings=tuple(_kept(plan.findings.warnings)) + _warnings(pair),
         pair=pair_findings(given, mapping),
     )
-    changes: tuple[FileChange, ...] = ()
-    if options.prune:
-        findings, changes = prune.prune(given, findings)
-    return text, findings, changes, runtime_df
 
 
 def _check_inputs(given: PairInput, build_df: Dockerfile, runtime_df: Dockerfile) -> None:

@@ -20,7 +20,15 @@ from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.model import Dockerfile, Options, Project, Refuse
 from dfsplit.plan import detect
 from dfsplit.plan.pairs.docker import Run
-from dfsplit.plan.pairs.find import Found, Link, Pair, Problem, host_copies, within
+from dfsplit.plan.pairs.find import (
+    Found,
+    Link,
+    Pair,
+    Problem,
+    host_copies,
+    single_stage,
+    within,
+)
 from dfsplit.plan.pairs.outputs import written_paths
 from dfsplit.plan.pairs.script import Call, Line
 from dfsplit.plan.stage import StageModel, run_script
@@ -170,11 +178,8 @@ def _merged(
 
 def _steps(raw: bytes) -> list[str]:
     """The FROM image, then the RUN lines, of a single-stage file."""
-    try:
-        df = parser.parse(raw)
-    except Refuse:
-        return []
-    if len(df.stages()) != 1:
+    df = single_stage(raw)
+    if df is None:
         return []
     stage = df.stages()[0]
     return [stage[0].args.split()[0], *(i.args for i in stage if i.keyword == "RUN")]
