@@ -8,8 +8,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.dockerfile import tokens
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -20,7 +19,7 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, packages
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
@@ -99,8 +98,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     lock = _lock(project, build)
     needs = _needs(model, kept, start, builder_image, lock, notes)
     source = scan_source(project, build.root.manifest.directory)
-    called = set(source.executes) | set(start.programs) | _healthcheck(kept, needs)
-    runtime.os_packages(model, called, needs, notes)
+    health, in_shell = packages.healthcheck_programs(kept.healthcheck)
+    if in_shell:
+        needs.shell.append("the HEALTHCHECK runs a shell command")
+    called = set(source.executes) | set(start.programs) | health
+    runtime.os_packages(model, called, needs, (notes, warnings))
     image, kind, install = runtime.choose(builder_image, needs, options, notes)
     reads = _with_framework_files(source.reads(), lock)
     artifacts = [a.path for _, a in shipped]
@@ -135,7 +137,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         workdir=model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
-        run=runtime.install_command(kind, install) if kind.shell else (),
+        run=runtime.install_command(kind, install, needs) if kind.shell else (),
     )
     findings = Findings(
         recipe="rust",
@@ -260,28 +262,6 @@ def _needs(
     if start.shell:
         needs.shell.append(start.shell)
     return needs
-
-
-def _healthcheck(kept: carry.Carried, needs: runtime.Needs) -> set[str]:
-    ins = kept.healthcheck
-    if ins is None:
-        return set()
-    words = ins.args.split(None, 1)
-    if not words or words[0].upper() == "NONE":
-        return set()
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}
-    needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.commands(rest, "the HEALTHCHECK")} - {
-        "exit",
-        "echo",
-        "true",
-        "false",
-        "test",
-        "[",
-    }
 
 
 def _with_framework_files(reads: Reads, lock: dict[str, tuple[str, ...]]) -> Reads:
