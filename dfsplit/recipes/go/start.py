@@ -94,23 +94,6 @@ def kept_with(kept: carry.Carried, text: str, entry: object) -> carry.Carried:
     return out
 
 
-def check_not_in_cache_mount(build: Build) -> None:
-    """A binary written into a cache mount is not in the image, so COPY --from cannot see it."""
-    for flag in build.ins.flags:
-        if flag.startswith("--mount=") and "type=cache" in flag:
-            for part in flag[len("--mount=") :].split(","):
-                key, _, value = part.partition("=")
-                target = value.rstrip("/")
-                if key in {"target", "dst", "destination"} and build.output.startswith(
-                    target + "/"
-                ):
-                    raise Refuse(
-                        f"the binary {build.output} is written into the cache mount "
-                        f"{value}, which is not part of the builder image, so no stage can "
-                        "copy it: write the binary outside the mount"
-                    )
-
-
 def _match(model: StageModel, builds: list[Build], program: str, cwd: str) -> Build:
     final = model.final
     if program.startswith("/") or "/" in program:

@@ -19,8 +19,8 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry, packages
-from dfsplit.plan.runfiles import Reads, runtime_files
+from dfsplit.plan import carry, packages, runs
+from dfsplit.plan.runfiles import Reads, runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
@@ -92,7 +92,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     _check_tools(start, found.tools)
     shipped = _shipped(model, start, found.builds)
     for build, artifact in shipped:
-        _check_not_in_cache_mount(build, artifact)
+        runs.check_not_in_cache_mount(build.ins, artifact.path)
     build = start.build
     notes, warnings = list(kept.notes), list(kept.warnings)
     lock = _lock(project, build)
@@ -116,11 +116,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"the app links SQLite and may write its database file; it now runs as "
             f"{kept.user}: the database's directory must exist and be writable by that user"
         )
-    if source.writes:
-        warnings.append(
-            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
-            f"{kept.user}: directories it writes to must be writable by that user"
-        )
+    warnings += writes_warning(source.writes, kept.user)
     members = crates.members(build.root) if build.root.manifest.workspace else [build.root]
     made = builder_edits(df, model, kept, start, [b for b, _ in shipped], members, options, notes)
     start = relocated(start, made.moved)
@@ -199,22 +195,6 @@ def _shipped(model: StageModel, start: Start, builds: list[Build]) -> list[tuple
             if artifact.name not in later_runs and artifact.path not in later_runs:
                 out.append((build, artifact))
     return out
-
-
-def _check_not_in_cache_mount(build: Build, artifact: Artifact) -> None:
-    """A binary the user's own cache mount holds is not in the image: COPY cannot see it."""
-    for flag in build.ins.flags:
-        if not flag.startswith("--mount=") or "type=cache" not in flag:
-            continue
-        for part in flag[len("--mount=") :].split(","):
-            key, _, value = part.partition("=")
-            if key in {"target", "dst", "destination"} and artifact.path.startswith(
-                value.rstrip("/") + "/"
-            ):
-                raise Refuse(
-                    f"the binary {artifact.path} is written into the cache mount {value}, "
-                    "which is not part of the builder image; copy it out in the same RUN"
-                )
 
 
 def _lock(project: Project, build: Build) -> dict[str, tuple[str, ...]]:
