@@ -508,6 +508,13 @@ def test_openssl_package_per_release(release: str, packages: list[str]) -> None:
     assert libraries.packages(links, kind) == packages
 
 
+def test_alpine_packages_come_from_the_shared_table() -> None:
+    links = libraries.linked({"openssl-sys": (), "libsqlite3-sys": ("pkg-config",)})
+    kind = ImageKind("alpine", "3.20", True, "musl")
+    assert libraries.packages(links, kind) == ["sqlite-libs", "libssl3", "ca-certificates"]
+    assert libraries.libgcc(kind) == "libgcc"
+
+
 # --- the source -----------------------------------------------------------------------------
 
 
