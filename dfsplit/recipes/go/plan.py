@@ -17,8 +17,8 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
-from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan import carry, runs
+from dfsplit.plan.runfiles import runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
@@ -29,7 +29,7 @@ from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
 from dfsplit.recipes.go.runtime import copies, install, needs_of, runtime_image
 from dfsplit.recipes.go.source import Source, scan_source
-from dfsplit.recipes.go.start import check_not_in_cache_mount, start_command
+from dfsplit.recipes.go.start import start_command
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -88,16 +88,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = start_command(df, model, kept, builds, modules)
     shipped = _shipped(model, builds, start.build)
     for build in shipped:
-        check_not_in_cache_mount(build)
+        runs.check_not_in_cache_mount(build.ins, build.output)
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
     notes += [start.note] if start.note else []
-    if source.writes:
-        warnings.append(
-            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
-            f"{kept.user}: directories it writes to must be writable by that user"
-        )
+    warnings += writes_warning(source.writes, kept.user)
     needs = needs_of(model, kept, start, shipped, module, source, builder_kind)
     image, kind = runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
