@@ -281,6 +281,14 @@ def rewrite(
             "--strict", help="Exit 123 when a file is refused (by default a refusal is reported)."
         ),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="When a builder-pattern pair is merged, delete its build file and reduce "
+            "its script to the one docker build it still needs.",
+        ),
+    ] = False,
 ) -> None:
     """Print the multi-stage rewrite of each Dockerfile as a unified diff.
 
@@ -305,9 +313,8 @@ def rewrite(
         _require_engine()
     planned: list[Job] = []
     show_diffs = not (check or as_json or apply)
-    stream = runner.iter_jobs(
-        paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
-    )
+    base = Options(runtime_image=runtime, prune=prune)
+    stream = runner.iter_jobs(paths or [Path(".")], base, org, flags, diffs=show_diffs)
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
     _check_patch_targets(results, patch_dir)
     run = Reporter(check=check, apply=apply, strict=strict)

@@ -236,10 +236,11 @@ def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
 
 
 class _Prepared(NamedTuple):
-    """A filled temp file waiting to replace (or create) its target."""
+    """A filled temp file waiting to replace (or create) its target; no temp file: the
+    target is to be deleted."""
 
     target: Path
-    temp: Path
+    temp: Path | None
     expected_old: bytes | None
 
 
@@ -252,10 +253,12 @@ def write_atomic(path: Path, data: bytes, *, expected_old: bytes | None) -> None
     write_all([(path, data, expected_old)])
 
 
-def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]], root: str | None = None) -> None:
-    """Write several files so that none is half-written; with `root` (resolved), each must
-    still resolve inside it now, at write time (a directory swapped for a symlink since the
-    files were read must not lead the write out of the tree).
+def write_all(
+    changes: Sequence[tuple[Path, bytes | None, bytes | None]], root: str | None = None
+) -> None:
+    """Write (or, for data None, delete) several files so that none is half-written; with
+    `root` (resolved), each must still resolve inside it now, at write time (a directory
+    swapped for a symlink since the files were read must not lead the write out of the tree).
 
     All temp files are created and filled first, then every target is re-checked against its
     expected old bytes, and only then is each one replaced. Any failure before the replace
@@ -274,12 +277,17 @@ def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]], root: str | N
             _fsync_dir(item.target.parent)
     finally:
         for item in prepared:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(item.temp)
+            if item.temp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(item.temp)
 
 
 def _prepare(
-    path: Path, data: bytes, expected_old: bytes | None, earlier: list[_Prepared], root: str | None
+    path: Path,
+    data: bytes | None,
+    expected_old: bytes | None,
+    earlier: list[_Prepared],
+    root: str | None,
 ) -> _Prepared:
     """Check the target, then write `data` to a temp file beside it with the target's mode."""
     target = Path(os.path.realpath(path))
@@ -288,6 +296,10 @@ def _prepare(
     if any(item.target == target for item in earlier):
         raise FileError(path, "listed twice in one write")
     info = _target_stat(path, target, expected_old)
+    if data is None:
+        if expected_old is None:
+            raise FileError(path, "nothing to delete")
+        return _Prepared(target, None, expected_old)
     try:
         fd, temp_name = tempfile.mkstemp(dir=_parent(path, target), prefix=".", suffix=_TEMP_SUFFIX)
     except OSError as exc:
@@ -374,6 +386,9 @@ def _commit(item: _Prepared) -> None:
 
 
 def _move_into_place(item: _Prepared) -> None:
+    if item.temp is None:
+        os.unlink(item.target)  # checked unchanged just before
+        return
     if item.expected_old is not None:
         os.replace(item.temp, item.target)
         return

@@ -186,6 +186,8 @@ class Options(NamedTuple):
     template_dir: str | None = None
     # Leave out what the original WORKDIR had when dfsplit cannot tell what the app reads.
     lean: bool = False
+    # Builder-pattern pairs: delete the merged build file, simplify the script (--prune).
+    prune: bool = False
 
     def runtime_for(self, recipe: str, language: str) -> str | None:
         """The runtime image policy asks for this recipe, if any."""
@@ -242,6 +244,17 @@ class RuntimeStage(NamedTuple):
     cmd: str | None = None
 
 
+class PairFindings(NamedTuple):
+    """A builder-pattern pair merged into the runtime file (see dfsplit.plan.pairs)."""
+
+    build_file: str  # relative to the runtime file's build context
+    told_by: tuple[str, ...]  # what says the two files are a pair (cited script lines)
+    mapping: tuple[tuple[str, str], ...]  # (host path, path in the builder) of each artifact
+    leftovers: tuple[str, ...] = ()  # files and script lines the merge leaves unused
+    pruned: tuple[str, ...] = ()  # what --prune changed
+    not_pruned: tuple[str, ...] = ()  # what --prune could not simplify, and why
+
+
 class Findings(NamedTuple):
     """What was detected and decided; shown by `detect`, `--json` and reports."""
 
@@ -256,6 +269,15 @@ class Findings(NamedTuple):
     runtime_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # why each decision was made
     warnings: tuple[str, ...] = ()  # what a reviewer must check
+    pair: PairFindings | None = None  # set when a builder-pattern pair was merged
+
+
+class FileChange(NamedTuple):
+    """Another existing file of the same change (a merged pair's build file, its script)."""
+
+    rel: str  # relative to the build context; may climb out of it, never out of the root
+    old: bytes
+    new: bytes | None  # None: the file is deleted
 
 
 class NewFile(NamedTuple):
@@ -314,3 +336,4 @@ class Outcome(NamedTuple):
     reason: str = ""
     findings: Findings | None = None
     new_files: tuple[NewFile, ...] = ()
+    changes: tuple[FileChange, ...] = ()  # other files changed or deleted with this one

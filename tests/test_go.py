@@ -179,7 +179,7 @@ def test_shell_features_keep_a_shell_runtime_and_shell_form() -> None:
     runtime = runtime_stage(split(text))
     assert runtime.startswith(" \n") is False
     assert "FROM debian:bookworm-slim AS runtime" in new_text(split(text))
-    assert "CMD ./app --port $PORT" in runtime
+    assert "CMD /app/app --port $PORT" in runtime
 
 
 def test_plain_shell_form_becomes_exec_form() -> None:
@@ -495,7 +495,14 @@ def test_sh_dash_c_command_is_read_as_shell_form() -> None:
     with_var = SIMPLE.replace('CMD ["./app"]', 'CMD ["sh", "-c", "./app --port $PORT"]')
     out = split(with_var)
     assert "FROM debian:bookworm-slim AS runtime" in new_text(out)
-    assert "CMD ./app --port $PORT" in runtime_stage(out)
+    assert "CMD /app/app --port $PORT" in runtime_stage(out)
+
+
+def test_bash_dash_c_of_plain_words_is_the_command() -> None:
+    plain = SIMPLE.replace('CMD ["./app"]', 'CMD ["bash", "-c", "./app -v"]')
+    assert 'CMD ["/app/app", "-v"]' in runtime_stage(split(plain))
+    bashism = SIMPLE.replace('CMD ["./app"]', 'CMD ["bash", "-c", "[[ -n $X ]] && ./app"]')
+    assert split(bashism).status is Status.REFUSED
 
 
 def test_binary_moved_after_the_build_is_followed() -> None:

@@ -406,6 +406,20 @@ def test_unknown_run_steps_keep_the_app_directory_whole() -> None:
     assert "COPY --from=builder /app /app" in new
 
 
+def test_directories_made_for_the_app_keep_their_owner() -> None:
+    """`chown app /var/log/myapp` for USER app: the runtime's user must own it too (a COPY
+    --from without --chown makes it root's), and /var/log itself stays the runtime's own."""
+    df = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        "RUN useradd app && mkdir -p /var/log/myapp /srv/cache && chown app /var/log/myapp\n"
+        'USER app\nCMD ["python", "app.py"]\n'
+    )
+    new = _split(df, FLASK).new.decode()
+    assert "COPY --from=builder --chown=65532:65532 /var/log/myapp /var/log/myapp" in new
+    assert "COPY --from=builder /srv/cache /srv/cache" in new  # root's, as it was
+    assert "COPY --from=builder /var/log /var/log" not in new
+
+
 # --- which recipe claims a project -----------------------------------------------------------
 
 

@@ -72,6 +72,9 @@ def iter_jobs(
 ) -> Iterator[Job]:
     """`plan_jobs` lazily, so that `run_all` can start the workers before planning ends;
     with `diffs`, each worker also makes its file's diff (when it is to be printed)."""
+    from dfsplit.fleet import pairs
+
+    pairs.forget()  # what a previous run in this process read may have changed since
     finder = Finder()
     merged: dict[int, Options] = {}  # id(found config) -> its options: most files share one
     real_roots: dict[Path, str] = {}
@@ -125,7 +128,7 @@ def single_job(dockerfile: Path, options: Options, shown: str = "") -> Job:
     """The job for one named Dockerfile, as a bulk run plans it (compose context, config file
     found upward), with `options` on top: what `detect` and `verify` run, so that they see
     exactly the rewrite that `rewrite` would write."""
-    base = Options(runtime_image=options.runtime_image)
+    base = Options(runtime_image=options.runtime_image, prune=options.prune)
     [job] = plan_jobs([dockerfile], base, None, as_policy(options))
     return job._replace(shown=shown) if shown else job
 
@@ -142,15 +145,40 @@ def _resolved_parent(target: Target) -> str:
 
 
 def run_job(job: Job) -> Result:
-    """Read and split one Dockerfile; never raises for a bad file, it becomes a failed Outcome."""
-    from dfsplit import files
-    from dfsplit.plan import pipeline
-
+    """Read and split one Dockerfile (or merge the builder-pattern pair it belongs to); never
+    raises for a bad file, it becomes a failed Outcome."""
     target = job.target
     if job.skipped:
         return Result(Outcome(job.shown, Status.SKIPPED, reason=job.skipped), target, None)
     if job.options is None:
         return Result(Outcome(job.shown, Status.FAILED, reason=job.problem), target, None)
+    paired = _paired(job)
+    result = paired if paired is not None else _split(job)
+    if not job.diff or result.outcome.status is not Status.CHANGED:
+        return result
+    # Diffed here, in the worker: the main process only prints, however many files there are.
+    return result._replace(diff=diff_text(result))
+
+
+def _paired(job: Job) -> Result | None:
+    """A Dockerfile that is half of a builder-pattern pair (see fleet/pairs.py)."""
+    from dfsplit.fleet import pairs
+
+    assert job.options is not None
+    target = job.target
+    role = pairs.role_of(target.dockerfile, target.root, target.repo)
+    if role is None:
+        return None
+    outcome, context, real = pairs.run(role, target.dockerfile, job.shown, target.root, job.options)
+    return Result(outcome, target._replace(context=context), real)
+
+
+def _split(job: Job) -> Result:
+    from dfsplit import files
+    from dfsplit.plan import pipeline
+
+    target = job.target
+    assert job.options is not None
     try:
         project, real = files.load_project(
             target.dockerfile,
@@ -162,11 +190,7 @@ def run_job(job: Job) -> Result:
         )
     except files.FileError as exc:
         return Result(Outcome(job.shown, Status.FAILED, reason=exc.reason), target, None)
-    result = Result(pipeline.split(project, job.options), target, real)
-    if not job.diff or result.outcome.status is not Status.CHANGED:
-        return result
-    # Diffed here, in the worker: the main process only prints, however many files there are.
-    return result._replace(diff=diff_text(result))
+    return Result(pipeline.split(project, job.options), target, real)
 
 
 # --- the map ---------------------------------------------------------------------------------
@@ -264,8 +288,9 @@ def _run_chunk(chunk: list[Job]) -> list[_Computed]:
 # --- output: diffs, patches, writes ----------------------------------------------------------
 
 
-def changes(result: Result) -> Iterator[tuple[Path, str, bytes | None, bytes]]:
-    """(real path, path as shown, old bytes or None when new, new bytes) of each file touched."""
+def changes(result: Result) -> Iterator[tuple[Path, str, bytes | None, bytes | None]]:
+    """(real path, path as shown, old bytes or None when new, new bytes or None when deleted)
+    of each file touched."""
     outcome = result.outcome
     if outcome.status is not Status.CHANGED or result.real is None:
         return
@@ -275,6 +300,10 @@ def changes(result: Result) -> Iterator[tuple[Path, str, bytes | None, bytes]]:
     for new in outcome.new_files:
         real = Path(os.path.realpath(context)) / new.rel
         yield real, shown_path(context / new.rel), None, new.text.encode("utf-8")
+    for change in outcome.changes:  # a merged pair's build file and script
+        real = Path(os.path.normpath(Path(os.path.realpath(context)) / change.rel))
+        shown = shown_path(Path(os.path.normpath(context / change.rel)))
+        yield real, shown, change.old, change.new
 
 
 def diff_text(result: Result, base: Path | None = None) -> str:

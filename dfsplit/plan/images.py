@@ -142,6 +142,10 @@ _GRADLE_ENV: dict[str, str | None] = {"GRADLE_HOME": "/opt/gradle", "GRADLE_VERS
 _MAVEN = "https://github.com/carlossg/docker-maven (Dockerfile of each variant)"
 _GRADLE = "https://github.com/keeganwitt/docker-gradle (Dockerfile of each variant)"
 _OS = {"PATH": DEFAULT_PATH}
+_DISTROLESS = MappingProxyType(
+    {"PATH": DEFAULT_PATH, "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+)
+_DL = "https://github.com/GoogleContainerTools/distroless (base/distro.bzl: env, user, workdir)"
 
 # First match wins: the rows of one repository go from the most to the least specific tag.
 _ROWS = (
@@ -207,6 +211,18 @@ _ROWS = (
     _row("debian", "", "/", _OS, "https://github.com/debuerreotype/docker-debian-artifacts"),
     _row("ubuntu", "", "/", _OS, "https://git.launchpad.net/cloud-images/+oci/ubuntu-base"),
     _row("alpine", "", "/", _OS, "https://github.com/alpinelinux/docker-alpine"),
+    _row("scratch", "", "/", {}, "https://docs.docker.com/build/building/base-images/"),
+    _row(
+        "nginx",
+        "",
+        "/",
+        {"PATH": DEFAULT_PATH, "NGINX_VERSION": None, "NJS_VERSION": None, "PKG_RELEASE": None},
+        "https://github.com/nginxinc/docker-nginx (mainline/debian/Dockerfile, alpine)",
+    ),
+    # The distroless images (static, base, cc, ...): the :nonroot tags run as 65532 in
+    # /home/nonroot, the others as root in /.
+    _Row("gcr.io/distroless/*", "nonroot", Defaults("/home/nonroot", "65532", _DISTROLESS, _DL)),
+    _Row("gcr.io/distroless/*", "", Defaults("/", None, _DISTROLESS, _DL)),
 )
 _HUB_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "library/")
 
@@ -218,6 +234,8 @@ def defaults(ref: str) -> Defaults | None:
     for prefix in _HUB_PREFIXES:
         repo = repo.removeprefix(prefix)
     for row in _ROWS:
-        if row.repository == repo and row.tag_has in version:
+        name = row.repository
+        same = repo.startswith(name[:-1]) if name.endswith("*") else repo == name
+        if same and row.tag_has in version:
             return row.defaults
     return None

@@ -21,7 +21,8 @@ Sources (package names as the distributions publish them):
   libssl1.1 in both) and packages.debian.org/bullseye, /buster.
 - Alpine (3.17 and later): pkgs.alpinelinux.org, where the -dev package's library is its
   origin's main package (postgresql-dev -> libpq, openssl-dev -> libssl3, sqlite-dev ->
-  sqlite-libs), and python:*-alpine Dockerfiles that install `libpq` beside `postgresql-dev`.
+  sqlite-libs), and python:*-alpine Dockerfiles that install `libpq` beside `postgresql-dev`;
+  libgcc is the package that holds /usr/lib/libgcc_s.so.1.
 """
 
 from __future__ import annotations
@@ -242,8 +243,9 @@ _LINKED_ALPINE: dict[str, str] = {
     "pango-1.0": "pango-dev",
     "geos_c": "geos-dev",
 }
-# Alpine ships libcrypto apart from libssl.
-_ALPINE_LIBRARIES = {"crypto": "libcrypto3"}
+# Alpine ships libcrypto apart from libssl, and libgcc_s (GCC's unwinder, which Rust's
+# musl binaries link dynamically) on its own, not with a -dev package.
+_ALPINE_LIBRARIES = {"crypto": "libcrypto3", "gcc_s": "libgcc"}
 
 
 def _table(kind: ImageKind) -> Mapping[str, str] | None:

@@ -67,6 +67,9 @@ BUILD_ONLY = {
     "nodejs",
     "npm",
     "yarn",
+    "rustc",
+    "rust",
+    "cargo",
 }
 # Provided by the runtime image or copied from the builder.
 PROVIDED = frozenset({"ca-certificates", "tzdata"})
@@ -107,6 +110,12 @@ _MANAGERS = {
     ("dnf", "install"),
     ("microdnf", "install"),
 }
+# Shells a command runs its script with (`["sh", "-c", "..."]`).
+_SHELLS = frozenset({"sh", "bash", "ash", "dash"})
+# Builtins of every POSIX shell (dash, busybox ash, bash): no package provides them.
+BUILTINS = frozenset(
+    {"exit", "echo", "printf", "true", "false", "test", "[", "cd", "export", "set", ":", "unset"}
+)
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9+._:=~*<>-]*$")
 
 
@@ -198,6 +207,8 @@ class RuntimePackages(NamedTuple):
     setup: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # installed packages left in the builder as build-only
+    missing: tuple[str, ...] = ()  # programs the app runs that no install provides
 
     def commands(self) -> tuple[str, ...]:
         """The runtime's RUN commands (none when nothing is kept)."""
@@ -223,6 +234,7 @@ def runtime_packages(
     node-gyp) unless the app runs them."""
     wanted = {posixpath.basename(p) for p in called}
     specs: list[str] = []
+    dropped: list[str] = []
     notes: list[str] = []
     warnings: list[str] = []
     found = installed(model)
@@ -234,9 +246,14 @@ def runtime_packages(
             specs.append(pkg.spec)
             wanted -= runs
             notes.append(f"OS package {pkg.name} kept: the app runs {', '.join(sorted(runs))}")
-        elif is_build_only(pkg.name) or pkg.name in TOOLS or pkg.name in build_only:
-            continue
-        elif not used_later(model, pkg):
+        elif (
+            is_build_only(pkg.name)
+            or pkg.name in TOOLS
+            or pkg.name in build_only
+            or used_later(model, pkg)
+        ):
+            dropped.append(pkg.name)
+        else:
             specs.append(pkg.spec)
             warnings.append(
                 f"kept OS package {pkg.name} in the runtime: the original image "
@@ -250,7 +267,13 @@ def runtime_packages(
     _check_sources(model, found, specs)
     manager = found[0].manager if found else default_manager
     return RuntimePackages(
-        manager, tuple(specs), _setup(model, specs), tuple(notes), tuple(warnings)
+        manager,
+        tuple(specs),
+        _setup(model, specs),
+        tuple(notes),
+        tuple(warnings),
+        tuple(n for n in dict.fromkeys(dropped) if n not in specs),
+        tuple(sorted(wanted - TOOLS)),
     )
 
 
@@ -287,11 +310,25 @@ def healthcheck_programs(healthcheck: Instruction | None) -> tuple[set[str], boo
     words = healthcheck.args.split(None, 1)
     if not words or words[0].upper() == "NONE":
         return set(), False
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}, False
-    return {posixpath.basename(c.program) for c in shell.commands(rest, "the HEALTHCHECK")}, True
+    return command_programs(words[1] if len(words) > 1 else "", "the HEALTHCHECK")
+
+
+def command_programs(form: str, what: str) -> tuple[set[str], bool]:
+    """The programs a command (a start command, a HEALTHCHECK's CMD) runs in exec or shell
+    form, `["sh", "-c", script]` read as its script, and whether it needs a shell. The shell's
+    builtins are no programs: no package provides them."""
+    argv = is_exec_form(form.strip())
+    if argv is not None and not (
+        len(argv) > 2 and posixpath.basename(argv[0]) in _SHELLS and argv[1] == "-c"
+    ):
+        return ({posixpath.basename(argv[0])} if argv else set()), False
+    script = argv[2] if argv is not None else form
+    out: set[str] = set()
+    for cmd in shell.commands(script, what):
+        argv_ = cmd.argv[1:] if cmd.program == "exec" else cmd.argv
+        if argv_:
+            out.add(posixpath.basename(argv_[0]))
+    return out - BUILTINS, True
 
 
 def install_on(image: str, kept: RuntimePackages) -> tuple[str, ...]:

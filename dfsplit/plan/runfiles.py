@@ -117,6 +117,17 @@ def runtime_files(
     return found
 
 
+def writes_warning(writes: Sequence[str], user: str) -> list[str]:
+    """The warning for an app whose source writes files (`writes`: what it calls, as the
+    recipe's scan shows it) and that the runtime runs as `user`."""
+    if not writes:
+        return []
+    return [
+        f"the app writes files ({'; '.join(writes[:2])}) and now runs as {user}: "
+        "directories it writes to must be writable by that user"
+    ]
+
+
 def _under(path: str, places: Sequence[str]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in places)
 

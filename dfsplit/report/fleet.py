@@ -13,7 +13,7 @@ from typing import Any
 
 from dfsplit.files import shown_path
 from dfsplit.fleet.runner import Result
-from dfsplit.model import Outcome, Status
+from dfsplit.model import Outcome, PairFindings, Status
 from dfsplit.report.markdown import cell, mermaid
 from dfsplit.report.outcome import (
     SCHEMA_VERSION,
@@ -174,11 +174,33 @@ def _changed_section(result: Result, title: str) -> list[str]:
             tester_command(result),
             "```",
         ]
+    if findings.pair is not None:
+        lines += _pair_section(findings.pair)
     if findings.warnings:
         lines += ["", "**Reviewer, please check:**", ""]
         lines += [f"- [ ] {cell(w)}" for w in findings.warnings]
     gated = b"--from=tester" in outcome.new
     lines += ["", "```mermaid", *mermaid(findings, gated=gated), "```", ""]
+    return lines
+
+
+def _pair_section(pair: PairFindings) -> list[str]:
+    """A merged builder-pattern pair: the mapping, and what the merge leaves unused."""
+    lines = [
+        "",
+        f"Merged the builder-pattern pair: `{pair.build_file}` is now the `builder` stage.",
+        "",
+    ]
+    lines += [
+        f"- `{host}` from the host is now `COPY --from=builder {builder}`"
+        for host, builder in pair.mapping
+    ]
+    if pair.pruned:
+        lines += ["", "Pruned:", ""] + [f"- {cell(p)}" for p in pair.pruned]
+    unused = pair.not_pruned if pair.pruned else pair.leftovers
+    if unused:
+        lines += ["", "Now unused (delete them, or run `dfsplit rewrite --prune`):", ""]
+        lines += [f"- `{cell(line)}`" for line in unused]
     return lines
 
 

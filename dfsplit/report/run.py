@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from dfsplit.model import Outcome, Status
+from dfsplit.model import Outcome, PairFindings, Status
 from dfsplit.report import exit_codes
 from dfsplit.report.outcome import SCHEMA_VERSION, outcome_json
 
@@ -110,6 +110,17 @@ def dump_json(outcomes: Sequence[Outcome], run: Reporter, out: TextIO) -> None:
     out.write("\n")
 
 
+def pair_lines(pair: PairFindings) -> list[str]:
+    """`dfsplit detect`'s rows for a builder-pattern pair."""
+    lines = [f"  {'pair:':<15}{pair.build_file} -> this file (its builder stage)"]
+    lines += ["  mapping:"] + [f"    - {host} <- {builder}" for host, builder in pair.mapping]
+    lines += ["  told by:"] + [f"    - {line}" for line in pair.told_by]
+    lines += ["  now unused:"] + [f"    - {line}" for line in pair.leftovers]
+    lines += [f"    - pruned: {line}" for line in pair.pruned]
+    lines += [f"    - not pruned: {line}" for line in pair.not_pruned]
+    return lines
+
+
 def explain(outcome: Outcome) -> str:
     """The `dfsplit detect` text for one file."""
     findings = outcome.findings
@@ -128,6 +139,8 @@ def explain(outcome: Outcome) -> str:
         ("runtime files", ", ".join(findings.runtime_files) or "-"),
     ]
     lines += [f"  {k + ':':<15}{v}" for k, v in rows]
+    if findings.pair is not None:
+        lines += pair_lines(findings.pair)
     lines += ["  why:"] + [f"    - {n}" for n in findings.notes]
     if findings.warnings:
         lines += ["  warnings:"] + [f"    - {w}" for w in findings.warnings]

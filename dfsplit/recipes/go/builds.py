@@ -6,9 +6,10 @@ import posixpath
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import paths, shell, words
+from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, overlay, run_commands
+from dfsplit.plan import runs
+from dfsplit.plan.stage import StageModel, overlay
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
@@ -51,8 +52,6 @@ BOOL_FLAGS = {
     "buildvcs",
     "i",
 }
-# Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
-KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
 
 
 class Build(NamedTuple):
@@ -71,49 +70,19 @@ class Build(NamedTuple):
 def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
     """Every binary the stage builds, in order."""
     builds: list[Build] = []
-    for ins in model.stage:
-        if ins.keyword != "RUN":
-            continue
-        state = model.state_at(ins)
-        env = overlay(state.env)
-        cwd = state.cwd  # None: the base image's, unknown
-        for cmd in run_commands(ins):
-            if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], env)
-                if target is None:
-                    raise Refuse(
-                        f"line {ins.start + 1} runs `cd {cmd.argv[1]}`, a directory dfsplit "
-                        "cannot resolve, so it cannot tell where go builds: use WORKDIR "
-                        "or a literal path"
-                    )
-                here = "/" if target.startswith("/") else cwd or state.workdir
-                cwd = paths.join(here, target)
-            elif cmd.program == "export":
-                env.update(_assignments(cmd.argv[1:]))
-            elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
-                builds += _build(ins, cmd, {**env, **cmd.env}, cwd or state.workdir, module_of)
-            elif cmd.program in {"mv", "cp", "install"} and builds:
-                builds += _moved(ins, cmd, env, cwd or state.workdir, builds)
+    for step in runs.run_steps(model, "where go builds"):
+        cmd = step.cmd
+        if _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
+            cwd = runs.workdir(step, model)
+            builds += _build(step.ins, cmd, overlay(step.env, cmd.env), cwd, module_of)
+        elif builds and (moved := runs.moved(cmd, step.env, runs.workdir(step, model))):
+            builds += _moved(step.ins, moved, builds)
     return builds
 
 
-def _moved(
-    ins: Instruction, cmd: shell.Command, env: Mapping[str, str], cwd: str, builds: list[Build]
-) -> list[Build]:
+def _moved(ins: Instruction, moved: tuple[str, str], builds: list[Build]) -> list[Build]:
     """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
-    operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
-    if cmd.program == "install" and "-m" in cmd.argv:
-        mode = cmd.argv[cmd.argv.index("-m") + 1]
-        operands = [w for w in operands if w != mode]
-    if len(operands) != 2:
-        return []
-    paths = [words.expand(w, env) for w in operands]
-    if paths[0] is None or paths[1] is None:
-        return []
-    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
-    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
-    if paths[1].endswith("/") or target in KNOWN_DIRS:
-        target = posixpath.join(target, posixpath.basename(source))
+    source, target = moved
     built = [b for b in builds if b.output == source]
     if not built:
         return []
@@ -123,10 +92,6 @@ def _moved(
 
 def _is_go(program: str) -> bool:
     return program == "go" or program.endswith("/go")
-
-
-def _assignments(words: tuple[str, ...]) -> dict[str, str]:
-    return dict(w.split("=", 1) for w in words if "=" in w)
 
 
 def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list[str]]:
@@ -156,7 +121,7 @@ def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list
 
 
 def _build(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, module_of: ModuleLookup
+    ins: Instruction, cmd: shell.Command, env: Mapping[str, str], cwd: str, module_of: ModuleLookup
 ) -> list[Build]:
     where = f"line {ins.start + 1}"
     flags, packages = parse_flags(cmd.argv[2:], where)
@@ -193,7 +158,7 @@ def _build(
             made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)), packages[0])
         ]
     target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
-    if output.endswith("/") or target in KNOWN_DIRS:
+    if output.endswith("/") or target in runs.BIN_DIRS:
         return [
             made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
             for p in (files[:1] or packages)
@@ -232,7 +197,7 @@ def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
     return name
 
 
-def _expand(word: str, env: dict[str, str], where: str) -> str:
+def _expand(word: str, env: Mapping[str, str], where: str) -> str:
     value = words.expand(word, env)
     if value is None:
         raise Refuse(
@@ -242,7 +207,7 @@ def _expand(word: str, env: dict[str, str], where: str) -> str:
     return value
 
 
-def _install_dir(env: dict[str, str], where: str, image_known: bool) -> str:
+def _install_dir(env: Mapping[str, str], where: str, image_known: bool) -> str:
     """$GOBIN, else the first $GOPATH's bin; Go's default GOPATH is $HOME/go (the golang
     images set /go). An image dfsplit does not know may set either."""
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:

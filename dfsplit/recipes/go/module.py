@@ -17,6 +17,7 @@ class Module(NamedTuple):
     context_dir: str  # the same directory relative to the build context
     requires: tuple[str, ...]
     go_version: str | None
+    files: tuple[str, ...] = ()  # the .go files a build outside any module names
 
 
 def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:

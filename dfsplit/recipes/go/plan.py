@@ -5,6 +5,7 @@ distroless or a slim image of the builder's family, whichever is the smallest th
 from __future__ import annotations
 
 import posixpath
+import shlex
 
 from dfsplit.model import (
     Detection,
@@ -16,8 +17,8 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
-from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan import carry, runs
+from dfsplit.plan.runfiles import runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
@@ -28,7 +29,7 @@ from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
 from dfsplit.recipes.go.runtime import copies, install, needs_of, runtime_image
 from dfsplit.recipes.go.source import Source, scan_source
-from dfsplit.recipes.go.start import check_not_in_cache_mount, start_command
+from dfsplit.recipes.go.start import start_command
 
 # Go toolchain settings: they shape the build, never the running program.
 BUILD_ENV = {
@@ -63,7 +64,6 @@ BUILD_ENV = {
 }
 TEST_COMMAND = "go test -v ./..."
 # Without tests: vet compiles every package (as `go test` would) and reports suspicious code.
-CHECK_COMMAND = "go vet ./..."
 
 
 def detect(project: Project) -> Detection | None:
@@ -88,16 +88,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = start_command(df, model, kept, builds, modules)
     shipped = _shipped(model, builds, start.build)
     for build in shipped:
-        check_not_in_cache_mount(build)
+        runs.check_not_in_cache_mount(build.ins, build.output)
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
     notes, warnings = list(kept.notes), list(kept.warnings)
     notes += [start.note] if start.note else []
-    if source.writes:
-        warnings.append(
-            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
-            f"{kept.user}: directories it writes to must be writable by that user"
-        )
+    warnings += writes_warning(source.writes, kept.user)
     needs = needs_of(model, kept, start, shipped, module, source, builder_kind)
     image, kind = runtime_image(builder_image, builder_kind, needs, options, notes)
     static_link = kind.libc != builder_kind.libc or kind.libc is None
@@ -183,10 +179,11 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     env = model.state_at(build.ins).env if build.ins in model.stage else model.final.env
     if build.gopath or env.get("GO111MODULE") == "off" or go_images.gopath_by_default(image):
         return Module("", build.cwd, rel, (), None)
-    if _stdlib_files(model, build):
+    files = _stdlib_files(model, build)
+    if files:
         # `go build server.go` outside a module: module mode builds command-line-arguments,
         # which works as long as every import is in the standard library.
-        return Module("", build.cwd, rel, (), None)
+        return Module("", build.cwd, rel, (), None, files)
     raise Refuse(
         f"the build in {build.cwd} has no go.mod above it and GO111MODULE is not off, so Go "
         "1.16 and newer do not build it: add a go.mod (go mod init), or ENV GO111MODULE=off "
@@ -194,18 +191,16 @@ def _module(modules: ModuleLookup, build: Build, model: StageModel, image: str) 
     )
 
 
-def _stdlib_files(model: StageModel, build: Build) -> bool:
-    """The build names .go files, and they import only the standard library."""
+def _stdlib_files(model: StageModel, build: Build) -> tuple[str, ...]:
+    """The .go files the build names, when they import only the standard library."""
     words = build.ins.args.split()
-    files = [w for w in words if w.endswith(".go")]
-    if not files:
-        return False
+    files = tuple(w for w in words if w.endswith(".go"))
     for name in files:
         rel = model.context_path(posixpath.join(build.cwd, name))
         text = model.project.text(rel) if rel else None
         if text is None or any("." in p.split("/")[0] for p in go_source.imports(text)):
-            return False
-    return True
+            return ()
+    return files
 
 
 # --- assembling the stages -----------------------------------------------------------------
@@ -215,12 +210,16 @@ def _tester(
     options: Options, source: Source, module: Module, model: StageModel, notes: list[str]
 ) -> TesterStage | None:
     workdir = module.root if module.root != model.final.workdir else None
-    if source.has_tests:
+    # Outside any module, `./...` matches nothing: the tools take the files the build named.
+    packages = " ".join(shlex.quote(f) for f in module.files) if module.files else "./..."
+    if source.has_tests and not module.files:
         return tester_stage(options, TEST_COMMAND, workdir=workdir)
+    check = f"go vet {packages}"
+    why = "no *_test.go files" if not source.has_tests else "a build of single files"
     return tester_stage(
         options,
-        CHECK_COMMAND,
-        without_tests=f"no *_test.go files, so `{CHECK_COMMAND}` checks the code instead: "
+        check,
+        without_tests=f"{why}, so `{check}` checks the code instead: "
         "it compiles every package and reports suspicious constructs",
         workdir=workdir,
         notes=notes,

@@ -6,10 +6,10 @@ import posixpath
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Edit, Instruction, NothingToDo, Refuse
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel
+from dfsplit.plan.startform import point_at, start_form
 from dfsplit.recipes.go.builds import Build, parse_flags
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
@@ -41,8 +41,8 @@ def start_command(
     cwd = workdir or model.final.workdir
     if kept.entrypoint is None and kept.cmd is None:
         return _only_binary(builds)
-    entry = _form(kept.entrypoint, alone=kept.cmd is None)
-    cmd = _form(kept.cmd) if not isinstance(entry, str) else None
+    entry = start_form(kept.entrypoint, alone=kept.cmd is None)
+    cmd = start_form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
     assert owner is not None
     cd = shell.leading_cd(owner) if isinstance(owner, str) else None
@@ -56,7 +56,7 @@ def start_command(
     if words[:2] == ["go", "run"]:
         return _go_run(df, model, entry, cmd, words, modules, cwd)
     build = _match(model, builds, words[0], cwd)
-    new_owner = _rewrite(owner, words[0], build.output)
+    new_owner = point_at(owner, words[0], build.output)
     tail = cmd if entry is not None else None
     args = words[1:] + (tail if isinstance(tail, list) else [])
     if entry is not None:
@@ -92,52 +92,6 @@ def kept_with(kept: carry.Carried, text: str, entry: object) -> carry.Carried:
     out.entrypoint = replaced if entry is not None else None
     out.cmd = replaced if entry is None else kept.cmd
     return out
-
-
-def check_not_in_cache_mount(build: Build) -> None:
-    """A binary written into a cache mount is not in the image, so COPY --from cannot see it."""
-    for flag in build.ins.flags:
-        if flag.startswith("--mount=") and "type=cache" in flag:
-            for part in flag[len("--mount=") :].split(","):
-                key, _, value = part.partition("=")
-                target = value.rstrip("/")
-                if key in {"target", "dst", "destination"} and build.output.startswith(
-                    target + "/"
-                ):
-                    raise Refuse(
-                        f"the binary {build.output} is written into the cache mount "
-                        f"{value}, which is not part of the builder image, so no stage can "
-                        "copy it: write the binary outside the mount"
-                    )
-
-
-def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
-    """Exec form as a list, shell form as its text. `["sh", "-c", s]` is the shell form `s`
-    when no CMD follows it as positional parameters (alone)."""
-    if ins is None:
-        return None
-    argv = is_exec_form(ins.args)
-    if argv is None:
-        return ins.args.strip()
-    if alone and len(argv) == 3 and argv[0] in {"sh", "/bin/sh"} and argv[1] == "-c":
-        return argv[2]
-    return argv
-
-
-def _rewrite(form: list[str] | str, program: str, artifact: str) -> list[str] | str:
-    """Point the program at the artifact's absolute path; exec form whenever it is equivalent."""
-    if isinstance(form, list):
-        return [artifact, *form[1:]]
-    words = shell.plain_words(form)
-    if words is not None:
-        if words[0] == "exec":
-            words = words[1:]
-        return [artifact, *words[1:]]
-    if "/" not in program:  # a PATH lookup that the runtime's PATH may not repeat
-        head, sep, rest = form.partition(program)
-        if not head.strip() or head.strip() == "exec":
-            return f"{head}{artifact}{sep and rest}"
-    return form
 
 
 def _match(model: StageModel, builds: list[Build], program: str, cwd: str) -> Build:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, paths, tokens, words
+from dfsplit.dockerfile import edits, tokens
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Dockerfile,
@@ -18,7 +18,7 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry, packages
+from dfsplit.plan import carry, packages, runs
 from dfsplit.plan.runfiles import Reads
 from dfsplit.plan.stage import StageModel, run_commands, run_script
 from dfsplit.plan.tester import tester_stage
@@ -91,26 +91,12 @@ class ToolRun(NamedTuple):
 
 def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
     """Every build-tool command of the stage, following `cd` inside each RUN."""
-    runs: list[ToolRun] = []
-    for ins in model.stage:
-        if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
-            continue
-        state = model.state_at(ins)
-        cwd = state.cwd  # None: the base image's unknown WORKDIR, needed only if used
-        for cmd in run_commands(ins):
-            if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], state.env)
-                if target is None:
-                    raise Refuse(
-                        f"line {ins.start + 1} runs `cd {cmd.argv[1]}`, a directory dfsplit "
-                        "cannot resolve, so it cannot tell where the build runs: use WORKDIR "
-                        "or a literal path"
-                    )
-                here = "/" if target.startswith("/") else cwd or state.workdir
-                cwd = paths.join(here, target)
-            elif posixpath.basename(cmd.program) in programs:
-                runs.append(ToolRun(ins, cwd or state.workdir, cmd.program, cmd.argv[1:]))
-    return runs
+    out: list[ToolRun] = []
+    for step in runs.run_steps(model, "where the build runs"):
+        if is_exec_form(step.ins.args) is None and posixpath.basename(step.cmd.program) in programs:
+            cwd = runs.workdir(step, model)
+            out.append(ToolRun(step.ins, cwd, step.cmd.program, step.cmd.argv[1:]))
+    return out
 
 
 def produced_files(model: StageModel) -> set[str]:
@@ -133,7 +119,7 @@ def produced_files(model: StageModel) -> set[str]:
                 if cwd is None or not target or _UNFOLLOWED_CD.search(target):
                     cwd = None
                 else:
-                    cwd = paths.join(cwd, target)
+                    cwd = posixpath.normpath(posixpath.join(cwd, target))
             elif cmd.program in {"cp", "mv"} and len(cmd.argv) >= 3:
                 dest = cmd.argv[-1]
                 if dest.endswith("/") or (cwd is None and not dest.startswith("/")):

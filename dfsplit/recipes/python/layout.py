@@ -1,6 +1,8 @@
 """What the runtime copies from the builder, in layer order: the installed packages first (a
 venv, site-packages and its console scripts, or the --user tree moved to /usr/local), then the
-app's files at the paths the build put them, leaving out what is known to be build-only.
+app's files at the paths the build put them, leaving out what is known to be build-only, then
+the directories the build makes for the app elsewhere (plan/appdirs.py: /var/log/app, with the
+owner the app had).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import NamedTuple
 
 from dfsplit.dockerfile import paths, tokens
 from dfsplit.model import CopyStep, Refuse
+from dfsplit.plan.appdirs import app_dirs
 from dfsplit.plan.stage import BASE_DIRS, run_commands
 from dfsplit.recipes.python import images
 from dfsplit.recipes.python.app import App
@@ -46,6 +49,7 @@ def layout(app: App, minor: str | None, chown: str | None) -> Layout:
     packages, scripts, checked = _packages(app, minor)
     whole = _writes_unknown(app)
     files = _files(app, whole, chown, {c.src for c in packages})
+    files += _made_dirs(app, [c.src for c in (*packages, *files)])
     if whole and any(c.src.startswith(app.app_dir.rstrip("/") + "/") for c in packages):
         packages = tuple(c for c in packages if not c.src.startswith(app.app_dir + "/"))
         app.notes.append(
@@ -164,6 +168,14 @@ def _files(app: App, whole: str | None, chown: str | None, taken: set[str]) -> t
     return tuple(out)
 
 
+def _made_dirs(app: App, copied: list[str]) -> tuple[CopyStep, ...]:
+    """The directories RUN lines make outside the app's directory and what is copied."""
+    dirs, warnings = app_dirs(app.model, app.kept.user, (app.app_dir, *copied))
+    app.warnings.extend(warnings)
+    app.notes.extend(f"directory {d.path}: the build makes it for the app" for d in dirs)
+    return tuple(tokens.copy_step("builder", d.path, d.path, chown=d.chown) for d in dirs)
+
+
 def _entries(app: App) -> list[str]:
     """The top-level builder paths that the build's COPYs (and mkdir, collectstatic) made,
     in the order they were made, without the build-only ones."""
@@ -205,7 +217,7 @@ def _left_out(app: App) -> set[str]:
 
 def _generated(app: App) -> list[str]:
     """Directories the build makes beside the code: `mkdir -p media`, collectstatic's
-    STATIC_ROOT."""
+    STATIC_ROOT (those it makes elsewhere are _made_dirs)."""
     out = []
     for ins in app.model.stage:
         if ins.keyword != "RUN":
@@ -220,7 +232,8 @@ def _generated(app: App) -> list[str]:
                 ]
             elif _collectstatic(command.argv):
                 out.append(_static_root(app, cwd))
-    return [p for p in out if p != "/"]
+    inside = app.app_dir.rstrip("/") + "/"
+    return [p for p in out if p != "/" and p.startswith(inside)]
 
 
 def _collectstatic(argv: tuple[str, ...]) -> bool:

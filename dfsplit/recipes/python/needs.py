@@ -5,13 +5,9 @@ none of the compilers; and the check that every compiled extension finds its lib
 
 from __future__ import annotations
 
-import posixpath
-import re
 from typing import NamedTuple
 
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
-from dfsplit.model import Refuse
+from dfsplit.dockerfile import tokens
 from dfsplit.plan import images, libraries, packages
 from dfsplit.recipes.python import images as py_images
 from dfsplit.recipes.python import manifest
@@ -40,48 +36,44 @@ class OsPackages(NamedTuple):
 
 
 def os_packages(app: App, kind: images.ImageKind, py: py_images.Python) -> OsPackages:
+    """The shared rule (plan/packages.py) for what the app runs and what the original had,
+    plus the run-time library of each -dev package and of each PyPI package that links one."""
     manager = "apk" if kind.family == "alpine" else "apt-get"
-    wanted: dict[str, str] = {}  # package -> why
-    tools: list[str] = []
-    called = _called(app)
-    for pkg in packages.installed(app.model):
-        if pkg.name in packages.PROVIDED:
-            continue
-        if packages.is_build_only(pkg.name):
-            tools.append(pkg.name)
-            _dev_library(app, pkg.name, kind, py, wanted)
-        elif pkg.name in packages.TOOLS and not packages.programs(pkg.name) & called:
-            tools.append(pkg.name)
-        else:
-            wanted.setdefault(pkg.spec, f"the original installed {pkg.name}")
+    kept = packages.runtime_packages(app.model, _called(app), manager)
+    app.notes.extend(kept.notes)
+    app.warnings.extend(kept.warnings)
+    libs: dict[str, str] = {}  # package -> why
+    specs: list[str] = []
+    for pkg in packages.installed(app.model):  # in install order, each library at its -dev
+        if pkg.spec in kept.specs:
+            specs.append(pkg.spec)
+        elif pkg.name in kept.dropped:
+            specs += _dev_library(app, pkg.name, kind, py, libs)
+    specs += kept.specs  # what the shared rule added (curl for a HEALTHCHECK)
     for name in _linking_requirements(app):
         lib = libraries.library_package(LINKS[name], kind)
-        if lib is not None:
-            wanted.setdefault(lib, f"{name} links lib{LINKS[name]}")
-    for program in sorted(
-        called & {"curl", "wget"} - {re.split(r"[=<>~]", s, maxsplit=1)[0] for s in wanted}
-    ):
-        wanted[program] = f"the start command or HEALTHCHECK runs {program}"
-    if not wanted:
-        return OsPackages((), tuple(tools))
-    app.notes.append(
-        "runtime OS packages: " + "; ".join(f"{p} ({why})" for p, why in wanted.items())
-    )
-    try:
-        return OsPackages((packages.install_command(manager, list(wanted)),), tuple(tools))
-    except ValueError as exc:
-        raise Refuse(str(exc)) from exc
+        if lib is not None and lib not in libs:
+            libs[lib] = f"{name} links lib{LINKS[name]}"
+            specs.append(lib)
+    if libs:
+        app.notes.append(
+            "runtime OS packages: " + "; ".join(f"{p} ({why})" for p, why in libs.items())
+        )
+    found = packages.RuntimePackages(kept.manager, tuple(dict.fromkeys(specs)), kept.setup)
+    return OsPackages(found.commands(), kept.dropped)
 
 
 def _dev_library(
-    app: App, name: str, kind: images.ImageKind, py: py_images.Python, wanted: dict[str, str]
-) -> None:
+    app: App, name: str, kind: images.ImageKind, py: py_images.Python, libs: dict[str, str]
+) -> list[str]:
+    """The run-time library of a -dev package the runtime leaves behind, unless the python
+    image has it already."""
     if (
         not name.endswith(("-dev", "-devel"))
         or name in py_images.PROVIDED_LIBRARIES
         or name in packages.BUILD_ONLY  # the C library's headers: libc itself is everywhere
     ):
-        return
+        return []
     runtime = libraries.runtime_package(name, kind)
     if runtime is None:
         app.warnings.append(
@@ -89,8 +81,8 @@ def _dev_library(
             f"{kind.family} {kind.release or ''}: the runtime's library check fails the build "
             "if a compiled extension needs it; add it to the runtime stage then"
         )
-        return
-    wanted.setdefault(runtime, f"the run-time library of {name}")
+        return []
+    libs.setdefault(runtime, f"the run-time library of {name}")
     if kind.family == "debian" and py.release is None:
         other = {"trixie": "bookworm", "bookworm": "trixie"}.get(kind.release or "")
         if other and libraries.runtime_package(name, kind._replace(release=other)) != runtime:
@@ -98,6 +90,7 @@ def _dev_library(
                 f"{runtime} is the {kind.release} name of {name}'s library; the tag "
                 f"{app.builder_image} names no Debian release: pin one (e.g. -slim-{kind.release})"
             )
+    return [runtime]
 
 
 def _linking_requirements(app: App) -> list[str]:
@@ -123,21 +116,10 @@ def _linking_requirements(app: App) -> list[str]:
 
 def _called(app: App) -> set[str]:
     """Programs the start command and the HEALTHCHECK run."""
-    out: set[str] = set()
-    for ins in (app.kept.entrypoint, app.kept.cmd, app.kept.healthcheck):
-        if ins is None:
-            continue
-        text = ins.args
-        if ins.keyword == "HEALTHCHECK":
-            words = ins.args.split(None, 1)
-            if not words or words[0].upper() == "NONE":
-                continue
-            text = words[1] if len(words) > 1 else ""
-        argv = is_exec_form(text.strip())
-        if argv is not None:
-            out.add(posixpath.basename(argv[0]) if argv else "")
-            text = argv[-1] if argv[:1] in (["sh"], ["/bin/sh"], ["bash"]) else ""
-        out |= {posixpath.basename(c.program) for c in shell.commands(text, "the start command")}
+    out = packages.healthcheck_programs(app.kept.healthcheck)[0]
+    for ins in (app.kept.entrypoint, app.kept.cmd):
+        if ins is not None:
+            out |= packages.command_programs(ins.args, "the start command")[0]
     return out
 
 

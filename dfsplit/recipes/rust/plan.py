@@ -8,8 +8,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.dockerfile import tokens
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -20,8 +19,8 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
-from dfsplit.plan.runfiles import Reads, runtime_files
+from dfsplit.plan import carry, packages, runs
+from dfsplit.plan.runfiles import Reads, runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
@@ -93,14 +92,17 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     _check_tools(start, found.tools)
     shipped = _shipped(model, start, found.builds)
     for build, artifact in shipped:
-        _check_not_in_cache_mount(build, artifact)
+        runs.check_not_in_cache_mount(build.ins, artifact.path)
     build = start.build
     notes, warnings = list(kept.notes), list(kept.warnings)
     lock = _lock(project, build)
     needs = _needs(model, kept, start, builder_image, lock, notes)
     source = scan_source(project, build.root.manifest.directory)
-    called = set(source.executes) | set(start.programs) | _healthcheck(kept, needs)
-    runtime.os_packages(model, called, needs, notes)
+    health, in_shell = packages.healthcheck_programs(kept.healthcheck)
+    if in_shell:
+        needs.shell.append("the HEALTHCHECK runs a shell command")
+    called = set(source.executes) | set(start.programs) | health
+    runtime.os_packages(model, called, needs, (notes, warnings))
     image, kind, install = runtime.choose(builder_image, needs, options, notes)
     reads = _with_framework_files(source.reads(), lock)
     artifacts = [a.path for _, a in shipped]
@@ -114,11 +116,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"the app links SQLite and may write its database file; it now runs as "
             f"{kept.user}: the database's directory must exist and be writable by that user"
         )
-    if source.writes:
-        warnings.append(
-            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
-            f"{kept.user}: directories it writes to must be writable by that user"
-        )
+    warnings += writes_warning(source.writes, kept.user)
     members = crates.members(build.root) if build.root.manifest.workspace else [build.root]
     made = builder_edits(df, model, kept, start, [b for b, _ in shipped], members, options, notes)
     start = relocated(start, made.moved)
@@ -135,7 +133,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         workdir=model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
-        run=runtime.install_command(kind, install) if kind.shell else (),
+        run=runtime.install_command(kind, install, needs) if kind.shell else (),
     )
     findings = Findings(
         recipe="rust",
@@ -199,22 +197,6 @@ def _shipped(model: StageModel, start: Start, builds: list[Build]) -> list[tuple
     return out
 
 
-def _check_not_in_cache_mount(build: Build, artifact: Artifact) -> None:
-    """A binary the user's own cache mount holds is not in the image: COPY cannot see it."""
-    for flag in build.ins.flags:
-        if not flag.startswith("--mount=") or "type=cache" not in flag:
-            continue
-        for part in flag[len("--mount=") :].split(","):
-            key, _, value = part.partition("=")
-            if key in {"target", "dst", "destination"} and artifact.path.startswith(
-                value.rstrip("/") + "/"
-            ):
-                raise Refuse(
-                    f"the binary {artifact.path} is written into the cache mount {value}, "
-                    "which is not part of the builder image; copy it out in the same RUN"
-                )
-
-
 def _lock(project: Project, build: Build) -> dict[str, tuple[str, ...]]:
     base = build.root.manifest.directory
     rel = "Cargo.lock" if base == "." else f"{base}/Cargo.lock"
@@ -260,28 +242,6 @@ def _needs(
     if start.shell:
         needs.shell.append(start.shell)
     return needs
-
-
-def _healthcheck(kept: carry.Carried, needs: runtime.Needs) -> set[str]:
-    ins = kept.healthcheck
-    if ins is None:
-        return set()
-    words = ins.args.split(None, 1)
-    if not words or words[0].upper() == "NONE":
-        return set()
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}
-    needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.commands(rest, "the HEALTHCHECK")} - {
-        "exit",
-        "echo",
-        "true",
-        "false",
-        "test",
-        "[",
-    }
 
 
 def _with_framework_files(reads: Reads, lock: dict[str, tuple[str, ...]]) -> Reads:
