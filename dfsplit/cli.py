@@ -8,7 +8,7 @@ again at each start (8 ms of a 150 ms cold start); pipeline types are quoted ins
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, NoReturn, cast
 
 import typer
 
@@ -156,15 +156,13 @@ ConfigFile = Annotated[
 def _org_policy(config_file: Path | None) -> "OptionLayer | None":
     """The --config policy; a bad one is a usage error."""
     from dfsplit.fleet import config
-    from dfsplit.report import exit_codes
 
     if config_file is None:
         return None
     try:
         return config.load_file(config_file)
     except config.ConfigError as exc:  # one plain line naming file and key, not a usage box
-        print(f"error: --config: {exc}", file=sys.stderr)
-        raise typer.Exit(exit_codes.USAGE) from None
+        _usage_error(f"--config: {exc}")
 
 
 def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
@@ -197,13 +195,47 @@ def _recorded(jobs: "Iterable[Job]", into: "list[Job]") -> "Iterator[Job]":
         yield job
 
 
-def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
+def _check_outputs(report: Path | None, patch_dir: Path | None, apply: bool, check: bool) -> None:
+    """Every flag naming a path is checked before the run, so that a bad one fails (exit 2,
+    one line) before anything is written."""
+    from dfsplit import files
     from dfsplit.report.fleet import REPORT_SUFFIXES
 
     if apply and check:
         raise typer.BadParameter("--apply and --check exclude each other")
     if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
-        raise typer.BadParameter("the report file must end in .json or .md", param_hint="--report")
+        _usage_error(f"--report: {report}: the report file must end in .json or .md")
+    for flag, path, check_path in (
+        ("--report", report, files.check_output_file),
+        ("--patch-dir", patch_dir, files.check_output_dir),
+    ):
+        try:
+            if path is not None:
+                check_path(path)
+        except files.FileError as exc:
+            _usage_error(f"{flag}: {exc}")
+
+
+def _usage_error(message: str) -> NoReturn:
+    """One plain line and exit 2 (not a usage box: a path is named, nothing else to show)."""
+    from dfsplit.report import exit_codes
+    from dfsplit.report.run import printable
+
+    print(f"error: {printable(message)}", file=sys.stderr)
+    raise typer.Exit(exit_codes.USAGE)
+
+
+def _check_patch_targets(results: "list[Result]", patch_dir: Path | None) -> None:
+    """Before --apply writes anything: each <repo>.patch must be free to write."""
+    from dfsplit import files
+    from dfsplit.fleet import runner
+
+    if patch_dir is None:
+        return
+    try:
+        files.check_replaceable(runner.patch_paths(results, patch_dir))
+    except files.FileError as exc:
+        _usage_error(f"--patch-dir: {exc}")
 
 
 @app.command()
@@ -272,7 +304,7 @@ def rewrite(
     from dfsplit.report import exit_codes
     from dfsplit.report.run import Reporter, dump_json
 
-    _check_outputs(report, apply, check)
+    _check_outputs(report, patch_dir, apply, check)
     flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts, lean))
     org = _org_policy(config_file)
     if verify_first:
@@ -284,6 +316,7 @@ def rewrite(
     base = Options(runtime_image=runtime, prune=prune)
     stream = runner.iter_jobs(paths or [Path(".")], base, org, flags, diffs=show_diffs)
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
+    _check_patch_targets(results, patch_dir)
     run = Reporter(check=check, apply=apply, strict=strict)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color
@@ -315,8 +348,11 @@ def _write_outputs(
     """The summary table (several files), --report and --patch-dir."""
     if report is None and patch_dir is None and len(results) < 2:
         return
+    from dfsplit import files
     from dfsplit.fleet import runner
+    from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
+    from dfsplit.report.run import printable
 
     if len(results) > 1:
         print(
@@ -326,8 +362,13 @@ def _write_outputs(
     if report is not None:
         _write_report(results, report)
     if patch_dir is not None:
-        for path in runner.write_patches(results, patch_dir):
-            print(f"wrote {path}", file=sys.stderr)
+        try:
+            written = runner.write_patches(results, patch_dir)
+        except files.FileError as exc:
+            print(f"error: --patch-dir: {printable(str(exc))}", file=sys.stderr)
+            raise typer.Exit(exit_codes.FAILED) from None
+        for path in written:
+            print(f"wrote {printable(str(path))}", file=sys.stderr)
 
 
 def _write_report(results: "list[Result]", path: Path) -> None:
@@ -335,6 +376,7 @@ def _write_report(results: "list[Result]", path: Path) -> None:
     from dfsplit import files
     from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
+    from dfsplit.report.run import printable
 
     if path.suffix.lower() == ".json":
         text = fleet_report.dump_json_report(fleet_report.report_json(results))
@@ -343,7 +385,7 @@ def _write_report(results: "list[Result]", path: Path) -> None:
     try:
         files.write_text(path, text)
     except files.FileError as exc:
-        print(f"error: --report: {exc}", file=sys.stderr)
+        print(f"error: --report: {printable(str(exc))}", file=sys.stderr)
         raise typer.Exit(exit_codes.FAILED) from None
 
 

@@ -115,6 +115,16 @@ class Dockerfile(_DockerfileFields):
                 groups[-1].append(ins)
         return tuple(tuple(g) for g in groups)
 
+    def previous_end(self, ins: Instruction) -> int:
+        """Where the instruction before `ins` ends (0 for the first): a lookup, not a scan,
+        since edits ask it for every instruction they move."""
+        index = self._index_of_start[ins.start]
+        return self.instructions[index - 1].end if index else 0
+
+    @cached_property
+    def _index_of_start(self) -> dict[int, int]:
+        return {ins.start: i for i, ins in enumerate(self.instructions)}
+
     def preamble(self) -> tuple[Instruction, ...]:
         """Instructions before the first FROM (global ARGs)."""
         out: list[Instruction] = []

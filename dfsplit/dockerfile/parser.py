@@ -103,10 +103,10 @@ def parse(raw: bytes, *, cross_check: bool = True) -> Dockerfile:
 
 
 def to_bytes(text: str, df: Dockerfile) -> bytes:
-    """Encode "\\n"-separated `text` with the line ending and BOM of the original file."""
-    if df.newline == "\r\n":
-        # Normalise first so text that already holds CRLF is not doubled to CR CR LF.
-        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    """Encode `text`, whose lines already end as they should, with the original's BOM and
+    (no) final line ending."""
+    if not df.final_newline:
+        text = text.removesuffix("\n").removesuffix("\r")
     data = text.encode("utf-8")
     return b"\xef\xbb\xbf" + data if df.bom else data
 
@@ -232,11 +232,23 @@ def _join(lines: list[str], bares: list[str], start: int, escape: str) -> tuple[
     return text, i
 
 
+def continues(line: str, escape: str) -> bool:
+    """BuildKit's one rule for a line continued on the next: its content ends in the escape
+    character (spaces and tabs may follow), and not in a doubled one (`a\\\\` ends there).
+    The parser joins lines by it, and the renderer ends the builder stage by it."""
+    body = line.rstrip("\r\n").rstrip(" \t")
+    return body.endswith(escape) and not body.endswith(escape * 2)
+
+
+def skipped(line: str) -> bool:
+    """A blank or comment line, which BuildKit skips (also inside continuations)."""
+    return _skipped(line.rstrip("\r\n").lstrip(_GO_SPACE))
+
+
 def _cut_escape(text: str, escape: str) -> tuple[str, bool]:
-    """Remove a continuation escape. A doubled escape (`\\\\`) is not one, as in BuildKit."""
-    body = text.rstrip(" \t")
-    if body.endswith(escape) and not body.endswith(escape * 2):
-        return body[:-1], True
+    """Remove a continuation escape (see `continues`)."""
+    if continues(text, escape):
+        return text.rstrip(" \t")[:-1], True
     return text, False
 
 
@@ -421,7 +433,7 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
         return None
     try:
         parsed, end = JSON.raw_decode(args)
-    except ValueError:
+    except (ValueError, RecursionError):  # Go's decoder stops at depth 10000: shell form too
         return None
     if not isinstance(parsed, list):
         return None
@@ -444,17 +456,19 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
 def _tokenize(logicals: list[_Logical], cross_check: bool) -> list[str]:
     """Each instruction's keyword; with `cross_check`, dockerfile-parse (fed one normalised
     instruction per line) must find the same ones."""
-    found = _dockerfile_parse_keywords(logicals) if cross_check else None
     keywords: list[str] = []
-    for i, logical in enumerate(logicals):
+    for logical in logicals:
         keyword = logical.written.upper()
         if keyword not in KEYWORDS:
             raise BadDockerfile(
                 f"unknown instruction {logical.written[:40]} at line {logical.start + 1}"
             )
-        if found is not None and found[i] != keyword:
-            raise InternalError(f"cannot tokenize the instruction at line {logical.start + 1}")
         keywords.append(keyword)
+    # Only then: dockerfile-parse miscounts some lines BuildKit rejects anyway (a lone `\`).
+    found = _dockerfile_parse_keywords(logicals) if cross_check else keywords
+    for logical, mine, theirs in zip(logicals, keywords, found, strict=True):
+        if mine != theirs:
+            raise InternalError(f"cannot tokenize the instruction at line {logical.start + 1}")
     return keywords
 
 

@@ -19,13 +19,12 @@ lookup (bisect) and a stage of n instructions is walked in linear time.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping
-from functools import cached_property
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import words
 from dfsplit.dockerfile.words import Unresolved
-from dfsplit.model import Dockerfile, Instruction
+from dfsplit.model import EMPTY, Dockerfile, Instruction
 
 # BuildKit defines these in the global scope for every build; their values are the platform's.
 PLATFORM_ARGS = (
@@ -74,11 +73,15 @@ class History:
     def names(self) -> list[str]:
         return list(self._at)
 
+    def known_names(self) -> set[str]:
+        """The names bound to a known value somewhere in the stage."""
+        return {n for n, (_, found) in self._at.items() if any(b.value is not None for b in found)}
+
 
 class Scope:
     """The variables one instruction sees (a view into the history, cheap to make)."""
 
-    __slots__ = ("__dict__", "_before", "_history")
+    __slots__ = ("_before", "_history")
 
     def __init__(self, history: History, before: Position) -> None:
         self._history = history
@@ -98,15 +101,40 @@ class Scope:
             raise Unresolved(name)
         return found.value
 
-    @cached_property
-    def known(self) -> dict[str, str]:
-        """Every variable whose value is known here (computed once, on demand)."""
-        out = {}
-        for name in self._history.names():
-            found = self.binding(name)
-            if found is not None and found.value is not None:
-                out[name] = found.value
-        return out
+    @property
+    def history(self) -> History:
+        return self._history
+
+    def known(self, defaults: Mapping[str, str] = EMPTY) -> Known:
+        """Every variable whose value is known here; `defaults` for names without one."""
+        return Known(self, defaults)
+
+
+class Known(Mapping[str, str]):
+    """The known variables of one scope, as a read-only view. A dict per instruction made a
+    stage of many ENV names and RUN lines quadratic (every RUN copied every name); a lookup
+    here is a bisect, and only iterating visits every name."""
+
+    __slots__ = ("_defaults", "_scope")
+
+    def __init__(self, scope: Scope, defaults: Mapping[str, str]) -> None:
+        self._scope = scope
+        self._defaults = defaults
+
+    def _value(self, name: str) -> str | None:
+        found = self._scope.binding(name)
+        return found.value if found is not None else None
+
+    def __getitem__(self, name: str) -> str:
+        value = self._value(name)
+        return value if value is not None else self._defaults[name]
+
+    def __iter__(self) -> Iterator[str]:
+        names = [n for n in self._scope.history.names() if self._value(n) is not None]
+        return iter([*names, *(n for n in self._defaults if self._value(n) is None)])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Walk(NamedTuple):

@@ -6,10 +6,9 @@ Every string a template receives passes through one of these functions first.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 
-from dfsplit.dockerfile import words
+from dfsplit.dockerfile import paths, words
 from dfsplit.model import CopyStep, Refuse
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./@+=:,-]+$")
@@ -43,8 +42,7 @@ def abs_path(path: str) -> str:
     single_line(path, "path")
     if not path.startswith("/"):
         raise Refuse(f"expected an absolute path, got {path!r}")
-    norm = posixpath.normpath(path)
-    return "/" if norm == "//" else norm
+    return paths.clean(path)
 
 
 def copy_args(src: str, dest: str) -> str:

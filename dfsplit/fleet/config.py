@@ -250,10 +250,12 @@ def load_file(path: Path) -> OptionLayer:
 
 def _read_table(path: Path) -> Mapping[str, object] | None:
     """The dfsplit table of a file, or None when a pyproject.toml has none."""
+    from dfsplit import files  # the IO edge's safe read: a FIFO named --config must not block
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
+        data = files.read_small_file(path)
+    except files.FileError as exc:
+        raise ConfigError(path, exc.reason) from None
     if path.name == "pyproject.toml" and not may_hold_dfsplit_table(data):
         return None  # most pyproject.toml files found upward are not about dfsplit
     # Imported here: most runs find no config file, and start-up time matters.

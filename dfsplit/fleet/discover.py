@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dfsplit.dockerfile.globs import IgnoreRule, is_ignored, parse_gitignore
-from dfsplit.files import WALK_SKIP_DIRS
+from dfsplit.files import DOCKERFILE_NAMES, WALK_SKIP_DIRS
 
 # Files named like Dockerfile.* that are not Dockerfiles: per-Dockerfile ignore files,
 # merge leftovers, editor backups, templates rendered by other tools.
@@ -372,8 +372,8 @@ def discover(paths: Sequence[Path]) -> Iterator[Target]:
     # their compose files are found and read once per directory.
     contexts_in: dict[Path, dict[str, tuple[Path, str]]] = {}
     for top in paths:
-        if not top.exists() and not top.is_symlink():
-            problem = "no such file or directory"
+        problem = _path_problem(top)
+        if problem:
             yield Target(top, top.parent, top.parent, None, os.path.realpath(top), problem)
         elif top.is_dir():
             yield from _targets_in_dir(top)
@@ -385,8 +385,28 @@ def discover(paths: Sequence[Path]) -> Iterator[Target]:
             )
 
 
+def _path_problem(top: Path) -> str:
+    """Why a PATH argument cannot be walked or read ("" when it can): missing, a name too
+    long, a parent that is a file."""
+    try:
+        os.lstat(top)
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+    return ""
+
+
 def _targets_in_dir(top: Path) -> Iterator[Target]:
     dockerfiles, composes = _walk(top)
+    if not dockerfiles:
+        # What `dfsplit detect DIR` would read: a directory named Dockerfile is no Dockerfile.
+        for name in DOCKERFILE_NAMES:
+            if (top / name).is_dir():
+                path = top / name
+                problem = "is a directory, not a Dockerfile"
+                yield Target(path, top, top, None, os.path.realpath(path), problem)
+                return
     contexts = compose_contexts([*ancestor_composes(top), *composes])
     for found in dockerfiles:
         yield _target(found, top, contexts)

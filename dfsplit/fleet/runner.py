@@ -11,7 +11,7 @@ import gc
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # Below this many files a process pool costs more to start than it saves.
 MIN_PARALLEL_FILES = 16
+# The work is CPU-bound: more workers than this only cost memory and start-up (--jobs 1000
+# forked 1,000 processes for 80 files; --jobs 3000000000 overflowed).
+MAX_WORKERS_PER_CPU = 4
 
 
 class Job(NamedTuple):
@@ -202,9 +205,12 @@ def run_all(jobs: Iterable[Job], workers: int, progress: Progress | None = None)
     the rest is still being planned, so planning does not leave a core idle.
     """
     pending = iter(jobs)
-    head = list(itertools.islice(pending, MIN_PARALLEL_FILES))
+    workers = min(workers, (os.cpu_count() or 1) * MAX_WORKERS_PER_CPU)
+    # Enough jobs to know whether every worker would get a chunk: no more workers than chunks.
+    head = list(itertools.islice(pending, max(MIN_PARALLEL_FILES, workers * CHUNK)))
     if workers <= 1 or len(head) < MIN_PARALLEL_FILES:
         return _run_serial([*head, *pending], progress)
+    workers = min(workers, -(-len(head) // CHUNK))
     return _run_pool(itertools.chain(head, pending), workers, progress)
 
 
@@ -315,18 +321,29 @@ def diff_text(result: Result, base: Path | None = None) -> str:
 
 def patches(results: Sequence[Result]) -> dict[str, str]:
     """One git-applicable patch per repository: file name -> text, paths from the repo root."""
+    return {
+        name: "".join(diff_text(r, repo) for r in group)
+        for name, (repo, group) in _patch_groups(results).items()
+    }
+
+
+def patch_paths(results: Sequence[Result], directory: Path) -> list[Path]:
+    """The files `write_patches` would write for these results (checked before a run writes)."""
+    return [directory / name for name in _patch_groups(results)]
+
+
+def _patch_groups(results: Sequence[Result]) -> dict[str, tuple[Path, list[Result]]]:
     by_repo: dict[Path, list[Result]] = {}
     for result in results:
         if result.outcome.status is Status.CHANGED and result.real is not None:
             by_repo.setdefault(result.repo, []).append(result)
-    out: dict[str, str] = {}
+    out: dict[str, tuple[Path, list[Result]]] = {}
     for repo in sorted(by_repo):
-        text = "".join(diff_text(r, repo) for r in by_repo[repo])
-        out[_patch_name(repo, out)] = text
+        out[_patch_name(repo, out)] = (repo, by_repo[repo])
     return out
 
 
-def _patch_name(repo: Path, taken: dict[str, str]) -> str:
+def _patch_name(repo: Path, taken: Mapping[str, object]) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(os.path.realpath(repo)).name) or "repo"
     name, n = f"{stem}.patch", 2
     while name in taken:
@@ -342,7 +359,7 @@ def apply(result: Result) -> Result:
     if not writes:
         return result
     try:
-        files.write_all(writes)
+        files.write_all(writes, root=os.path.realpath(result.target.root))
     except files.FileError as exc:
         # Reported under the Dockerfile's path: name the file only when it is another one.
         same = exc.path == str(result.real)
@@ -356,11 +373,18 @@ def apply(result: Result) -> Result:
 def write_patches(results: Sequence[Result], directory: Path) -> list[Path]:
     """Write `<repo>.patch` files into `directory` (created); returns the paths written.
 
-    The IO edge of --patch-dir: it creates patch files only, never touches a project file."""
-    directory.mkdir(parents=True, exist_ok=True)
+    The IO edge of --patch-dir: it creates patch files only, never touches a project file.
+    Raises files.FileError naming the file that could not be written."""
+    from dfsplit import files
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise files.FileError(directory, (exc.strerror or type(exc).__name__).lower()) from None
     written = []
     for name, text in patches(results).items():
         path = directory / name
-        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        files.check_replaceable([path])
+        files.write_text(path, text, "surrogateescape")
         written.append(path)
     return written

@@ -9,7 +9,7 @@ user the app ran as (or when the app ran as root, which could write anywhere).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from dfsplit.dockerfile import words
@@ -93,14 +93,14 @@ def _walk(model: StageModel) -> _Made:
     return seen
 
 
-def _resolve(word: str, cwd: str | None, env: dict[str, str]) -> str | None:
+def _resolve(word: str, cwd: str | None, env: Mapping[str, str]) -> str | None:
     value = words.expand(word, env)
     if value is None or (cwd is None and not value.startswith("/")):
         return None
     return posixpath.normpath(posixpath.join(cwd or "/", value))
 
 
-def _mkdir(seen: _Made, cmd: Command, cwd: str | None, env: dict[str, str]) -> None:
+def _mkdir(seen: _Made, cmd: Command, cwd: str | None, env: Mapping[str, str]) -> None:
     skip = False
     for word in cmd.argv[1:]:
         if skip:
@@ -115,7 +115,7 @@ def _mkdir(seen: _Made, cmd: Command, cwd: str | None, env: dict[str, str]) -> N
                 seen.made.append(path)
 
 
-def _chown(seen: _Made, cmd: Command, cwd: str | None, env: dict[str, str]) -> None:
+def _chown(seen: _Made, cmd: Command, cwd: str | None, env: Mapping[str, str]) -> None:
     args = [w for w in cmd.argv[1:] if not w.startswith("-")]
     recursive = any(w in {"-R", "--recursive"} for w in cmd.argv[1:])
     if len(args) < 2:

@@ -105,6 +105,7 @@ def carry(
             out.start_comment = edits.comment_text(df, ins) or out.start_comment
         elif ins.keyword not in {"HEALTHCHECK", "USER", "VOLUME"}:
             kept.append(ins)
+    _empty_start(out)
     carrier = Carrier(model, _final_env(model, build_env | GENERIC_BUILD_ENV, out))
     out.env = [carrier.env_token(key, i, pair) for key, (i, pair) in carrier.finals.items()]
     out.instructions = [t for t in (_with_comment(df, ins, carrier) for ins in kept) if t]
@@ -112,6 +113,21 @@ def carry(
     out.notes += carrier.notes
     out.user = runtime_user(model, default_uid, out)
     return out
+
+
+def _empty_start(out: Carried) -> None:
+    """`CMD []` after an ENTRYPOINT adds nothing (an ENTRYPOINT resets the base image's CMD),
+    so it is left out; any other empty start command is refused, never guessed at."""
+    for ins in (out.cmd, out.entrypoint):
+        if ins is None or (ins.args.strip() and words.is_exec_form(ins.args.strip()) != []):
+            continue
+        if ins is out.cmd and out.entrypoint is not None and out.entrypoint.args.strip():
+            out.cmd = None
+            continue
+        raise Refuse(
+            f"{ins.keyword} {ins.args.strip()} at line {ins.start + 1} gives the image no start "
+            "command; dfsplit does not rewrite an image without one"
+        )
 
 
 def _with_comment(df: Dockerfile, ins: Instruction, carrier: Carrier) -> str:
@@ -156,10 +172,10 @@ def redeclared_args(df: Dockerfile, model: StageModel, command: str) -> list[str
     ARG values do not reach another stage, ENV values do."""
     wanted = words.variables(command)
     declared: dict[str, str] = {}
-    for ins in (*df.preamble(), *model.stage):
-        if ins.keyword == "ARG":
+    # The group says where an ARG is: `ins in model.stage` would scan the stage every time.
+    for in_stage, group in ((False, df.preamble()), (True, model.stage)):
+        for ins in (i for i in group if i.keyword == "ARG"):
             for pair in words.arg_pairs(ins.args, df.escape):
-                in_stage = ins in model.stage
                 declared[pair.key] = pair.raw if in_stage and pair.value is not None else pair.key
     return [declared[name] for name in sorted(wanted) if name in declared]
 

@@ -12,8 +12,17 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from dfsplit.dockerfile import parser, words
-from dfsplit.model import Dockerfile, Instruction, InternalError, NewFile, Plan, Project, Refuse
+from dfsplit.dockerfile import parser, paths, rules, words
+from dfsplit.model import (
+    MAX_DOCKERFILE_BYTES,
+    Dockerfile,
+    Instruction,
+    InternalError,
+    NewFile,
+    Plan,
+    Project,
+    Refuse,
+)
 
 
 class Stage(NamedTuple):
@@ -25,8 +34,15 @@ class Stage(NamedTuple):
 
 def rendered(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_DOCKERFILE_BYTES:  # dfsplit could not read its own output again
+        raise Refuse(
+            f"the rewrite would be {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit "
+            "of a Dockerfile dfsplit reads"
+        )
     try:
         df = parser.parse(text.encode("utf-8"), cross_check=False)
+        rules.check(df)
     except Refuse as exc:
         raise InternalError(f"the output does not parse again ({exc.reason})") from exc
     problem = stage_graph(stages_of(df))
@@ -83,7 +99,7 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
     workdir = "/"
     for ins in final:
         if ins.keyword == "WORKDIR":
-            workdir = posixpath.join(workdir, ins.args.strip())
+            workdir = paths.join(workdir, ins.args.strip())
         ref = ins.flag("from")
         if ins.keyword != "COPY" or ref is None:
             continue
@@ -91,8 +107,10 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
         if not found or len(found) != 2:
             continue
         src, dest = found
-        target = posixpath.normpath(posixpath.join(workdir, dest))
-        if dest.endswith("/"):
+        target = paths.join(workdir, dest)
+        # A file copied into a directory keeps its name; "/" is always a directory copy's
+        # destination (dfsplit copies a file to its full path), whose contents land in it.
+        if dest.endswith("/") and target != "/":
             target = posixpath.join(target, posixpath.basename(src))
         out.append((ref, src, target))
     return out

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dfsplit import render
-from dfsplit.dockerfile import parser, tokens
+from dfsplit.dockerfile import parser, rules, tokens
 from dfsplit.model import (
     BadDockerfile,
-    Dockerfile,
     Findings,
     Instruction,
     InternalError,
@@ -27,6 +26,7 @@ def split(project: Project, options: Options) -> Outcome:
     findings: Findings | None = None
     try:
         df = parser.parse(old)
+        rules.check(df)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
         if not froms:
             raise BadDockerfile("no FROM instruction (Docker needs one to build anything)")
@@ -58,7 +58,7 @@ def split(project: Project, options: Options) -> Outcome:
     except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
         return Outcome(project.path, Status.FAILED, old, old, reason, findings)
-    new = encode(text, df)
+    new = parser.to_bytes(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
     return Outcome(project.path, status, old, new, findings=findings, new_files=new_files)
 
@@ -90,10 +90,3 @@ def _with_registry(plan: Plan, options: Options) -> Plan:
     mirrored = tokens.image(prefix.rstrip("/") + "/" + image)
     runtime = plan.runtime._replace(image=mirrored)
     return plan._replace(runtime=runtime, findings=plan.findings._replace(runtime_image=mirrored))
-
-
-def encode(text: str, df: Dockerfile) -> bytes:
-    """Text with "\\n" endings -> bytes in the original's style (CRLF, BOM, final newline)."""
-    if not df.final_newline:
-        text = text.rstrip("\n")
-    return parser.to_bytes(text, df)

@@ -7,12 +7,12 @@ the recipes that look for their build commands.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import shell, words
+from dfsplit.dockerfile import paths, shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_commands
+from dfsplit.plan.stage import StageModel, overlay, run_commands
 
 # Directories every Debian and Alpine image has (and golang's GOPATH bin): `mv app DIR` puts
 # app inside them.
@@ -26,7 +26,7 @@ class Step(NamedTuple):
 
     ins: Instruction
     cmd: shell.Command
-    env: dict[str, str]  # the RUN's variables and the exports before it (not cmd.env)
+    env: Mapping[str, str]  # the RUN's variables and the exports before it (not cmd.env)
     cwd: str | None  # None: still the base image's WORKDIR, which dfsplit does not know
 
 
@@ -37,7 +37,7 @@ def run_steps(model: StageModel, what: str) -> Iterator[Step]:
         if ins.keyword != "RUN":
             continue
         state = model.state_at(ins)
-        env, cwd = dict(state.env), state.cwd
+        env, cwd = overlay(state.env), state.cwd
         for cmd in run_commands(ins):
             if cmd.program == "cd" and len(cmd.argv) == 2:
                 target = words.expand(cmd.argv[1], env)
@@ -48,7 +48,7 @@ def run_steps(model: StageModel, what: str) -> Iterator[Step]:
                         "path"
                     )
                 here = "/" if target.startswith("/") else cwd or state.workdir
-                cwd = posixpath.normpath(posixpath.join(here, target))
+                cwd = paths.join(here, target)  # `cd //` is "/": walking up from it ends
             elif cmd.program == "export":
                 env.update(w.partition("=")[::2] for w in cmd.argv[1:] if "=" in w)
             yield Step(ins, cmd, env, cwd)
@@ -59,7 +59,7 @@ def workdir(step: Step, model: StageModel) -> str:
     return step.cwd or model.state_at(step.ins).workdir
 
 
-def moved(cmd: shell.Command, env: dict[str, str], cwd: str) -> tuple[str, str] | None:
+def moved(cmd: shell.Command, env: Mapping[str, str], cwd: str) -> tuple[str, str] | None:
     """(source, target) of `cp|mv|install [-m MODE] SOURCE TARGET`, absolute; None for any
     other command, or words dfsplit cannot resolve. A target that ends in / or names a
     directory every image has receives the file under its own name."""
@@ -71,12 +71,11 @@ def moved(cmd: shell.Command, env: dict[str, str], cwd: str) -> tuple[str, str] 
         operands = [w for w in operands if w != mode]
     if len(operands) != 2:
         return None
-    paths = [words.expand(w, env) for w in operands]
-    if paths[0] is None or paths[1] is None:
+    expanded = [words.expand(w, env) for w in operands]
+    if expanded[0] is None or expanded[1] is None:
         return None
-    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
-    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
-    if paths[1].endswith("/") or target in BIN_DIRS:
+    source, target = paths.join(cwd, expanded[0]), paths.join(cwd, expanded[1])
+    if expanded[1].endswith("/") or target in BIN_DIRS:
         target = posixpath.join(target, posixpath.basename(source))
     return source, target
 

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from functools import cached_property
+from collections import ChainMap
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
-from dfsplit.dockerfile import scope, shell, words
+from dfsplit.dockerfile import paths, scope, shell, words
 from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
 from dfsplit.dockerfile.scope import Scope
 from dfsplit.dockerfile.words import Unresolved, is_exec_form
-from dfsplit.model import Dockerfile, Instruction, Project, Refuse
+from dfsplit.model import EMPTY, Dockerfile, Instruction, Project, Refuse
 from dfsplit.plan import images
 from dfsplit.plan.images import DEFAULT_PATH
 
 __all__ = ["BASE_DIRS", "DEFAULT_PATH", "Copied", "StageModel", "State", "base_image"]
 
+_ROOT_HOME: Mapping[str, str] = MappingProxyType({"HOME": "/root"})
 # Directories every base image has.
 BASE_DIRS = frozenset(
     {
@@ -61,13 +64,13 @@ class State(_StateFields):
             )
         return self.cwd
 
-    @cached_property
-    def env(self) -> dict[str, str]:
-        """The variables a RUN sees whose values are known (ENV and ARG), HOME included."""
-        known = dict(self.scope.known)
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The variables a RUN sees whose values are known (ENV and ARG), HOME included: a
+        view, not a copy (see scope.Known)."""
         if self.user is None or self.user.split(":")[0] in {"root", "0"}:
-            known.setdefault("HOME", "/root")  # Docker sets HOME for the user it runs as
-        return known
+            return self.scope.known(_ROOT_HOME)  # Docker sets HOME for the user it runs as
+        return self.scope.known()
 
     def word(self, raw: str, escape: str, what: str) -> str:
         """`raw` processed as BuildKit does here; refuses when a variable is not known."""
@@ -136,10 +139,7 @@ class StageModel:
         escape = self.df.escape
         if ins.keyword == "WORKDIR":
             target = state.word(ins.args, escape, f"WORKDIR {ins.args}")
-            workdir = posixpath.normpath(
-                target if target.startswith("/") else posixpath.join(state.workdir, target)
-            )
-            workdir = "/" if workdir == "//" else workdir
+            workdir = _absolute(target, state)
             self.dirs.add(workdir)
         elif ins.keyword == "USER":
             try:
@@ -179,6 +179,10 @@ class StageModel:
 
     # -- questions ---------------------------------------------------------------------------
 
+    def env_names(self) -> set[str]:
+        """Every variable some instruction of the stage sees with a known value."""
+        return self.final.scope.history.known_names()
+
     def index_of(self, ins: Instruction) -> int:
         """The position of `ins` in the stage (by identity: two instructions may be equal)."""
         index = self._index.get(id(ins))
@@ -191,7 +195,7 @@ class StageModel:
         """The context path that the builder has at abs_path (file or dir), if any."""
         # Memoised: recipes ask about the same few paths many times (runtime files, assets).
         if abs_path not in self._context_paths:
-            self._context_paths[abs_path] = self._find_context_path(posixpath.normpath(abs_path))
+            self._context_paths[abs_path] = self._find_context_path(paths.clean(abs_path))
         return self._context_paths[abs_path]
 
     def _find_context_path(self, abs_path: str) -> str | None:
@@ -274,10 +278,15 @@ class StageModel:
 
 
 def _absolute(dest: str, state: State) -> str:
-    """A COPY destination as an absolute path; a relative one needs the WORKDIR."""
-    joined = dest if dest.startswith("/") else posixpath.join(state.workdir, dest)
-    norm = posixpath.normpath(joined)
-    return "/" if norm == "//" else norm
+    """A WORKDIR or COPY destination as an absolute path; a relative one needs the WORKDIR.
+    Cleaned as Go cleans it: `WORKDIR //` is "/", or walking up from it would never end."""
+    return paths.clean(dest) if dest.startswith("/") else paths.join(state.workdir, dest)
+
+
+def overlay(env: Mapping[str, str], extra: Mapping[str, str] = EMPTY) -> ChainMap[str, str]:
+    """`extra` over a state's `env`, without a copy of it: env may hold every ENV of a long
+    stage, and a copy per RUN or command is quadratic. Writes (`export`) go to the new map."""
+    return ChainMap(dict(extra), env)  # type: ignore[arg-type]  # env is only ever read
 
 
 def base_image(df: Dockerfile) -> str:

@@ -23,6 +23,7 @@ from dfsplit.report.outcome import (
     load_entry,
     outcome_json,
 )
+from dfsplit.report.run import printable
 
 # --- JSON --------------------------------------------------------------------------------
 
@@ -107,7 +108,7 @@ def summary_table(outcomes: Sequence[Outcome], *, applied: bool) -> str:
     """The count first, then the label: a whole reason may be long, and it ends the line."""
     rows = summary_rows(outcomes, applied=applied)
     lines = ["count  files", "-----  -----"]
-    lines += [f"{count:>5}  {label}" for label, count in rows]
+    lines += [f"{count:>5}  {printable(label)}" for label, count in rows]
     return "\n".join(lines)
 
 

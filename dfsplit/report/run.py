@@ -1,10 +1,12 @@
 """One run on the terminal: a line for each file on stderr, the counts, the summary line and the
-exit code (after black's Report); the `--json` document; `dfsplit detect`'s explanation.
+exit code (after black's Report); the `--json` document; `dfsplit detect`'s explanation; and
+`printable`, which every line quoting a file goes through.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -12,6 +14,16 @@ from typing import TextIO
 from dfsplit.model import Outcome, PairFindings, Status
 from dfsplit.report import exit_codes
 from dfsplit.report.outcome import SCHEMA_VERSION, outcome_json
+
+# C0 controls (line breaks too: each message is one line), DEL and the C1 controls, which a
+# terminal reads as escape sequences (`\x1b]0;title\x07` retitles the window).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as a visible `\\xNN` escape: a reason or
+    path quoted from a file must not drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class Reporter:
@@ -59,7 +71,7 @@ class Reporter:
 
     def _say(self, line: str) -> None:
         if not self.silent:
-            print(line, file=self.err)
+            print(printable(line), file=self.err)
 
     @property
     def exit_code(self) -> int:
@@ -115,7 +127,7 @@ def explain(outcome: Outcome) -> str:
     lines = [outcome.path]
     if findings is None:
         lines.append(f"  status:        {outcome.status.value} ({outcome.reason})")
-        return "\n".join(lines)
+        return "\n".join(map(printable, lines))
     rows = [
         ("status", outcome.status.value + (f" ({outcome.reason})" if outcome.reason else "")),
         ("language", findings.language),
@@ -132,4 +144,4 @@ def explain(outcome: Outcome) -> str:
     lines += ["  why:"] + [f"    - {n}" for n in findings.notes]
     if findings.warnings:
         lines += ["  warnings:"] + [f"    - {w}" for w in findings.warnings]
-    return "\n".join(lines)
+    return "\n".join(map(printable, lines))  # each line quotes the file: no control characters

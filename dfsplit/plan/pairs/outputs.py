@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import posixpath
 
-from dfsplit.dockerfile import words
-from dfsplit.plan.stage import StageModel, run_commands
+from dfsplit.dockerfile import paths, words
+from dfsplit.plan.stage import StageModel, overlay, run_commands
 
 OUTPUT_FLAGS = frozenset({"-o", "--output", "--out", "--out-dir", "--outDir", "--outdir"})
 # Compilers and bundlers: `curl -o` or `wget -O` download, they build nothing.
@@ -45,9 +45,9 @@ def written_paths(model: StageModel) -> list[str]:
             if posixpath.basename(command.program) not in BUILDERS:
                 continue
             for value in _flag_values(command.argv):
-                path = words.expand(value, {**state.env, **dict(command.env)})
+                path = words.expand(value, overlay(state.env, command.env))
                 if path and "$" not in path:
-                    out.append(posixpath.normpath(posixpath.join(state.workdir, path)))
+                    out.append(paths.join(state.workdir, path))
     return list(dict.fromkeys(out))
 
 

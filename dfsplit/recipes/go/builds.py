@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
 from dfsplit.plan import runs
-from dfsplit.plan.stage import StageModel
+from dfsplit.plan.stage import StageModel, overlay
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
@@ -73,7 +74,7 @@ def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
         cmd = step.cmd
         if _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
             cwd = runs.workdir(step, model)
-            builds += _build(step.ins, cmd, {**step.env, **cmd.env}, cwd, module_of)
+            builds += _build(step.ins, cmd, overlay(step.env, cmd.env), cwd, module_of)
         elif builds and (moved := runs.moved(cmd, step.env, runs.workdir(step, model))):
             builds += _moved(step.ins, moved, builds)
     return builds
@@ -120,7 +121,7 @@ def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list
 
 
 def _build(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, module_of: ModuleLookup
+    ins: Instruction, cmd: shell.Command, env: Mapping[str, str], cwd: str, module_of: ModuleLookup
 ) -> list[Build]:
     where = f"line {ins.start + 1}"
     flags, packages = parse_flags(cmd.argv[2:], where)
@@ -196,7 +197,7 @@ def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
     return name
 
 
-def _expand(word: str, env: dict[str, str], where: str) -> str:
+def _expand(word: str, env: Mapping[str, str], where: str) -> str:
     value = words.expand(word, env)
     if value is None:
         raise Refuse(
@@ -206,7 +207,7 @@ def _expand(word: str, env: dict[str, str], where: str) -> str:
     return value
 
 
-def _install_dir(env: dict[str, str], where: str, image_known: bool) -> str:
+def _install_dir(env: Mapping[str, str], where: str, image_known: bool) -> str:
     """$GOBIN, else the first $GOPATH's bin; Go's default GOPATH is $HOME/go (the golang
     images set /go). An image dfsplit does not know may set either."""
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, tokens, words
-from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.globs import glob_escape, is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Refuse,
@@ -178,8 +178,10 @@ def _jar_start(
         )
     path = posixpath.normpath(posixpath.join(workdir, expanded))
     if is_glob(expanded):
+        # The shell expands only the word: the working directory's name is no pattern.
+        pattern = posixpath.normpath(posixpath.join(glob_escape(workdir), expanded))
         same_dir = posixpath.dirname(path) == posixpath.dirname(jar)
-        if not path_match(path, jar) and not (same_dir and not known):
+        if not path_match(pattern, jar) and not (same_dir and not known):
             raise Refuse(
                 f"the start command's glob {word} does not match {jar}, the jar the build "
                 "makes: start that jar"

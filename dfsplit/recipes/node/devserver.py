@@ -6,7 +6,6 @@ environment (`.env.development` values the production build would not embed).
 
 from __future__ import annotations
 
-import json
 import re
 
 from dfsplit.dockerfile import shell
@@ -68,8 +67,8 @@ def _proxy(app: App, framework: str, words: list[str]) -> str | None:
     project, pkg = app.project, app.pkg
     if framework == "cra":
         try:
-            data = json.loads(project.text(pkg.rel) or "{}")
-        except ValueError:
+            data = manifest.load_json(project.text(pkg.rel) or "{}", pkg.rel, "npm")
+        except Refuse:
             data = {}
         if isinstance(data, dict) and data.get("proxy"):
             target = data["proxy"]

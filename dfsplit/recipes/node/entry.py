@@ -3,13 +3,12 @@ and the file a `ts-node src/x.ts` start names once `tsc` has compiled it (see ts
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 
 from dfsplit.dockerfile import shell
 from dfsplit.model import Refuse
-from dfsplit.recipes.node import tsconfig
+from dfsplit.recipes.node import manifest, tsconfig
 from dfsplit.recipes.node.builder import App
 
 # ts-node / tsx switches that change nothing about the compiled output.
@@ -20,10 +19,7 @@ def nest_entry(app: App) -> str:
     """The package-relative .js file `nest build` writes for the entry file (nest-cli.json:
     sourceRoot, entryFile, compilerOptions.tsConfigPath; only the tsc builder)."""
     text = app.project.text(app.pkg.path("nest-cli.json")) or "{}"
-    try:
-        cli = json.loads(text or "{}")
-    except ValueError as exc:
-        raise Refuse(f"nest-cli.json is not valid JSON ({exc})") from exc
+    cli = manifest.load_json(text or "{}", "nest-cli.json", "nest")
     cli = cli if isinstance(cli, dict) else {}
     raw = cli.get("compilerOptions")
     options: dict[str, Any] = raw if isinstance(raw, dict) else {}

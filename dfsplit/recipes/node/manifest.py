@@ -67,15 +67,25 @@ class Package(NamedTuple):
         return name in self.deps or name in self.dev_deps
 
 
+def load_json(text: str, rel: str, tool: str) -> object:
+    """A manifest's JSON, or Refuse naming the file: not JSON, or nested deeper than the
+    decoder's recursion limit (about 1,000 levels; no real manifest comes close)."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise Refuse(
+            f"{rel} is not valid JSON ({exc}), so {tool} could not read it either"
+        ) from exc
+    except RecursionError:
+        raise Refuse(f"{rel} is nested too deeply to read") from None
+
+
 def read_package(project: Project, rel: str) -> Package | None:
     """package.json at rel, or None when the context has none; Refuse when it is not JSON."""
     text = project.text(rel)
     if text is None:
         return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise Refuse(f"{rel} is not valid JSON ({exc}), so npm could not read it either") from exc
+    data = load_json(text, rel, "npm")
     if not isinstance(data, dict):
         raise Refuse(f"{rel} is not a JSON object, so npm could not read it either")
     engines = data.get("engines") if isinstance(data.get("engines"), dict) else {}
@@ -327,12 +337,7 @@ BROWSER_BUILDERS = (
 
 def angular_output(text: str) -> tuple[str, str]:
     """The browser output dir from angular.json (Angular 17+ application builder adds /browser)."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise Refuse(
-            f"angular.json is not valid JSON ({exc}), so ng could not read it either"
-        ) from exc
+    data = load_json(text, "angular.json", "ng")
     name, project = _angular_project(data)
     targets = project.get("architect") or project.get("targets") or {}
     build = targets.get("build") if isinstance(targets, dict) else None

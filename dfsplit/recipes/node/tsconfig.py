@@ -14,13 +14,13 @@ What cannot be read statically (a base config from a package, a computed value) 
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from typing import Any, NamedTuple
 
 from dfsplit.dockerfile.globs import globs_regex
 from dfsplit.model import Project, Refuse
+from dfsplit.recipes.node import manifest
 
 _TS = (".ts", ".tsx", ".mts", ".cts")
 _JS = (".js", ".jsx", ".mjs", ".cjs")
@@ -178,10 +178,7 @@ def _read(project: Project, rel: str) -> dict[str, Any]:
     text = project.text(rel)
     if text is None:
         raise Refuse(f"{rel} is not in the build context (or too large to read)")
-    try:
-        data = json.loads(_json_text(text) or "{}")
-    except ValueError as exc:
-        raise Refuse(f"{rel} is not valid tsconfig JSON ({exc})") from exc
+    data = manifest.load_json(_json_text(text) or "{}", rel, "tsc")
     if not isinstance(data, dict):
         raise Refuse(f"{rel} is not a JSON object")
     return data

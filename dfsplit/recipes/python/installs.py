@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell
 from dfsplit.dockerfile.shell import Command
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.stage import StageModel, overlay, run_script
 
 TOOLS = ("pip", "uv", "poetry", "pipenv")
 _TRUE = {"1", "true", "yes", "on"}
@@ -54,7 +55,7 @@ def find_installs(model: StageModel) -> list[Install]:
             raise Refuse(f"cannot read the RUN at line {ins.start + 1} (unbalanced quotes?)")
         cwd, activated = state.workdir, None
         for command in commands:
-            env = {**state.env, **command.env}
+            env = overlay(state.env, command.env)
             cwd = _cd(command, cwd)
             activated = _activated(command, cwd) or activated
             venvs += _venv_made(command, cwd)
@@ -110,7 +111,7 @@ def _install(
     command: Command,
     ins: Instruction,
     cwd: str,
-    env: dict[str, str],
+    env: Mapping[str, str],
     venvs: list[str],
     activated: str | None,
     config: dict[str, str],
@@ -160,7 +161,7 @@ def _verb(command: Command) -> tuple[str | None, list[str], str | None]:
     return None, [], None
 
 
-def _active_venv(env: dict[str, str], venvs: list[str]) -> str | None:
+def _active_venv(env: Mapping[str, str], venvs: list[str]) -> str | None:
     """The venv whose bin comes first on PATH (before /usr/local/bin), or VIRTUAL_ENV."""
     virtual = env.get("VIRTUAL_ENV")
     for entry in env.get("PATH", "").split(":"):
@@ -181,7 +182,7 @@ def _flag(words: list[str], *names: str) -> str | None:
     return None
 
 
-def _pip_target(words: list[str], cwd: str, env: dict[str, str], active: str | None) -> Target:
+def _pip_target(words: list[str], cwd: str, env: Mapping[str, str], active: str | None) -> Target:
     for names, kind in ((("--prefix",), "dir"), (("--target", "-t"), "dir"), (("--root",), "dir")):
         value = _flag(words, *names)
         if value is not None:
@@ -205,7 +206,7 @@ def _uv_pip_target(words: list[str], active: str | None, cwd: str, command: Comm
 
 
 def _poetry_target(
-    env: dict[str, str], config: dict[str, str], cwd: str, active: str | None, command: Command
+    env: Mapping[str, str], config: dict[str, str], cwd: str, active: str | None, command: Command
 ) -> Target:
     create = env.get("POETRY_VIRTUALENVS_CREATE", config.get("virtualenvs.create", "true"))
     in_project = env.get("POETRY_VIRTUALENVS_IN_PROJECT", config.get("virtualenvs.in-project", ""))
@@ -223,7 +224,7 @@ def _poetry_target(
     )
 
 
-def _pipenv_target(words: list[str], env: dict[str, str], cwd: str, command: Command) -> Target:
+def _pipenv_target(words: list[str], env: Mapping[str, str], cwd: str, command: Command) -> Target:
     if "--system" in words or env.get("PIPENV_SYSTEM", "").lower() in _TRUE:
         return Target("system", "")
     if env.get("PIPENV_VENV_IN_PROJECT", "").lower() in _TRUE:

@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dfsplit.dockerfile import tokens
+from dfsplit.dockerfile import paths, tokens
 from dfsplit.model import CopyStep, Refuse
 from dfsplit.plan.appdirs import app_dirs
 from dfsplit.plan.stage import BASE_DIRS, run_commands
@@ -56,7 +56,12 @@ def layout(app: App, minor: str | None, chown: str | None) -> Layout:
             f"the packages live inside {app.app_dir}, which is copied whole: a code change "
             "ships them again"
         )
-    artifact = packages[0].src if packages else (files[0].src if files else app.app_dir)
+    if not packages and not files:
+        raise Refuse(
+            "the builder installs no packages and copies no file of the app from the build "
+            "context, so the runtime would have nothing to run: COPY the app first"
+        )
+    artifact = packages[0].src if packages else files[0].src
     return Layout(packages, files, scripts, checked, artifact)
 
 
@@ -190,13 +195,12 @@ def _entries(app: App) -> list[str]:
 
 def _top(path: str, anchors: set[str]) -> str | None:
     """The child of the deepest anchor directory above path (the entry a COPY created)."""
-    parent = posixpath.dirname(path)
     child = path
-    while parent not in anchors:
-        if parent == "/":
-            return None
-        child, parent = parent, posixpath.dirname(parent)
-    return child
+    for parent in paths.parents(path)[1:] or [path]:  # ends at "/"; the parent of "/" is "/"
+        if parent in anchors:
+            return child
+        child = parent
+    return None
 
 
 def _left_out(app: App) -> set[str]:

@@ -203,7 +203,7 @@ def _toml(project: Project, rel: str) -> dict[str, Any] | None:
         return None
     try:
         data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # nested past the parser's recursion
         return None
     return data
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits
@@ -82,7 +83,7 @@ def _dependency_layer(
         rel = posixpath.relpath(member.dir, build.root.dir)
         if rel != ".":
             lines.append(f"{edits.keyword(df, 'COPY')} {rel}/Cargo.toml {rel}/")
-    run = f"{edits.keyword(df, 'RUN')} " + " \\\n    && ".join(steps)
+    run = f"{edits.keyword(df, 'RUN')} " + f" {df.escape}\n    && ".join(steps)
     comment = "# Dependencies first, in a layer of their own: a source change rebuilds only the app"
     anchor = edits.attached_comments(df, copy_ins)
     what = "the manifests" if len(members) > 1 else " and ".join(root_files)
@@ -184,7 +185,7 @@ def _join(base: str, name: str) -> str:
 # --- cache mounts --------------------------------------------------------------------------
 
 
-def cache_flags(build: Build, env: dict[str, str]) -> str:
+def cache_flags(build: Build, env: Mapping[str, str]) -> str:
     home = env.get("CARGO_HOME") or posixpath.join(env.get("HOME", "/root"), ".cargo")
     targets = [posixpath.join(home, "registry"), posixpath.join(home, "git/db"), build.target_dir]
     return " ".join(f"--mount=type=cache,target={t}" for t in targets)
@@ -216,7 +217,7 @@ def _cache_mounts(
             moved[artifact.path] = posixpath.join(CACHE_OUT, artifact.name)
     text = edits.source_text(df, ins)
     if moved:
-        text += " \\\n    && cp " + " ".join(sorted(moved)) + f" {CACHE_OUT}/"
+        text += f" {df.escape}\n    && cp " + " ".join(sorted(moved)) + f" {CACHE_OUT}/"
     first, sep, rest = text.partition("\n")
     keyword_len = len(first) - len(first.lstrip())
     lead = first[:keyword_len]

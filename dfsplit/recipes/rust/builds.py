@@ -5,12 +5,13 @@ packages and targets they select, and where each binary lands
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
 from dfsplit.plan import runs
-from dfsplit.plan.stage import StageModel
+from dfsplit.plan.stage import StageModel, overlay
 from dfsplit.recipes.rust import flags
 from dfsplit.recipes.rust.cargo_config import read_config
 from dfsplit.recipes.rust.crates import Crates, Located
@@ -77,7 +78,7 @@ def find_builds(model: StageModel, crates: Crates) -> Found:
         cmd = step.cmd
         if is_cargo(cmd.program):
             cwd = runs.workdir(step, model)
-            _cargo(found, step.ins, cmd, {**step.env, **cmd.env}, cwd, model, crates)
+            _cargo(found, step.ins, cmd, overlay(step.env, cmd.env), cwd, model, crates)
         elif found.builds and (moved := runs.moved(cmd, step.env, runs.workdir(step, model))):
             found.builds.extend(_moved(step.ins, moved, found.builds))
     return found
@@ -91,7 +92,7 @@ def _cargo(
     found: Found,
     ins: Instruction,
     cmd: shell.Command,
-    env: dict[str, str],
+    env: Mapping[str, str],
     cwd: str,
     model: StageModel,
     crates: Crates,
@@ -114,7 +115,7 @@ def make_build(
     kind: str,
     parsed: flags.Parsed,
     assignments: dict[str, str],
-    env: dict[str, str],
+    env: Mapping[str, str],
     cwd: str,
     model: StageModel,
     crates: Crates,
@@ -166,7 +167,7 @@ def make_build(
     return build._replace(outputs=tuple(_outputs(build, build.out_dir, examples)))
 
 
-def _expanded(rest: tuple[str, ...], env: dict[str, str], where: str) -> list[str]:
+def _expanded(rest: tuple[str, ...], env: Mapping[str, str], where: str) -> list[str]:
     out = []
     for word in rest:
         value = words.expand(word, env)
@@ -234,7 +235,7 @@ def _outputs(build: Build, bin_dir: str, example_dir: str) -> list[Artifact]:
     return out
 
 
-def _install_root(parsed: flags.Parsed, env: dict[str, str], cwd: str) -> str:
+def _install_root(parsed: flags.Parsed, env: Mapping[str, str], cwd: str) -> str:
     root = parsed.last("root") or env.get("CARGO_INSTALL_ROOT")
     if root:
         return posixpath.normpath(posixpath.join(cwd, root))

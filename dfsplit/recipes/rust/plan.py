@@ -160,7 +160,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
 
 
 def _build_env(model: StageModel) -> set[str]:
-    keys = {k for state in model.states for k in state.env} | set(model.final.env)
+    keys = model.env_names() | set(model.final.env)  # not every state's: that is quadratic
     return BUILD_ENV | {k for k in keys if k.startswith(BUILD_ENV_PREFIXES)}
 
 

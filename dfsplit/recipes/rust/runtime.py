@@ -5,6 +5,8 @@ or Alpine."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dfsplit.model import Options, Refuse
 from dfsplit.plan import images, packages
 from dfsplit.plan.stage import StageModel
@@ -36,7 +38,9 @@ class Needs:
         self.shell: list[str] = []
 
 
-def linking(build: Build, builder_image: str, kind: images.ImageKind, env: dict[str, str]) -> Needs:
+def linking(
+    build: Build, builder_image: str, kind: images.ImageKind, env: Mapping[str, str]
+) -> Needs:
     """How the shipped binary links: from --target, then the builder's own toolchain."""
     triple = build.triple
     flags_ = " ".join(v for k, v in {**env, **build.assignments}.items() if k == "RUSTFLAGS")
