@@ -142,10 +142,16 @@ def _consistent(
 
 def _scripts(base: Path) -> list[tuple[str, str]]:
     out = []
+    try:
+        here = set(os.listdir(base))
+    except OSError:
+        return out
     for sub in SCRIPT_DIRS:
+        if sub and sub not in here:
+            continue  # most directories have none of them: one listing, not seven
         folder = base / sub if sub else base
         try:
-            names_ = sorted(os.listdir(folder))
+            names_ = sorted(here if not sub else os.listdir(folder))
         except OSError:
             continue
         for name in names_:
