@@ -141,7 +141,7 @@ def _consistent(
 
 
 def _scripts(base: Path) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         here = set(os.listdir(base))
     except OSError:
