@@ -242,6 +242,7 @@ class RuntimeStage(NamedTuple):
     start_comment: str = ""  # the user's comment above the original CMD/ENTRYPOINT
     entrypoint: str | None = None  # exec-form JSON array, or shell form on shell images
     cmd: str | None = None
+    platform: str | None = None  # the builder's constant --platform, for the runtime's FROM
 
 
 class PairFindings(NamedTuple):

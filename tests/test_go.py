@@ -567,11 +567,27 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
 
 
-def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
+def test_an_app_that_writes_files_keeps_the_originals_root_user() -> None:
+    """A non-root runtime could not write beside the app (WORKDIR belongs to root): the image
+    would not start (mayfly's sqlite database), so the original's root is kept, with a note."""
     main = 'package main\n\nimport "os"\n\nfunc main() { os.WriteFile("data.txt", nil, 0o600) }\n'
     out = split(SIMPLE, {"main.go": main})
     assert out.findings is not None
-    assert any("writes files (main.go: os.WriteFile)" in w for w in out.findings.warnings)
+    assert "\nUSER 0\n" in out.new.decode()
+    assert any("writes files (main.go: os.WriteFile)" in n for n in out.findings.notes)
+    assert not any("writes files" in w for w in out.findings.warnings)
+
+
+def test_gorm_sqlite_open_counts_as_a_write() -> None:
+    main = 'package main\n\nimport "gorm.io/driver/sqlite"\n\nvar d = sqlite.Open("messages.db")\n'
+    out = split(SIMPLE, {"main.go": main})
+    assert "\nUSER 0\n" in out.new.decode()
+
+
+def test_an_app_that_writes_files_keeps_a_non_root_original_user() -> None:
+    main = 'package main\n\nimport "os"\n\nfunc main() { os.WriteFile("data.txt", nil, 0o600) }\n'
+    out = split(SIMPLE.replace("CMD", "USER 1000\nCMD"), {"main.go": main})
+    assert "\nUSER 1000\n" in out.new.decode()
 
 
 def test_go_run_without_any_build_step_is_refused_not_failed() -> None:

@@ -138,6 +138,25 @@ VITE = {"vite": "5"}
         ),
         ("vue-cli", "vue-cli-service build --dest x", {}, "x"),
         ("astro", "astro build", {}, "dist"),
+        # a commented-out option sets nothing (real-world next.config/vite.config files)
+        (
+            "vite",
+            "vite build",
+            {"vite.config.ts": "export default {build:{outDir:'a'}} // outDir: 'b'"},
+            "a",
+        ),
+        (
+            "vite",
+            "vite build",
+            {"vite.config.js": "export default {\n  /* build: {outDir: 'x'} */\n}"},
+            "dist",
+        ),
+        (
+            "vite",
+            "vite build",
+            {"vite.config.js": "const u = 'http://a//b'; export default {build:{outDir:'c'}}"},
+            "c",
+        ),
     ],
 )
 def test_static_output(framework: str, build: str, extra: dict[str, str], out: str) -> None:
@@ -152,7 +171,6 @@ def test_static_output(framework: str, build: str, extra: dict[str, str], out: s
         "const outDir = 'x'; export default { build: { outDir } }",
         "export default { build: { outDir: path.resolve(__dirname, 'x') } }",
         "export default { root: 'src', build: { outDir: 'x' } }",
-        "export default { build: { outDir: 'a' } }; // outDir: 'b'",
     ],
 )
 def test_vite_output_refuses_when_computed(config: str) -> None:
@@ -224,6 +242,13 @@ def test_angular_output_refuses(text: str) -> None:
             "next-standalone",
         ),
         ({"next": "14"}, {"next.config.mjs": "export default { output: 'export' }"}, "next"),
+        # sisfo-baznas's next.config.js: standalone is commented out, .next/standalone never built
+        (
+            {"next": "13"},
+            {"next.config.js": "const c = {\n  /* output: 'standalone', */\n}\nmodule.exports = c"},
+            "next",
+        ),
+        ({"next": "14"}, {"next.config.js": "module.exports = {} // output: 'standalone'"}, "next"),
     ],
 )
 def test_server_framework(

@@ -7,6 +7,7 @@ move out of the builder; ENV stays in the builder (the build may read it) and is
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from dfsplit.dockerfile import edits, words
 from dfsplit.dockerfile.words import Pair
@@ -200,6 +201,24 @@ def runtime_user(model: StageModel, default_uid: str, out: Carried) -> str:
         return default_uid
     out.notes.append(f"USER {name} becomes its numeric uid {uid}")
     return uid
+
+
+def keep_root_for_writes(model: StageModel, out: Carried, writes: Sequence[str]) -> None:
+    """An app whose source writes files (`writes`: "file: call" as a recipe's scan shows
+    them) where the original ran as root keeps root: a non-root user could not write beside
+    the app (WORKDIR and the files copied there belong to root), so the image would not
+    behave like the original. An original non-root user is kept anyway."""
+    name = model.final.user
+    if not writes or not (name is None or name.split(":")[0] in {"root", "0"}):
+        return
+    was = out.user
+    out.user = "0"
+    out.notes = [n for n in out.notes if not n.startswith("the original ran as root;")]
+    out.notes.append(
+        f"the app writes files ({'; '.join(writes[:2])}) and the original ran as root: the "
+        f"runtime runs as root too, since {was} could not write where the app writes; make "
+        "those directories writable for a non-root user and set USER to run without root"
+    )
 
 
 def _created_uid(model: StageModel, user: str) -> str | None:

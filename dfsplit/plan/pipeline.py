@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dfsplit import render
 from dfsplit.dockerfile import parser, rules, tokens
 from dfsplit.model import (
@@ -36,6 +38,7 @@ def split(project: Project, options: Options) -> Outcome:
         findings = Findings(recipe.name, recipe.language, framework=detection.framework)
         policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
+        plan = _with_platform(plan, froms[0])
         findings = plan.findings._replace(
             notes=detection.why + plan.findings.notes,
             warnings=plan.findings.warnings + _arg_image_warning(froms[0]),
@@ -79,6 +82,22 @@ def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
         "their defaults; check it if you build with --build-arg values that change the "
         "image",
     )
+
+
+_PLATFORM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
+def _with_platform(plan: Plan, from_: Instruction) -> Plan:
+    """A builder pinned with `FROM --platform=linux/amd64` makes artifacts for that platform
+    (binaries, native modules, wheels): the runtime must run on it too, not on the host's.
+    `$BUILDPLATFORM` and other ARG values are left alone (a cross build picks its target)."""
+    flag = next((f for f in from_.flags if f.lower().startswith("--platform=")), None)
+    value = flag.split("=", 1)[1] if flag else ""
+    if not _PLATFORM.fullmatch(value):
+        return plan
+    note = f"runtime FROM --platform={value}, as the builder: its artifacts are built for it"
+    findings = plan.findings._replace(notes=(*plan.findings.notes, note))
+    return plan._replace(runtime=plan.runtime._replace(platform=value), findings=findings)
 
 
 def _with_registry(plan: Plan, options: Options) -> Plan:

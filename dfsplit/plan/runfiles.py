@@ -108,7 +108,7 @@ def runtime_files(
     if source.dynamic_opens and not lean:
         _keep_workdir(model, build_only, source, found, exclude)
     else:
-        _warn_unresolved(model, build_only, source, found, workdir)
+        _warn_unresolved(model, build_only, source, found, skipped)
     dirs, warnings = app_dirs(model, user, (*exclude, *_build_only_dirs(model, source)))
     copied = (*found.paths, *exclude)
     found.dirs = [d for d in dirs if not _holds_copied(d, copied)]
@@ -120,7 +120,7 @@ def runtime_files(
 def writes_warning(writes: Sequence[str], user: str) -> list[str]:
     """The warning for an app whose source writes files (`writes`: what it calls, as the
     recipe's scan shows it) and that the runtime runs as `user`."""
-    if not writes:
+    if not writes or user.split(":")[0] in {"0", "root"}:
         return []
     return [
         f"the app writes files ({'; '.join(writes[:2])}) and now runs as {user}: "
@@ -236,8 +236,11 @@ def _keep_workdir(
 
 
 def _warn_unresolved(
-    model: StageModel, build_only: BuildOnly, source: Reads, found: Found, workdir: str
+    model: StageModel, build_only: BuildOnly, source: Reads, found: Found, copied: Sequence[str]
 ) -> None:
+    """Warn of what the app may read and the runtime lacks; `copied`: the paths the recipe
+    copies itself (the artifact, or the whole app directory)."""
+    workdir = model.final.workdir
     for literal in source.opened:
         if (
             not literal.startswith("/")
@@ -254,7 +257,7 @@ def _warn_unresolved(
             + "; ".join(source.dynamic_opens[:3])
             + "); check that the runtime stage has them"
         )
-    for rel in _uncopied_asset_dirs(model, found, workdir):
+    for rel in _uncopied_asset_dirs(model, found, workdir, copied):
         found.warnings.append(
             f"{rel}/ is not copied to the runtime: nothing in the source names it "
             "(it may be embedded or unused); copy it if the app reads it"
@@ -265,7 +268,9 @@ def _is_source(build_only: BuildOnly, literal: str) -> bool:
     return build_only.file(posixpath.normpath(literal))
 
 
-def _uncopied_asset_dirs(model: StageModel, found: Found, workdir: str) -> list[str]:
+def _uncopied_asset_dirs(
+    model: StageModel, found: Found, workdir: str, copied_paths: Sequence[str]
+) -> list[str]:
     """Context directories at workdir/<asset name> (templates, static, ...) left out of the
     runtime, each once (a COPY may put one directory under two such names)."""
     # A COPY puts a context directory at workdir/name under that name, unless the COPY's
@@ -276,7 +281,7 @@ def _uncopied_asset_dirs(model: StageModel, found: Found, workdir: str) -> list[
     out: list[str] = []
     for name in sorted(_ASSET_DIRS):
         path = posixpath.join(workdir, name)
-        if name not in dir_names and path not in destinations:
+        if (name not in dir_names and path not in destinations) or _under(path, copied_paths):
             continue
         rel = model.context_path(path)
         if rel and model.project.has_dir(rel) and rel not in copied and rel not in out:

@@ -91,6 +91,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runs.check_not_in_cache_mount(build.ins, build.output)
     module = _module(modules, start.build, model, builder_image)
     source = scan_source(project, module.context_dir)
+    carry.keep_root_for_writes(model, kept, source.writes)
     notes, warnings = list(kept.notes), list(kept.warnings)
     notes += [start.note] if start.note else []
     warnings += writes_warning(source.writes, kept.user)

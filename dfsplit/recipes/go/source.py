@@ -70,7 +70,7 @@ _OPENED = re.compile(
 
 _WRITES = re.compile(
     r"(?:os\.(?:Create|WriteFile|Mkdir|MkdirAll|OpenFile|Rename)\(|ioutil\.WriteFile\(|"
-    r"sql\.Open\(\s*\"sqlite3?\")"
+    r"sql\.Open\(\s*\"sqlite3?\"|sqlite\.Open\()"
 )
 
 

@@ -285,6 +285,25 @@ def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     return tuple(carry.redeclared_args(model.df, model, command))
 
 
+# Calls that write to the filesystem (uploads, exports, a file database).
+_WRITES = re.compile(
+    r"Files\.(?:write|writeString|copy|move|createDirectories|createDirectory|createFile|"
+    r"newOutputStream|newBufferedWriter)\(|new\s+(?:FileOutputStream|FileWriter)\(|"
+    r"jdbc:(?:sqlite|h2:file|h2:\./|hsqldb:file|derby:)"
+)
+
+
+def java_writes(project_files: Mapping[str, bytes], context_dir: str) -> list[str]:
+    """ "file: call" for each call of the main sources that writes files."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: list[str] = []
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
+            out += [f"{path}: {m.group(0).rstrip('(')}" for m in _WRITES.finditer(code)]
+    return list(dict.fromkeys(out))
+
+
 def java_executes(project_files: Mapping[str, bytes], context_dir: str) -> set[str]:
     """The programs the main sources start with a literal name."""
     prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"

@@ -34,6 +34,7 @@ from dfsplit.recipes.java.build import (
     has_test_sources,
     java_reads,
     java_tester,
+    java_writes,
     produced_files,
     rename_command,
     runtime_run,
@@ -81,6 +82,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project)
+    carry.keep_root_for_writes(model, kept, java_writes(project.contents, build.context_dir))
     notes, warnings = list(kept.notes), list(kept.warnings)
     final = model.final
     if build.dist:
@@ -178,7 +180,15 @@ def _build(model: StageModel, project: Project) -> Build:
             "the build runs installDist, but the build file applies no `application` "
             "plugin, so dfsplit cannot tell what it installs: apply the plugin"
         )
-    return Build(run, run.cwd, context_dir, facts, root_project_name(settings), dist)
+    name = root_project_name(settings) or _directory_name(run.cwd)
+    return Build(run, run.cwd, context_dir, facts, name, dist)
+
+
+def _directory_name(project_dir: str) -> str | None:
+    """Gradle names a root project without rootProject.name after its directory, here the
+    directory the build runs in (not the checkout's name on the host)."""
+    name = posixpath.basename(posixpath.normpath(project_dir))
+    return name or None
 
 
 # --- the start command ---------------------------------------------------------------------

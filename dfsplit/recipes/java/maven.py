@@ -34,6 +34,7 @@ from dfsplit.recipes.java.build import (
     has_test_sources,
     java_reads,
     java_tester,
+    java_writes,
     produced_files,
     rename_command,
     runtime_run,
@@ -82,6 +83,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project, kept)
+    carry.keep_root_for_writes(
+        model, kept, java_writes(project.contents, posixpath.dirname(build.pom_rel) or ".")
+    )
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
     target = posixpath.join(build.project_dir, "target")
     fixed = posixpath.join(target, "app.jar")

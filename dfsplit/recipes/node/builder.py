@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 
 from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
@@ -333,21 +334,23 @@ def ensure_build(app: App) -> bool:
     return True
 
 
-def tester(app: App, options: Options) -> TesterStage | None:
-    """`<pm> test`; without a test script, the project's own check, else a type check."""
+def tester(app: App, options: Options, entry: str | None = None) -> TesterStage | None:
+    """`<pm> test`; without a test script, the project's own check, else a type check.
+    `entry`: the JavaScript file the runtime starts, if known."""
     if manifest.has_test(app.pkg):
         return tester_stage(options, app.pm.script("test"))
-    command, without = _check(app)
+    command, without = _check(app, entry)
     return tester_stage(options, command, without_tests=without, notes=app.notes)
 
 
+_JS = (".js", ".cjs", ".mjs")
 # Scripts that check a project without running tests, strongest first.
 CHECK_SCRIPTS = ("typecheck", "type-check", "lint")
 # How each manager runs a binary of the project's dependencies.
 _EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn", "yarn-berry": "yarn", "bun": "bunx"}
 
 
-def _check(app: App) -> tuple[str, str]:
+def _check(app: App, entry: str | None) -> tuple[str, str]:
     """The strongest check of a project without a test script, and the comment saying so."""
     pkg = app.pkg
     for name in CHECK_SCRIPTS:
@@ -357,6 +360,13 @@ def _check(app: App) -> tuple[str, str]:
     if pkg.uses("typescript") and app.project.has(pkg.path("tsconfig.json")):
         command = f"{_EXEC.get(app.pm.name, 'npx')} tsc --noEmit"
         return command, f"no test script in package.json: `{command}` type-checks the code instead"
+    if pkg.scripts.get("test") == manifest.NO_TEST_SCRIPT and entry and entry.endswith(_JS):
+        # `npm test` would run npm init's placeholder, which always fails.
+        command = f"node --check {shlex.quote(entry)}"
+        return command, (
+            "the test script is npm init's placeholder (it always fails): "
+            f"`{command}` checks the syntax of the file the runtime starts instead"
+        )
     # pnpm has its own --if-present; yarn has none, and every node image ships npm.
     command = "pnpm run --if-present test" if app.pm.name == "pnpm" else "npm test --if-present"
     return command, (

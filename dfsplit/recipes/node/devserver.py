@@ -81,7 +81,7 @@ def _proxy(app: App, framework: str, words: list[str]) -> str | None:
         "vue-cli": ("vue.config.js", "vue.config.cjs", "vue.config.mjs"),
     }
     for name in configs.get(framework, ()):
-        if _PROXY.search(project.text(pkg.path(name)) or ""):
+        if _PROXY.search(manifest.strip_js_comments(project.text(pkg.path(name)) or "")):
             return f"{name} sets a dev-server `proxy`, which nginx does not do"
     if framework == "angular":
         if any(w.startswith("--proxy-config") for w in words):

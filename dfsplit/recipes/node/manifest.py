@@ -290,8 +290,28 @@ def _flag(script: str, names: tuple[str, ...]) -> str | None:
 _LITERAL = r"""\s*:\s*(['"`])([^'"`$\\\n]+)\1\s*(?=[,}\n\r]|$)"""
 
 
+# A JS string or template literal (kept whole), or a comment (dropped).
+_JS_TOKEN = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`|//[^\n]*|/\*.*?\*/""",
+    re.DOTALL,
+)
+
+
+def strip_js_comments(text: str) -> str:
+    """The config's code without its comments: `// output: 'standalone'` sets nothing."""
+
+    def keep(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("//"):
+            return ""
+        return "\n" * token.count("\n") if token.startswith("/*") else token
+
+    return _JS_TOKEN.sub(keep, text)
+
+
 def config_literal(text: str, key: str) -> tuple[int, set[str]]:
-    """How often key is mentioned in a config file, and its literal string values."""
+    """How often key is mentioned in a config file's code, and its literal string values."""
+    text = strip_js_comments(text)
     mentions = len(re.findall(rf"(?<![\w$.]){re.escape(key)}\b", text))
     values = {m.group(2) for m in re.finditer(rf"(?<![\w$.]){re.escape(key)}{_LITERAL}", text)}
     literal_count = len(re.findall(rf"(?<![\w$.]){re.escape(key)}{_LITERAL}", text))

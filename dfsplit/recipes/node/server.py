@@ -89,7 +89,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         env=env,
         run=packages.install_on(image, kept_packages),
     )
-    test = tester(app, options)
+    test = tester(app, options, start.entry)
     findings = Findings(
         recipe="node_server",
         language="node",

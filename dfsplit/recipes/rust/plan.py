@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections.abc import Collection
 
 from dfsplit.dockerfile import tokens
 from dfsplit.model import (
@@ -94,10 +95,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     for build, artifact in shipped:
         runs.check_not_in_cache_mount(build.ins, artifact.path)
     build = start.build
-    notes, warnings = list(kept.notes), list(kept.warnings)
     lock = _lock(project, build)
-    needs = _needs(model, kept, start, builder_image, lock, notes)
     source = scan_source(project, build.root.manifest.directory)
+    carry.keep_root_for_writes(model, kept, _writes(source.writes, lock))
+    notes, warnings = list(kept.notes), list(kept.warnings)
+    needs = _needs(model, kept, start, builder_image, lock, notes)
     health, in_shell = packages.healthcheck_programs(kept.healthcheck)
     if in_shell:
         needs.shell.append("the HEALTHCHECK runs a shell command")
@@ -111,7 +113,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     notes += files.notes
     warnings += files.warnings
-    if "libsqlite3-sys" in lock:
+    if "libsqlite3-sys" in lock and kept.user != "0":
         warnings.append(
             f"the app links SQLite and may write its database file; it now runs as "
             f"{kept.user}: the database's directory must exist and be writable by that user"
@@ -272,3 +274,11 @@ def _tester(options: Options, build: Build, model: StageModel, mounts: str) -> T
 def _framework(build: Build) -> str | None:
     deps = {d for p in build.packages for d in p.manifest.dependencies}
     return next((f for f in FRAMEWORKS if f in deps), None)
+
+
+def _writes(writes: tuple[str, ...], lock: Collection[str]) -> list[str]:
+    """The files the app writes: its source's calls, and a SQLite database when it links one."""
+    sqlite = (
+        ["Cargo.lock: libsqlite3-sys (a SQLite database file)"] if "libsqlite3-sys" in lock else []
+    )
+    return [*writes, *sqlite]
