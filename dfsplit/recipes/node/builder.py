@@ -57,6 +57,7 @@ class App:
         "pkg",
         "pm",
         "project",
+        "sources_line",
         "warnings",
     )
 
@@ -80,6 +81,9 @@ class App:
         self.builder_image = builder_image
         self.app_dir = app_dir  # absolute directory of package.json in the builder
         self.edits: list[Edit] = []
+        # The line where the root `COPY . .` (and its comment) begins, when the dependency
+        # install runs before it: what precedes sees only the manifests and the lock file.
+        self.sources_line: int | None = None
         self.notes: list[str] = []
         self.warnings: list[str] = []
 
@@ -177,7 +181,10 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
     # Only a lone install at the context root can move above `COPY . .` unchanged.
     movable = root is not None and root.position < index and root.dest == app.app_dir and alone
     if root is not None and movable and not app.pkg.dir:
+        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
         return _install_first(app, ins, root, text or " ".join(command.argv))
+    if root is not None and index < root.position and root.dest == app.app_dir:
+        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
     out = _lock_copy(app, index)
     if text is not None and text != " ".join(command.argv):
         out.append(_replace_command(app, ins, command, text))

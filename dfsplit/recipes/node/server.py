@@ -7,6 +7,7 @@ The builder-side fixes shared with the static recipe live in builder.py.
 from __future__ import annotations
 
 import posixpath
+import shlex
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -25,11 +26,18 @@ from dfsplit.model import (
 )
 from dfsplit.plan import images
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import manifest
-from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
+from dfsplit.recipes.node import layers, manifest
+from dfsplit.recipes.node.builder import (
+    App,
+    ensure_build,
+    find_install,
+    prepare,
+    start_words,
+    tester,
+)
+from dfsplit.recipes.node.layers import APP_STAGE, PRUNE_STAGE
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
-PRUNE_STAGE = "prod-deps"
 # Directories an app commonly reads at run time next to its build output.
 RUNTIME_DIRS = ("public", "views", "static", "templates")
 
@@ -57,6 +65,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
+    split = layers.prod_deps_head(app) if prune else layers.Split()
+    app.notes += split.notes
     env = [tokens.env_pair(k, v) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
@@ -85,7 +95,15 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         tester=test,
         artifact_stage=artifact.stage,
         required_paths=(app.abs(start.entry),) if start.entry else (),
-        extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
+        extra={
+            "prune": app.pm.prune if prune else None,
+            "prune_stage": PRUNE_STAGE,
+            "prune_head": split.head,
+            "app_stage": APP_STAGE,
+            "app_files": artifact.src if artifact.stage == APP_STAGE else None,
+            "app_drop": _app_drop(app, copies),
+            "app_user_root": app.model.final.user not in (None, "root", "0"),
+        },
     )
 
 
@@ -215,11 +233,24 @@ def _layout(
         )
         return _listed(app, [top, *dirs], deps, top)
     app.notes.append(
-        f"the app runs from its sources: the runtime copies {app.app_dir} "
-        "with production node_modules only"
+        f"the app runs from its sources: the runtime copies production node_modules, then "
+        f"{app.app_dir} without node_modules (from the `{APP_STAGE}` stage), in layers of their own"
     )
     src = tokens.abs_path(app.app_dir)
-    return (tokens.copy_step(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
+    steps = [tokens.copy_step(APP_STAGE, src, src)]
+    if app.pkg.deps or app.pkg.dev_deps:  # without any dependency there is no node_modules
+        steps.insert(0, tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules")))
+    if app.pm.lock is None and deps == PRUNE_STAGE and find_install(app.model)[1].program == "npm":
+        # `npm install` wrote a lock file: it belongs with the dependencies, not the app.
+        lock = app.abs("package-lock.json")
+        steps.insert(1, tokens.copy_step(deps, lock, lock))
+    return tuple(steps), deps == PRUNE_STAGE, _Artifact(APP_STAGE, src)
+
+
+def _app_drop(app: App, copies: tuple[CopyStep, ...]) -> str:
+    """What the `app` stage removes: what the runtime copies from the dependency stages."""
+    dropped = [c.src for c in copies if c.stage != APP_STAGE and c.src.startswith(app.app_dir)]
+    return " ".join(shlex.quote(p) for p in dropped or [app.abs("node_modules")])
 
 
 def _listed(
