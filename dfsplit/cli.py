@@ -54,10 +54,12 @@ GateTests = Annotated[
     ),
 ]
 CacheMounts = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--cache-mounts",
-        help="Add BuildKit cache mounts (RUN --mount); Kaniko and the legacy builder reject them.",
+        "--cache-mounts/--no-cache-mounts",
+        help="Add BuildKit cache mounts (RUN --mount), or leave them out (default: only when "
+        "the Dockerfile or CI already uses BuildKit); Kaniko and the legacy builder reject them.",
+        show_default=False,
     ),
 ]
 
@@ -77,7 +79,9 @@ def main_options(
     """dfsplit: naive Dockerfile in, lean multi-stage Dockerfile out."""
 
 
-def _options(runtime: str | None, no_tester: bool, gate: bool, cache: bool) -> "Options":
+def _options(
+    runtime: str | None, no_tester: bool, gate: bool, cache: bool | None = None
+) -> "Options":
     from dfsplit.model import Options
 
     if gate and no_tester:
@@ -213,7 +217,7 @@ def rewrite(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
-    cache_mounts: CacheMounts = False,
+    cache_mounts: CacheMounts = None,
     color: Annotated[
         bool | None,
         typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
@@ -349,7 +353,7 @@ def _verify_config(
     runtime: str | None,
     no_tester: bool,
     gate: bool,
-    cache: bool,
+    cache: bool | None,
     build_arg: list[str] | None,
     env: list[str] | None,
     run_arg: list[str] | None,
@@ -432,7 +436,7 @@ def verify_command(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
-    cache_mounts: CacheMounts = False,
+    cache_mounts: CacheMounts = None,
 ) -> None:
     """Prove each rewrite with your Docker: build both, run the tests, run and compare both.
 
@@ -473,6 +477,7 @@ def detect(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
+    cache_mounts: CacheMounts = None,
 ) -> None:
     """Explain what was detected and the plan, without rewriting anything."""
     import json
@@ -480,7 +485,7 @@ def detect(
     from dfsplit.report.outcome import outcome_json
     from dfsplit.report.run import Reporter, explain
 
-    outcome = _process(path, _options(runtime, no_tester, gate_tests, False))
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, cache_mounts))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from dfsplit.model import Detection, Project, Refuse
+from dfsplit.plan.buildkit import CI_FILES
 from dfsplit.plan.recipe import Recipe
 from dfsplit.recipes import REGISTRY
 
@@ -21,7 +22,7 @@ def detect(project: Project, registry: tuple[Recipe, ...] = REGISTRY) -> tuple[R
 @functools.cache  # the registry is fixed: computed once, not for each file read
 def wanted_patterns() -> tuple[str, ...]:
     """Every file pattern some recipe reads, plus what the pipeline reads itself."""
-    patterns = {".dockerignore"}
+    patterns = {".dockerignore", *CI_FILES}
     for recipe in REGISTRY:
         patterns.update(recipe.wants)
     return tuple(sorted(patterns))
