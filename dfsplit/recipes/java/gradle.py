@@ -24,6 +24,7 @@ from dfsplit.model import (
 from dfsplit.plan import carry
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
@@ -95,9 +96,22 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
-    copies = (tokens.copy_step(stage_name, copied, copied),)
+    boot_jar = "spring-boot" in build.facts.plugins and not build.dist
+    jar_runtime = layers.jar_runtime(
+        start._replace(artifact=copied),
+        stage_name,
+        (build.facts.boot or "") if boot_jar else None,  # "": Boot of an unknown version
+        _not_layered(build),
+        (),
+        notes,
+    )
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        jar_runtime.copies,
+        workdir=final.workdir,
+        entrypoint=jar_runtime.entrypoint,
+        cmd=jar_runtime.cmd,
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
@@ -107,7 +121,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         framework="spring-boot" if "spring-boot" in build.facts.plugins else None,
         builder_image=builder_image,
         runtime_image=image,
-        artifact=copied,
+        artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
         notes=tuple(notes),
         warnings=tuple(warnings),
@@ -118,8 +132,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         edits=tuple(plan_edits),
         runtime=runtime,
         tester=tester,
-        artifact_stage=stage_name,
-        required_paths=(start.artifact,),
+        artifact_stage=jar_runtime.artifact_stage,
+        required_paths=(jar_runtime.required,),
+        extra={"layers": jar_runtime.layers},
     )
 
 
@@ -150,6 +165,14 @@ def _build(model: StageModel, project: Project) -> Build:
     if dist and "application" not in facts.plugins:
         raise Refuse("installDist without the application plugin")
     return Build(run, run.cwd, context_dir, facts, root_project_name(settings), dist)
+
+
+def _not_layered(build: Build) -> str | None:
+    """Why a Spring Boot jar cannot be extracted into its default layers, or None."""
+    setting = build.facts.boot_layers_setting
+    if setting:
+        return f"the build file configures bootJar's {setting}"
+    return layers.why_not_layered(build.facts.boot, False) if build.facts.boot else None
 
 
 # --- the start command ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dfsplit.plan import carry
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
@@ -42,7 +43,14 @@ from dfsplit.recipes.java.build import (
     with_wrapper_dir,
 )
 from dfsplit.recipes.java.jre import jre_image
-from dfsplit.recipes.java.pom import MavenFacts, Pom, maven_facts, parent_pom_path, parse_pom
+from dfsplit.recipes.java.pom import (
+    MavenFacts,
+    Pom,
+    maven_facts,
+    parent_pom_path,
+    parse_pom,
+    resolve,
+)
 from dfsplit.recipes.java.start import Start, plan_start, read_start, start_form
 
 PROGRAMS = {"mvn", "mvnw"}
@@ -105,12 +113,22 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     extra = [p for p in found.paths if not _is_build_input(model, p)]
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
-    copies = (
-        tokens.copy_step(stage_name, start.artifact, start.artifact),
-        *(tokens.copy_step("builder", p, p) for p in extra),
+    jar_runtime = layers.jar_runtime(
+        start,
+        stage_name,
+        build.facts.boot,
+        _not_layered(build),
+        _dependency_dirs(build, notes),
+        notes,
     )
+    copies = (*jar_runtime.copies, *(tokens.copy_step("builder", p, p) for p in extra))
     runtime = runtime_stage(
-        image, kept, copies, workdir=final.workdir, entrypoint=start.entrypoint, cmd=start.cmd
+        image,
+        kept,
+        copies,
+        workdir=final.workdir,
+        entrypoint=jar_runtime.entrypoint,
+        cmd=jar_runtime.cmd,
     )
     tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(
@@ -124,7 +142,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         framework="spring-boot" if build.facts.boot is not None else None,
         builder_image=builder_image,
         runtime_image=image,
-        artifact=start.artifact,
+        artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
         runtime_files=tuple(extra),
         notes=tuple(notes + found.notes),
@@ -136,8 +154,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         edits=tuple(plan_edits),
         runtime=runtime,
         tester=tester,
-        artifact_stage=stage_name,
-        required_paths=(start.artifact, *[p for p in found.required if p in extra]),
+        artifact_stage=jar_runtime.artifact_stage,
+        required_paths=(jar_runtime.required, *[p for p in found.required if p in extra]),
+        extra={"layers": jar_runtime.layers},
     )
 
 
@@ -248,6 +267,49 @@ def _exec_java(build: Build, found: Start, jar: str) -> list[str]:
 
 
 # --- runtime -------------------------------------------------------------------------------
+
+
+def _not_layered(build: Build) -> str | None:
+    """Why a Spring Boot jar cannot be extracted into its default layers, or None."""
+    if build.facts.boot is None:
+        return None
+    plugin = build.pom.plugins.get("spring-boot-maven-plugin", {})
+    explicit = plugin.get("enabled") == "true"
+    return layers.maven_opt_out(plugin) or layers.why_not_layered(build.facts.boot, explicit)
+
+
+# Phases that have run once `mvn package` made the jar.
+_BY_PACKAGE = {
+    *("validate", "initialize", "generate-sources", "process-sources", "generate-resources"),
+    *("process-resources", "compile", "process-classes", "generate-test-sources"),
+    *("process-test-sources", "generate-test-resources", "process-test-resources"),
+    *("test-compile", "process-test-classes", "test", "prepare-package", "package"),
+}
+
+
+def _dependency_dirs(build: Build, notes: list[str]) -> list[str]:
+    """The directories maven-dependency-plugin copies the jar's dependencies into (a plain
+    jar's `lib/`, which its manifest Class-Path names), when the build runs that execution."""
+    target = posixpath.join(build.project_dir, "target")
+    props = {
+        **build.pom.properties,
+        "project.build.directory": target,
+        "project.basedir": build.project_dir,
+        "basedir": build.project_dir,
+    }
+    out: list[str] = []
+    goals = set(build.run.goals) if build.run else {"package"}
+    for raw, phase in build.pom.copied_dependencies:
+        if phase is not None and phase not in _BY_PACKAGE and phase not in goals:
+            continue
+        directory = resolve(raw or "${project.build.directory}/dependency", props)
+        if directory is None:
+            notes.append(f"copy-dependencies writes to {raw}, which is not known statically")
+            continue
+        path = posixpath.normpath(posixpath.join(build.project_dir, directory))
+        if path not in out:
+            out.append(path)
+    return out
 
 
 def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str, str]:
