@@ -1,5 +1,6 @@
-"""The cache-mount default (plan/buildkit.py): on when the Dockerfile or the CI already relies on
-BuildKit, off otherwise or when the CI names Kaniko; flags and config decide over it."""
+"""The cache-mount default (plan/buildkit.py): on when the Dockerfile already uses cache mounts or
+the CI persists them, off otherwise (with a note when BuildKit is in use) or when the CI names
+Kaniko; flags and config decide over it."""
 
 from __future__ import annotations
 
@@ -62,11 +63,17 @@ def decide(dockerfile: str, extra: dict[str, str] | None = None) -> tuple[bool, 
         ),
     ],
 )
-def test_a_buildkit_only_feature_of_the_dockerfile_turns_mounts_on(
-    dockerfile: str, why: str
-) -> None:
+def test_a_buildkit_only_feature_is_noted_but_leaves_mounts_off(dockerfile: str, why: str) -> None:
     on, reason = decide(dockerfile)
-    assert on and why in reason
+    assert not on and why in reason and "--cache-mounts would add" in reason
+
+
+def test_a_dockerfile_with_cache_mounts_gets_more_of_them() -> None:
+    text = NAIVE_GO.replace(
+        "COPY . .", "RUN --mount=type=cache,target=/var/cache/apt apt-get -v\nCOPY . ."
+    )
+    on, reason = decide(text)
+    assert on and "uses them already (line 3)" in reason
 
 
 @pytest.mark.parametrize(
@@ -74,12 +81,21 @@ def test_a_buildkit_only_feature_of_the_dockerfile_turns_mounts_on(
     [
         pytest.param(
             {".github/workflows/ci.yml": "steps:\n  - uses: docker/build-push-action@v6\n"},
-            True,
-            ".github/workflows/ci.yml builds with BuildKit (docker/build-push-action)",
+            False,  # hosted runners start empty: the mounts would hold nothing
+            ".github/workflows/ci.yml builds with docker/build-push-action: --cache-mounts would",
             id="build-push-action",
         ),
         pytest.param(
-            {"Makefile": "image:\n\tdocker buildx build -t app .\n"}, True, "buildx", id="buildx"
+            {"Makefile": "image:\n\tdocker buildx build -t app .\n"}, False, "buildx", id="buildx"
+        ),
+        pytest.param(
+            {
+                ".github/workflows/ci.yml": "- uses: docker/build-push-action@v6\n"
+                "- uses: reproducible-containers/buildkit-cache-dance@v3\n"
+            },
+            True,
+            "buildkit-cache-dance, which keeps them between builds",
+            id="cache-dance",
         ),
         pytest.param(
             {".gitlab-ci.yml": "build:\n  image: gcr.io/kaniko-project/executor:debug\n"},
@@ -113,12 +129,17 @@ def test_an_explicit_choice_overrides_the_evidence() -> None:
     assert buildkit.cache_mounts(parser.parse(NAIVE_GO.encode()), project(NAIVE_GO), True)[0]
 
 
+CACHE_DANCE = {
+    ".github/workflows/ci.yml": "- uses: reproducible-containers/buildkit-cache-dance@v3\n"
+}
+
+
 def test_the_rewrite_follows_the_ci_and_says_why() -> None:
-    ci = {".github/workflows/ci.yml": "- uses: docker/build-push-action@v6\n"}
+    ci = CACHE_DANCE
     out = pipeline.split(project(NAIVE_GO, ci), Options())
     assert out.status is Status.CHANGED and out.findings is not None
     assert MOUNT in out.new.decode()
-    assert any("builds with BuildKit" in note for note in out.findings.notes)
+    assert any("keeps them between builds" in note for note in out.findings.notes)
     plain = pipeline.split(project(NAIVE_GO), Options())
     assert MOUNT not in plain.new.decode()
     off = pipeline.split(project(NAIVE_GO, ci), Options(cache_mounts=False))
@@ -129,7 +150,7 @@ def test_no_cache_mounts_flag_and_config_key(tmp_path: Path) -> None:
     case = copy_case(tmp_path)
     workflows = case / ".github" / "workflows"
     workflows.mkdir(parents=True)
-    (workflows / "ci.yml").write_text("- uses: docker/build-push-action@v6\n")
+    (workflows / "ci.yml").write_text(CACHE_DANCE[".github/workflows/ci.yml"])
     runner = CliRunner()
     auto = runner.invoke(app, ["rewrite", str(case)])
     assert auto.exit_code == 0 and MOUNT in auto.stdout

@@ -1,12 +1,18 @@
-"""Whether the rewrite may use BuildKit cache mounts (`RUN --mount=type=cache`).
+"""Whether the rewrite adds BuildKit cache mounts (`RUN --mount=type=cache`) by default.
 
 BuildKit (docker build since Engine 23, buildx) and Buildah/Podman 4+ accept them; the legacy
-builder, Google's Kaniko and Podman 3 fail the build on them. A cache mount speeds up a
-rebuild (a Go rebuild after a one-line change: 10x), but only where the builder keeps its
-cache between builds, and only if the build runs at all. So the default follows the evidence:
-on when the Dockerfile or the repository's CI already relies on BuildKit, off otherwise (and
-off when the CI names Kaniko or turns BuildKit off). `--cache-mounts`/`--no-cache-mounts` and
-the `cache-mounts` config key decide instead. The README has the sources.
+builder, Google's Kaniko and Podman 3 fail the build on them. Where the builder keeps its cache
+(a developer's machine, a persistent builder) they make a rebuild after a one-line change much
+faster (Go: 10x). Where every build starts empty (hosted CI runners, with the layer cache
+exported by `--cache-to`, which does not carry cache mounts) they hold nothing, and the
+dependencies they take out of the cached dependency layer (Go modules, ~/.m2, ~/.gradle) are
+downloaded again on every run. So the default follows what the repository shows:
+- on when the Dockerfile already uses cache mounts, or its CI persists them
+  (buildkit-cache-dance);
+- off otherwise, with a note when BuildKit is in use (a BuildKit-only feature in the
+  Dockerfile, buildx or build-push-action in CI) that `--cache-mounts` would add them;
+- off when the CI names Kaniko or sets DOCKER_BUILDKIT=0.
+`--cache-mounts`/`--no-cache-mounts` and the `cache-mounts` config key decide instead.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ _BUILDKIT_CI = re.compile(
     r"|\bbuildx\b|\bbuildctl\b|DOCKER_BUILDKIT\s*[=:]\s*[\"']?1"
 )
 _NOT_BUILDKIT_CI = re.compile(r"kaniko|DOCKER_BUILDKIT\s*[=:]\s*[\"']?0", re.IGNORECASE)
+_PERSISTED_MOUNTS_CI = re.compile(r"buildkit-cache-dance")
 # Flags only BuildKit's Dockerfile frontend accepts, per instruction.
 _BUILDKIT_FLAGS = {
     "RUN": ("--mount", "--network", "--security"),
@@ -50,13 +57,31 @@ def cache_mounts(df: Dockerfile, project: Project, asked: bool | None) -> tuple[
     """The decision, and why (empty when nothing pointed either way)."""
     if asked is not None:
         return asked, ""
-    against = _ci_against(project)
+    used = _cache_mount_line(df)
+    if used:
+        return True, f"BuildKit cache mounts added: the Dockerfile uses them already ({used})"
+    against = _ci_match(project, _NOT_BUILDKIT_CI)
     if against:
         return False, f"no cache mounts: {against}, which rejects RUN --mount"
-    found = dockerfile_feature(df) or _ci_buildkit(project)
+    persisted = _ci_match(project, _PERSISTED_MOUNTS_CI)
+    if persisted:
+        return True, f"BuildKit cache mounts added: {persisted}, which keeps them between builds"
+    found = dockerfile_feature(df) or _ci_match(project, _BUILDKIT_CI)
     if found:
-        return True, f"BuildKit cache mounts added: {found} (--no-cache-mounts leaves them out)"
+        return False, (
+            f"{found}: --cache-mounts would add BuildKit cache mounts (off by default: "
+            "builds that start with an empty cache would download the dependencies again)"
+        )
     return False, ""
+
+
+def _cache_mount_line(df: Dockerfile) -> str | None:
+    for ins in df.instructions:
+        if ins.keyword == "RUN" and any(
+            f.startswith("--mount=") and "type=cache" in f for f in ins.flags
+        ):
+            return f"line {ins.start + 1}"
+    return None
 
 
 def dockerfile_feature(df: Dockerfile) -> str | None:
@@ -85,17 +110,9 @@ def _ci_files(project: Project) -> list[tuple[str, str]]:
     return out
 
 
-def _ci_buildkit(project: Project) -> str | None:
+def _ci_match(project: Project, pattern: re.Pattern[str]) -> str | None:
     for rel, text in _ci_files(project):
-        m = _BUILDKIT_CI.search(text)
-        if m:
-            return f"{rel} builds with BuildKit ({m.group(0)})"
-    return None
-
-
-def _ci_against(project: Project) -> str | None:
-    for rel, text in _ci_files(project):
-        m = _NOT_BUILDKIT_CI.search(text)
+        m = pattern.search(text)
         if m:
             return f"{rel} builds with {m.group(0)}"
     return None

@@ -21,9 +21,9 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, mounts
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.plan.stage import StageModel, State, base_image
 from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
@@ -36,6 +36,7 @@ from dfsplit.recipes.java.build import (
     produced_files,
     rename_command,
     tester_stage,
+    tool_mounts,
     tool_runs,
     with_wrapper_dir,
 )
@@ -113,8 +114,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         entrypoint=jar_runtime.entrypoint,
         cmd=jar_runtime.cmd,
     )
-    tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
+    mounted = ""
+    if options.cache_mounts:
+        runs = tool_runs(model, PROGRAMS)
+        plan_edits, mounted = tool_mounts(df, model, runs, _gradle_home, plan_edits, notes)
+    tester = _tester(options, has_tests, build, model, notes, mounted)
     findings = Findings(
         recipe="gradle",
         language="java",
@@ -245,10 +250,20 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
 # --- tester and edits ----------------------------------------------------------------------
 
 
+def _gradle_home(state: State) -> str:
+    return state.env.get("GRADLE_USER_HOME") or posixpath.join(mounts.home(state), ".gradle")
+
+
 def _tester(
-    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
+    options: Options,
+    has_tests: bool,
+    build: Build,
+    model: StageModel,
+    notes: list[str],
+    mounted: str,
 ) -> TesterStage | None:
-    command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
+    words = [build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"]
+    command = " ".join([*([mounted] if mounted else []), *words])
     return tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 

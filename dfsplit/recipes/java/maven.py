@@ -21,10 +21,10 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, mounts
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.plan.stage import StageModel, State, base_image
 from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
@@ -39,6 +39,7 @@ from dfsplit.recipes.java.build import (
     produced_files,
     rename_command,
     tester_stage,
+    tool_mounts,
     tool_runs,
     with_wrapper_dir,
 )
@@ -130,10 +131,14 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         entrypoint=jar_runtime.entrypoint,
         cmd=jar_runtime.cmd,
     )
-    tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
     )
+    mounted = ""
+    if options.cache_mounts:
+        runs = tool_runs(model, PROGRAMS)
+        plan_edits, mounted = tool_mounts(df, model, runs, _m2, plan_edits, notes)
+    tester = _tester(options, has_tests, build, model, notes, mounted)
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
     findings = Findings(
@@ -329,11 +334,20 @@ def _is_build_input(model: StageModel, path: str) -> bool:
     return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
 
 
+def _m2(state: State) -> str:
+    return posixpath.join(mounts.home(state), ".m2")
+
+
 def _tester(
-    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
+    options: Options,
+    has_tests: bool,
+    build: Build,
+    model: StageModel,
+    notes: list[str],
+    mounted: str,
 ) -> TesterStage | None:
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
-    command = " ".join([build.program, *words, "test"])
+    command = " ".join([*([mounted] if mounted else []), build.program, *words, "test"])
     return tester_stage(options, has_tests, model, command, build.project_dir, notes)
 
 

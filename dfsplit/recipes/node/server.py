@@ -59,7 +59,7 @@ class Start(NamedTuple):
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    app = prepare(df, project, options.uid or NODE_UID)
+    app = prepare(df, project, options.uid or NODE_UID, bool(options.cache_mounts))
     framework = manifest.server_framework(project, app.pkg)
     built = ensure_build(app)
     start = _framework_start(app, framework) or resolve_start(app, built)
