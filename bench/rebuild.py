@@ -27,14 +27,15 @@ per recipe (Go, Maven, Node server and static, Rust, and any recipe added later)
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
+
+from image_sizes import buildable, meta  # the same fixtures as the image-size benchmark
 
 from dfsplit import files
 from dfsplit.dockerfile.globs import Dockerignore
@@ -43,7 +44,6 @@ from dfsplit.model import NewFile, Options, Outcome, Status
 from dfsplit.report.verify import human_size
 from dfsplit.verify import engine
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NOT_CONTEXT = ("expected.*", "fixture.json", *files.SKIP_DIRS)  # fixture files, not the app's
 SOURCES = (".go", ".rs", ".java", ".kt", ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx")
 MARKUP = (".vue", ".svelte", ".html")
@@ -76,21 +76,10 @@ class Row(NamedTuple):
 # --- choosing fixtures and files ------------------------------------------------------------
 
 
-def _meta(fixture: Path) -> dict[str, object]:
-    path = fixture / "fixture.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    return data if isinstance(data, dict) else {}
-
-
-def buildable(names: Sequence[str]) -> list[Path]:
-    dirs = [FIXTURES / n for n in names] if names else sorted(FIXTURES.iterdir())
-    return [d for d in dirs if _meta(d).get("build") and (d / "expected.Dockerfile").exists()]
-
-
 def rewrite(fixture: Path, cache_mounts: bool | None) -> Outcome:
     """The rewrite with the fixture's options; `cache_mounts` None keeps the fixture's choice
     or dfsplit's default."""
-    options = Options(**dict(_meta(fixture).get("options") or {}))  # type: ignore[arg-type]
+    options = Options(**dict(meta(fixture).get("options") or {}))  # type: ignore[arg-type]
     if cache_mounts is not None:
         options = options._replace(cache_mounts=cache_mounts)
     job = runner.single_job(fixture / "Dockerfile", options)
@@ -138,7 +127,8 @@ def app_files_bytes(context: Path) -> int:
     total = 1024  # a tar: a 512-byte header per entry, data in 512-byte blocks, an end marker
     for path in context.rglob("*"):
         rel = path.relative_to(context).as_posix()
-        if ignore.excludes(rel) or any(path.match(p) for p in NOT_CONTEXT):
+        parts = path.relative_to(context).parts
+        if ignore.excludes(rel) or any(Path(p).match(n) for p in parts for n in NOT_CONTEXT):
             continue
         total += 512 + (-(-path.stat().st_size // 512) * 512 if path.is_file() else 0)
     return total
