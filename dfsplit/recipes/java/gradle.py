@@ -98,14 +98,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     has_tests = has_test_sources(project.context_files, build.context_dir)
     stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
     boot_jar = "spring-boot" in build.facts.plugins and not build.dist
-    jar_runtime = layers.jar_runtime(
-        start._replace(artifact=copied),
-        stage_name,
-        (build.facts.boot or "") if boot_jar else None,  # "": Boot of an unknown version
-        _not_layered(build),
-        (),
-        notes,
-    )
+    boot = (build.facts.boot or "") if boot_jar else None  # "": Boot of an unknown version
+    jar = start._replace(artifact=copied)
+    jar_runtime = layers.jar_runtime(jar, stage_name, boot, _not_layered(build), (), notes)
     runtime = runtime_stage(
         image,
         kept,
@@ -115,10 +110,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         cmd=jar_runtime.cmd,
     )
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
-    mounted = ""
-    if options.cache_mounts:
-        runs = tool_runs(model, PROGRAMS)
-        plan_edits, mounted = tool_mounts(df, model, runs, _gradle_home, plan_edits, notes)
+    plan_edits, mounted = _mounts(df, model, plan_edits, options, notes)
     tester = _tester(options, has_tests, build, model, notes, mounted)
     findings = Findings(
         recipe="gradle",
@@ -248,6 +240,16 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
 
 
 # --- tester and edits ----------------------------------------------------------------------
+
+
+def _mounts(
+    df: Dockerfile, model: StageModel, planned: list[Edit], options: Options, notes: list[str]
+) -> tuple[list[Edit], str]:
+    """GRADLE_USER_HOME as a cache mount on every gradle RUN when asked; the tester's flags."""
+    if not options.cache_mounts:
+        return planned, ""
+    runs = tool_runs(model, PROGRAMS)
+    return tool_mounts(df, model, runs, _gradle_home, planned, notes)
 
 
 def _gradle_home(state: State) -> str:

@@ -114,13 +114,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     extra = [p for p in found.paths if not _is_build_input(model, p)]
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and has_tests else "builder"
+    libs = _dependency_dirs(build, notes)
     jar_runtime = layers.jar_runtime(
-        start,
-        stage_name,
-        build.facts.boot,
-        _not_layered(build),
-        _dependency_dirs(build, notes),
-        notes,
+        start, stage_name, build.facts.boot, _not_layered(build), libs, notes
     )
     copies = (*jar_runtime.copies, *(tokens.copy_step("builder", p, p) for p in extra))
     runtime = runtime_stage(
@@ -134,10 +130,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
     )
-    mounted = ""
-    if options.cache_mounts:
-        runs = tool_runs(model, PROGRAMS)
-        plan_edits, mounted = tool_mounts(df, model, runs, _m2, plan_edits, notes)
+    plan_edits, mounted = _mounts(df, model, plan_edits, options, notes)
     tester = _tester(options, has_tests, build, model, notes, mounted)
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
@@ -332,6 +325,16 @@ def _source(project: Project, build: Build) -> Reads:
 def _is_build_input(model: StageModel, path: str) -> bool:
     rel = model.context_path(path) or ""
     return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
+
+
+def _mounts(
+    df: Dockerfile, model: StageModel, planned: list[Edit], options: Options, notes: list[str]
+) -> tuple[list[Edit], str]:
+    """~/.m2 as a cache mount on every mvn RUN when asked; the flags the tester repeats."""
+    if not options.cache_mounts:
+        return planned, ""
+    runs = tool_runs(model, PROGRAMS)
+    return tool_mounts(df, model, runs, _m2, planned, notes)
 
 
 def _m2(state: State) -> str:

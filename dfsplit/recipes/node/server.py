@@ -95,16 +95,23 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         tester=test,
         artifact_stage=artifact.stage,
         required_paths=(app.abs(start.entry),) if start.entry else (),
-        extra={
-            "prune": app.pm.prune if prune else None,
-            "prune_stage": PRUNE_STAGE,
-            "prune_head": split.head,
-            "app_stage": APP_STAGE,
-            "app_files": artifact.src if artifact.stage == APP_STAGE else None,
-            "app_drop": _app_drop(app, copies),
-            "app_user_root": app.model.final.user not in (None, "root", "0"),
-        },
+        extra=_stages(app, prune, split, artifact, copies),
     )
+
+
+def _stages(
+    app: App, prune: bool, split: layers.Split, artifact: _Artifact, copies: tuple[CopyStep, ...]
+) -> dict[str, object]:
+    """The template's values for the prod-deps and app stages."""
+    return {
+        "prune": app.pm.prune if prune else None,
+        "prune_stage": PRUNE_STAGE,
+        "prune_head": split.head,
+        "app_stage": APP_STAGE,
+        "app_files": artifact.src if artifact.stage == APP_STAGE else None,
+        "app_drop": _app_drop(app, copies),
+        "app_user_root": app.model.final.user not in (None, "root", "0"),
+    }
 
 
 def _runtime_image(app: App, options: Options) -> str:
