@@ -48,6 +48,7 @@ NOT_CONTEXT = ("expected.*", "fixture.json", *files.SKIP_DIRS)  # fixture files,
 SOURCES = (".go", ".rs", ".java", ".kt", ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx")
 MARKUP = (".vue", ".svelte", ".html")
 TEST_PARTS = ("test", "tests", "__tests__", "spec", "e2e")
+TOOL_FILES = ("build.rs", "setup.py", "conftest.py", "noxfile.py")  # build scripts, not the app
 SERVERS = ("node_server", "python")  # recipes whose new layers must be the app's files only
 HEADER = ("fixture", "file", "cold", "rebuild", "new layers", "rebuild ×", "bytes ×", "check")
 
@@ -108,7 +109,7 @@ def app_source(context: Path) -> Path | None:
         stem = path.name.split(".")
         if ".config." in path.name or {"test", "spec"} & set(stem) or path.stem.startswith("test_"):
             continue
-        if path.name.endswith("_test.go"):
+        if path.name.endswith("_test.go") or path.name in TOOL_FILES:
             continue
         found.append((len(rel.parts), str(rel), path))
     return min(found)[2] if found else None
