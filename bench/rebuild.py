@@ -16,17 +16,22 @@ file. Wall times on a shared machine are noisy: nothing here asserts on time.
 
 What it does check, and exits 1 on: a build that fails, a rewrite whose new layers are bigger
 than the naive image's, and a Node or Python server whose new layers hold more than its app
-files (over 1.1 times the tar of the build context, `.dockerignore` applied). It exits 2 when
+files (over 1.1 times the tar of the build context, `.dockerignore` applied). A naive file that
+compiles at every start (`go run`, `cargo run`) pushes only sources: the rewrite, which ships
+the compiled artifact, is marked n/a there instead of failing. It exits 2 when
 no engine answers. A comment-only change can leave a compiled artifact byte-identical (Rust
 binaries are reproducible), and then its layer is reused: 0 B is the true push cost.
 
-The whole set takes about an hour on a 2-core machine, so CI runs `--sample`: one fixture
-per recipe (Go, Maven, Node server and static, Rust, and any recipe added later).
+The whole set (50 fixtures) took 46 minutes on the shared 2-core machine, so CI runs
+`--sample` (about 5 minutes): the first buildable fixture of each recipe (Go, Maven, Node
+server and static, Rust, and any recipe added later, Python included). Run the whole set by
+hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 import shutil
 import sys
@@ -50,6 +55,11 @@ MARKUP = (".vue", ".svelte", ".html")
 TEST_PARTS = ("test", "tests", "__tests__", "spec", "e2e")
 TOOL_FILES = ("build.rs", "setup.py", "conftest.py", "noxfile.py")  # build scripts, not the app
 SERVERS = ("node_server", "python")  # recipes whose new layers must be the app's files only
+# What dfsplit notes when the naive image compiled the app at every start (`go run`,
+# `cargo run`, `mvn spring-boot:run`): its push holds sources only, the rewrite's the artifact.
+BUILT_AT_START = re.compile(
+    r"`[^`]*\brun\b[^`]*` (?:replaced by a binary|builds and runs at every)"
+)
 HEADER = ("fixture", "file", "cold", "rebuild", "new layers", "rebuild ×", "bytes ×", "check")
 
 
@@ -209,6 +219,9 @@ def measure(bench: Bench, fixture: Path) -> Iterator[Row]:
     findings = rewrite(fixture, None).findings
     server = findings is not None and findings.recipe in SERVERS
     app = app_files_bytes(fixture) if server else None
+    at_start = (
+        next((n for n in findings.notes if BUILT_AT_START.search(n)), None) if findings else None
+    )
     naive: Cost | None = None
     for variant in variants(fixture):
         if isinstance(variant, str):
@@ -222,15 +235,19 @@ def measure(bench: Bench, fixture: Path) -> Iterator[Row]:
             naive = cost
             yield Row(fixture.name, variant.label, cost, None, _app_note(app), True)
             continue
-        yield Row(fixture.name, variant.label, cost, naive, *_check(cost, naive, app))
+        yield Row(fixture.name, variant.label, cost, naive, *_check(cost, naive, app, at_start))
 
 
 def _app_note(app: int | None) -> str:
     return f"app files {human_size(app)}" if app is not None else ""
 
 
-def _check(cost: Cost, naive: Cost | None, app: int | None) -> tuple[str, bool]:
+def _check(
+    cost: Cost, naive: Cost | None, app: int | None, at_start: str | None = None
+) -> tuple[str, bool]:
     if naive is not None and cost.new_bytes > naive.new_bytes:
+        if at_start:  # the naive push is sources a toolchain compiles at every start
+            return f"n/a: the naive image compiles at start ({at_start.split('`')[1]})", True
         return "FAIL: pushes more than the naive image", False
     if app is not None and cost.new_bytes > 1.1 * app:
         return f"FAIL: new layers > 1.1 × app files ({human_size(app)})", False

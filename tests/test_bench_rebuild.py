@@ -65,6 +65,15 @@ def test_the_checks_are_about_bytes_only() -> None:
     assert rebuild._check(cost(880), naive, app=800) == ("ok", True)
 
 
+def test_a_naive_file_that_compiles_at_start_is_not_a_failure() -> None:
+    naive = rebuild.Cost(cold=1.0, rebuild=0.1, new_bytes=5_000)  # the sources only
+    note = "`go run` replaced by a binary built at /usr/local/bin/app"
+    assert rebuild.BUILT_AT_START.search(note)
+    text, ok = rebuild._check(cost(6_000_000), naive, None, note)
+    assert ok and text == "n/a: the naive image compiles at start (go run)"
+    assert not rebuild.BUILT_AT_START.search("`npm run build` added: the naive image never built")
+
+
 def test_app_files_are_measured_as_a_tar_without_ignored_and_fixture_files(
     tmp_path: Path,
 ) -> None:

@@ -109,3 +109,12 @@ def test_gradle_mounts_the_gradle_user_home() -> None:
     mount = "--mount=type=cache,target=/cache/gradle"
     assert f"RUN {mount} gradle build --no-daemon\n" in text
     assert f"RUN {mount} gradle --no-daemon test\n" in text
+
+
+def test_the_build_that_replaces_go_run_gets_the_go_caches() -> None:
+    text = rewrite(
+        'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nCMD ["go", "run", "."]\n',
+        {"go.mod": "module example.com/app\n\ngo 1.21\n", "main.go": "package main\n"},
+    )
+    mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+    assert f"RUN {mounts} go build -o /usr/local/bin/app .\n" in text

@@ -37,9 +37,11 @@ def builder_edits(
         notes.append("CGO_ENABLED=0 added: the runtime has no glibc for a cgo-linked binary")
     out += _dependency_cache(df, model, module, build, options, notes)
     if start.go_run is not None:
-        out.append(start.go_run)
+        out.append(
+            _go_run_mounts(model, start.go_run, notes) if options.cache_mounts else start.go_run
+        )
         notes.append(f"`go run` replaced by a binary built at {build.output}")
-    if options.cache_mounts:
+    elif options.cache_mounts:
         out += _cache_mounts(df, model, build, notes)
     return out
 
@@ -100,11 +102,24 @@ def _dependency_cache(
 
 
 def _mount_flags(model: StageModel, ins: Instruction) -> str:
-    env = model.state_at(ins).env
+    return _flags(model.state_at(ins).env)
+
+
+def _flags(env: dict[str, str]) -> str:
     gopath = env.get("GOPATH", "/go").split(":")[0]
     modcache = env.get("GOMODCACHE") or posixpath.join(gopath, "pkg/mod")
     gocache = env.get("GOCACHE") or posixpath.join(env.get("HOME", "/root"), ".cache/go-build")
     return f"--mount=type=cache,target={modcache} --mount=type=cache,target={gocache}"
+
+
+def _go_run_mounts(model: StageModel, go_run: Edit, notes: list[str]) -> Edit:
+    """The build dfsplit adds for `go run` gets the cache mounts too (as the last user)."""
+    if model.final.user not in (None, "root", "0"):
+        notes.append("--cache-mounts skipped: the build runs as a non-root user")
+        return go_run
+    keyword, _, rest = go_run.text.partition(" ")
+    notes.append("BuildKit cache mounts added for the module and build caches")
+    return go_run._replace(text=f"{keyword} {_flags(model.final.env)} {rest}")
 
 
 def _cache_mounts(df: Dockerfile, model: StageModel, build: Build, notes: list[str]) -> list[Edit]:
