@@ -159,13 +159,14 @@ def _side_jar_regex(glob: str) -> str:
 def tool_mounts(
     df: Dockerfile,
     model: StageModel,
-    runs: list[ToolRun],
+    programs: set[str],
     cache: Callable[[State], str],
     planned: list[Edit],
     notes: list[str],
 ) -> tuple[list[Edit], str]:
     """The build tool's cache directory (~/.m2, ~/.gradle) as a BuildKit cache mount on each
     of its RUNs, the dependency step dfsplit adds included; and the flags the tester repeats."""
+    runs = tool_runs(model, programs)
     flags = ""
     for ins in dict.fromkeys(r.ins for r in runs):
         state = model.state_at(ins)

@@ -110,7 +110,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         cmd=jar_runtime.cmd,
     )
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
-    plan_edits, mounted = _mounts(df, model, plan_edits, options, notes)
+    plan_edits, mounted = (
+        tool_mounts(df, model, PROGRAMS, _gradle_home, plan_edits, notes)
+        if options.cache_mounts
+        else (plan_edits, "")
+    )
     tester = _tester(options, has_tests, build, model, notes, mounted)
     findings = Findings(
         recipe="gradle",
@@ -240,16 +244,6 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
 
 
 # --- tester and edits ----------------------------------------------------------------------
-
-
-def _mounts(
-    df: Dockerfile, model: StageModel, planned: list[Edit], options: Options, notes: list[str]
-) -> tuple[list[Edit], str]:
-    """GRADLE_USER_HOME as a cache mount on every gradle RUN when asked; the tester's flags."""
-    if not options.cache_mounts:
-        return planned, ""
-    runs = tool_runs(model, PROGRAMS)
-    return tool_mounts(df, model, runs, _gradle_home, planned, notes)
 
 
 def _gradle_home(state: State) -> str:

@@ -130,7 +130,11 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
     )
-    plan_edits, mounted = _mounts(df, model, plan_edits, options, notes)
+    plan_edits, mounted = (
+        tool_mounts(df, model, PROGRAMS, _m2, plan_edits, notes)
+        if options.cache_mounts
+        else (plan_edits, "")
+    )
     tester = _tester(options, has_tests, build, model, notes, mounted)
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
@@ -325,16 +329,6 @@ def _source(project: Project, build: Build) -> Reads:
 def _is_build_input(model: StageModel, path: str) -> bool:
     rel = model.context_path(path) or ""
     return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
-
-
-def _mounts(
-    df: Dockerfile, model: StageModel, planned: list[Edit], options: Options, notes: list[str]
-) -> tuple[list[Edit], str]:
-    """~/.m2 as a cache mount on every mvn RUN when asked; the flags the tester repeats."""
-    if not options.cache_mounts:
-        return planned, ""
-    runs = tool_runs(model, PROGRAMS)
-    return tool_mounts(df, model, runs, _m2, planned, notes)
 
 
 def _m2(state: State) -> str:
