@@ -118,3 +118,33 @@ def test_the_build_that_replaces_go_run_gets_the_go_caches() -> None:
     )
     mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
     assert f"RUN {mounts} go build -o /usr/local/bin/app .\n" in text
+
+
+def test_every_go_step_that_uses_the_caches_mounts_them() -> None:
+    text = rewrite(
+        "FROM golang:1.21\nWORKDIR /app\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\n"
+        "RUN CGO_ENABLED=0 go build -o /out/server ./cmd/server\n"
+        "RUN CGO_ENABLED=0 go build -o /out/migrate ./cmd/migrate\n"
+        'CMD ["/out/server"]\n',
+        {
+            "go.mod": "module example.com/app\n\ngo 1.21\n",
+            "cmd/server/main.go": "package main\n",
+            "cmd/migrate/main.go": "package main\n",
+        },
+    )
+    mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+    # The download too: a mount hides what the layer below holds at its target.
+    assert f"RUN {mounts} go mod download\n" in text
+    assert f"RUN {mounts} CGO_ENABLED=0 go build -o /out/server ./cmd/server\n" in text
+    assert f"RUN {mounts} CGO_ENABLED=0 go build -o /out/migrate ./cmd/migrate\n" in text
+    assert f"FROM builder AS tester\nRUN {mounts} go test" not in text  # no *_test.go here
+
+
+def test_the_go_tester_mounts_the_caches_it_finds_the_modules_in() -> None:
+    files = {"go.mod": "module example.com/app\n\ngo 1.21\n", "main.go": "", "main_test.go": ""}
+    text = rewrite(
+        'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/srv .\nCMD ["/app/srv"]\n',
+        files,
+    )
+    mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+    assert f"FROM builder AS tester\nRUN {mounts} go test -v ./...\n" in text

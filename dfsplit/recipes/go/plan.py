@@ -21,7 +21,7 @@ from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.recipes.go import images as go_images
-from dfsplit.recipes.go.builder import builder_edits
+from dfsplit.recipes.go.builder import builder_edits, tester_mount_flags
 from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
 from dfsplit.recipes.go.runtime import copies, install, needs_of, runtime_image
@@ -200,7 +200,11 @@ def _tester(
         notes.append("no *_test.go files: no tester stage")
         return None
     workdir = module.root if module.root != model.final.workdir else None
-    return TesterStage(commands=(TEST_COMMAND,), workdir=workdir)
+    command = TEST_COMMAND
+    if options.cache_mounts and model.final.user in (None, "root", "0"):
+        # The modules are in the cache mount, not in the builder's layers.
+        command = f"{tester_mount_flags(model)} {TEST_COMMAND}"
+    return TesterStage(commands=(command,), workdir=workdir)
 
 
 # --- edits to the builder ------------------------------------------------------------------
