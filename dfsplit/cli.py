@@ -8,11 +8,12 @@ again at each start (8 ms of a 150 ms cold start); pipeline types are quoted ins
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, NoReturn, cast
 
 import typer
 
 from dfsplit import __version__
+from dfsplit.report.exit_codes import HELP as EXIT_CODES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from dfsplit.model import Options, Outcome
     from dfsplit.report.verify import Format
     from dfsplit.verify.prove import VerifyOptions
-
-EXIT_CODES = """Exit codes: 0 done or nothing to do; 1 --check found a file to rewrite;
-2 usage error; 123 a file was refused or failed (the reason is on stderr)."""
 
 app = typer.Typer(
     add_completion=False,
@@ -64,6 +62,16 @@ CacheMounts = Annotated[
 ]
 
 
+Lean = Annotated[
+    bool,
+    typer.Option(
+        "--lean",
+        help="When dfsplit cannot tell which files the app reads, leave out what the "
+        "original WORKDIR had (by default the runtime keeps it).",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dfsplit {__version__}")
@@ -80,13 +88,19 @@ def main_options(
 
 
 def _options(
-    runtime: str | None, no_tester: bool, gate: bool, cache: bool | None = None
+    runtime: str | None,
+    no_tester: bool,
+    gate: bool,
+    cache: bool | None = None,
+    lean: bool = False,
 ) -> "Options":
     from dfsplit.model import Options
 
     if gate and no_tester:
         raise typer.BadParameter("--gate-tests needs the tester stage; drop --no-tester")
-    return Options(runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache)
+    return Options(
+        runtime_image=runtime, tester=not no_tester, gate_tests=gate, cache_mounts=cache, lean=lean
+    )
 
 
 def _process(target: Path, options: "Options") -> "Outcome":
@@ -139,7 +153,7 @@ ConfigFile = Annotated[
         "--config",
         metavar="FILE",
         help="Organisation policy (TOML), below the "
-        "[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
+        "\\[tool.dfsplit] or .dfsplit.toml found upward from each Dockerfile, which is "
         "below the command-line flags.",
     ),
 ]
@@ -148,15 +162,13 @@ ConfigFile = Annotated[
 def _org_policy(config_file: Path | None) -> "OptionLayer | None":
     """The --config policy; a bad one is a usage error."""
     from dfsplit.fleet import config
-    from dfsplit.report import exit_codes
 
     if config_file is None:
         return None
     try:
         return config.load_file(config_file)
     except config.ConfigError as exc:  # one plain line naming file and key, not a usage box
-        print(f"error: --config: {exc}", file=sys.stderr)
-        raise typer.Exit(exit_codes.USAGE) from None
+        _usage_error(f"--config: {exc}")
 
 
 def _run_bulk(jobs: "Iterable[Job]", workers: int) -> "list[Result]":
@@ -189,13 +201,47 @@ def _recorded(jobs: "Iterable[Job]", into: "list[Job]") -> "Iterator[Job]":
         yield job
 
 
-def _check_outputs(report: Path | None, apply: bool, check: bool) -> None:
+def _check_outputs(report: Path | None, patch_dir: Path | None, apply: bool, check: bool) -> None:
+    """Every flag naming a path is checked before the run, so that a bad one fails (exit 2,
+    one line) before anything is written."""
+    from dfsplit import files
     from dfsplit.report.fleet import REPORT_SUFFIXES
 
     if apply and check:
         raise typer.BadParameter("--apply and --check exclude each other")
     if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
-        raise typer.BadParameter("the report file must end in .json or .md", param_hint="--report")
+        _usage_error(f"--report: {report}: the report file must end in .json or .md")
+    for flag, path, check_path in (
+        ("--report", report, files.check_output_file),
+        ("--patch-dir", patch_dir, files.check_output_dir),
+    ):
+        try:
+            if path is not None:
+                check_path(path)
+        except files.FileError as exc:
+            _usage_error(f"{flag}: {exc}")
+
+
+def _usage_error(message: str) -> NoReturn:
+    """One plain line and exit 2 (not a usage box: a path is named, nothing else to show)."""
+    from dfsplit.report import exit_codes
+    from dfsplit.report.run import printable
+
+    print(f"error: {printable(message)}", file=sys.stderr)
+    raise typer.Exit(exit_codes.USAGE)
+
+
+def _check_patch_targets(results: "list[Result]", patch_dir: Path | None) -> None:
+    """Before --apply writes anything: each <repo>.patch must be free to write."""
+    from dfsplit import files
+    from dfsplit.fleet import runner
+
+    if patch_dir is None:
+        return
+    try:
+        files.check_replaceable(runner.patch_paths(results, patch_dir))
+    except files.FileError as exc:
+        _usage_error(f"--patch-dir: {exc}")
 
 
 @app.command()
@@ -218,6 +264,7 @@ def rewrite(
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
     cache_mounts: CacheMounts = None,
+    lean: Lean = False,
     color: Annotated[
         bool | None,
         typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal)."),
@@ -234,8 +281,28 @@ def rewrite(
     report: ReportFile = None,
     patch_dir: PatchDir = None,
     config_file: ConfigFile = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit 123 when a file is refused (by default a refusal is reported)."
+        ),
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="When a builder-pattern pair is merged, delete its build file and reduce "
+            "its script to the one docker build it still needs.",
+        ),
+    ] = False,
 ) -> None:
-    """Print the multi-stage rewrite of each Dockerfile as a unified diff."""
+    """Print the multi-stage rewrite of each Dockerfile as a unified diff.
+
+    A directory is searched for Dockerfiles. Those under .devcontainer/, .github/, docs/,
+    examples/, fixtures/, __fixtures__/, testdata/, test/ and tests/, and those an `exclude`
+    of the config names, are skipped and reported, not rewritten; a file named here is always
+    taken.
+    A refused file is reported and left as it is (exit 0 unless --strict)."""
     from dfsplit.diff import colorize
     from dfsplit.fleet import runner
     from dfsplit.fleet.config import as_policy
@@ -243,8 +310,8 @@ def rewrite(
     from dfsplit.report import exit_codes
     from dfsplit.report.run import Reporter, dump_json
 
-    _check_outputs(report, apply, check)
-    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts))
+    _check_outputs(report, patch_dir, apply, check)
+    flags = as_policy(_options(runtime, no_tester, gate_tests, cache_mounts, lean))
     org = _org_policy(config_file)
     if verify_first:
         from dfsplit.verify.prove import VerifyOptions
@@ -252,11 +319,11 @@ def rewrite(
         _require_engine()
     planned: list[Job] = []
     show_diffs = not (check or as_json or apply)
-    stream = runner.iter_jobs(
-        paths or [Path(".")], Options(runtime_image=runtime), org, flags, diffs=show_diffs
-    )
+    base = Options(runtime_image=runtime, prune=prune)
+    stream = runner.iter_jobs(paths or [Path(".")], base, org, flags, diffs=show_diffs)
     results = _run_bulk(_recorded(stream, planned), jobs or os.cpu_count() or 1)
-    run = Reporter(check=check, apply=apply)
+    _check_patch_targets(results, patch_dir)
+    run = Reporter(check=check, apply=apply, strict=strict)
     kept: list[Result] = []
     use_color = sys.stdout.isatty() if color is None else color
     failed_verify = False
@@ -287,8 +354,11 @@ def _write_outputs(
     """The summary table (several files), --report and --patch-dir."""
     if report is None and patch_dir is None and len(results) < 2:
         return
+    from dfsplit import files
     from dfsplit.fleet import runner
+    from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
+    from dfsplit.report.run import printable
 
     if len(results) > 1:
         print(
@@ -298,8 +368,13 @@ def _write_outputs(
     if report is not None:
         _write_report(results, report)
     if patch_dir is not None:
-        for path in runner.write_patches(results, patch_dir):
-            print(f"wrote {path}", file=sys.stderr)
+        try:
+            written = runner.write_patches(results, patch_dir)
+        except files.FileError as exc:
+            print(f"error: --patch-dir: {printable(str(exc))}", file=sys.stderr)
+            raise typer.Exit(exit_codes.FAILED) from None
+        for path in written:
+            print(f"wrote {printable(str(path))}", file=sys.stderr)
 
 
 def _write_report(results: "list[Result]", path: Path) -> None:
@@ -307,6 +382,7 @@ def _write_report(results: "list[Result]", path: Path) -> None:
     from dfsplit import files
     from dfsplit.report import exit_codes
     from dfsplit.report import fleet as fleet_report
+    from dfsplit.report.run import printable
 
     if path.suffix.lower() == ".json":
         text = fleet_report.dump_json_report(fleet_report.report_json(results))
@@ -315,7 +391,7 @@ def _write_report(results: "list[Result]", path: Path) -> None:
     try:
         files.write_text(path, text)
     except files.FileError as exc:
-        print(f"error: --report: {exc}", file=sys.stderr)
+        print(f"error: --report: {printable(str(exc))}", file=sys.stderr)
         raise typer.Exit(exit_codes.FAILED) from None
 
 
@@ -478,6 +554,7 @@ def detect(
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
     cache_mounts: CacheMounts = None,
+    lean: Lean = False,
 ) -> None:
     """Explain what was detected and the plan, without rewriting anything."""
     import json
@@ -485,7 +562,7 @@ def detect(
     from dfsplit.report.outcome import outcome_json
     from dfsplit.report.run import Reporter, explain
 
-    outcome = _process(path, _options(runtime, no_tester, gate_tests, cache_mounts))
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, cache_mounts, lean))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

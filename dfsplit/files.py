@@ -153,6 +153,22 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
+def read_small_file(path: Path, limit: int = MAX_DOCKERFILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (a config file): a FIFO or device
+    is refused, never opened in a way that could block."""
+    if os.path.isdir(path):
+        raise FileError(path, "is a directory")
+    try:
+        read = _read_regular(os.fspath(path), limit + 1)
+    except OSError as exc:
+        raise FileError(path, _reason(exc)) from None
+    if read is None:
+        raise FileError(path, "is not a regular file")
+    if read[1] > limit:
+        raise FileError(path, f"is {read[1]} bytes, over the {limit}-byte limit")
+    return read[0]
+
+
 # --- build context ---------------------------------------------------------------------------
 
 
@@ -220,10 +236,11 @@ def _read_small(entry: os.DirEntry[str], max_bytes: int) -> bytes | None:
 
 
 class _Prepared(NamedTuple):
-    """A filled temp file waiting to replace (or create) its target."""
+    """A filled temp file waiting to replace (or create) its target; no temp file: the
+    target is to be deleted."""
 
     target: Path
-    temp: Path
+    temp: Path | None
     expected_old: bytes | None
 
 
@@ -236,8 +253,12 @@ def write_atomic(path: Path, data: bytes, *, expected_old: bytes | None) -> None
     write_all([(path, data, expected_old)])
 
 
-def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]]) -> None:
-    """Write several files so that none is half-written.
+def write_all(
+    changes: Sequence[tuple[Path, bytes | None, bytes | None]], root: str | None = None
+) -> None:
+    """Write (or, for data None, delete) several files so that none is half-written; with
+    `root` (resolved), each must still resolve inside it now, at write time (a directory
+    swapped for a symlink since the files were read must not lead the write out of the tree).
 
     All temp files are created and filled first, then every target is re-checked against its
     expected old bytes, and only then is each one replaced. Any failure before the replace
@@ -248,7 +269,7 @@ def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]]) -> None:
     prepared: list[_Prepared] = []
     try:
         for path, data, expected_old in changes:
-            prepared.append(_prepare(path, data, expected_old, prepared))
+            prepared.append(_prepare(path, data, expected_old, prepared, root))
         for item in prepared:
             _check_unchanged(item)
         for item in prepared:
@@ -256,18 +277,29 @@ def write_all(changes: Sequence[tuple[Path, bytes, bytes | None]]) -> None:
             _fsync_dir(item.target.parent)
     finally:
         for item in prepared:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(item.temp)
+            if item.temp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(item.temp)
 
 
 def _prepare(
-    path: Path, data: bytes, expected_old: bytes | None, earlier: list[_Prepared]
+    path: Path,
+    data: bytes | None,
+    expected_old: bytes | None,
+    earlier: list[_Prepared],
+    root: str | None,
 ) -> _Prepared:
     """Check the target, then write `data` to a temp file beside it with the target's mode."""
     target = Path(os.path.realpath(path))
+    if root is not None:
+        resolve_within(path, Path(root), str(target), root)
     if any(item.target == target for item in earlier):
         raise FileError(path, "listed twice in one write")
     info = _target_stat(path, target, expected_old)
+    if data is None:
+        if expected_old is None:
+            raise FileError(path, "nothing to delete")
+        return _Prepared(target, None, expected_old)
     try:
         fd, temp_name = tempfile.mkstemp(dir=_parent(path, target), prefix=".", suffix=_TEMP_SUFFIX)
     except OSError as exc:
@@ -354,6 +386,9 @@ def _commit(item: _Prepared) -> None:
 
 
 def _move_into_place(item: _Prepared) -> None:
+    if item.temp is None:
+        os.unlink(item.target)  # checked unchanged just before
+        return
     if item.expected_old is not None:
         os.replace(item.temp, item.target)
         return
@@ -477,9 +512,81 @@ def stage_rewrite(
     return new_df, new_ctx
 
 
-def write_text(path: Path, text: str) -> None:
-    """A file dfsplit makes for the user (a report): written whole, replacing any old one."""
+# Kernel interfaces, not storage: a report or patch written there is lost or does harm.
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+
+
+def check_output_file(path: Path) -> None:
+    """Raise FileError unless `path` can take a file dfsplit writes at the end of a run (a
+    report): a regular file or none, in an existing, writable directory, on real storage.
+    Checked before the run, so that a bad path fails before anything is written."""
+    _check_storage(path)
+    info = _stat_or_none(path)
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise FileError(path, "is a directory")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise FileError(path, "is not a regular file")
+    _check_writable_dir(path.parent, path)
+
+
+def check_output_dir(path: Path) -> None:
+    """Raise FileError unless `path` is, or can be made as, a writable directory (--patch-dir);
+    nothing is created here."""
+    _check_storage(path)
+    info = _stat_or_none(path)
+    if info is not None:
+        if not stat.S_ISDIR(info.st_mode):
+            raise FileError(path, "is not a directory")
+        _check_writable_dir(path, path)
+        return
+    existing = path.parent
+    while _stat_or_none(existing) is None and existing != existing.parent:
+        existing = existing.parent
+    _check_writable_dir(existing, path)
+
+
+def check_replaceable(paths: Sequence[Path]) -> None:
+    """Raise FileError when one of `paths`, to be written whole later, is in the way: a
+    directory or special file there, or a parent that is not a directory."""
+    for path in paths:
+        info = _stat_or_none(path)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise FileError(path, "is not a regular file; not overwritten")
+
+
+def _check_storage(path: Path) -> None:
+    real = os.path.realpath(path)
+    for top in PSEUDO_FILESYSTEMS:
+        if real == top or real.startswith(top + "/"):
+            raise FileError(path, f"is under {top}, which is not storage")
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    """os.stat of path, None when nothing is there; any other error is a FileError."""
     try:
-        path.write_text(text, encoding="utf-8")
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise FileError(path, "a parent of it is a file, not a directory") from None
+    except OSError as exc:
+        raise FileError(path, _reason(exc)) from None
+
+
+def _check_writable_dir(directory: Path, path: Path) -> None:
+    info = _stat_or_none(directory)
+    if info is None:
+        raise FileError(path, f"directory {directory} does not exist")
+    if not stat.S_ISDIR(info.st_mode):
+        raise FileError(path, f"{directory} is not a directory")
+    if not os.access(directory, os.W_OK):
+        raise FileError(path, f"directory {directory} is not writable")
+
+
+def write_text(path: Path, text: str, errors: str = "strict") -> None:
+    """A file dfsplit makes for the user (a report, a patch): written whole, replacing any old
+    one."""
+    try:
+        path.write_text(text, encoding="utf-8", errors=errors)
     except OSError as exc:
         raise FileError(path, _reason(exc)) from None

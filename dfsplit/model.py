@@ -26,6 +26,15 @@ class Refuse(Exception):
         self.reason = reason
 
 
+class BadDockerfile(Refuse):
+    """The file is no Dockerfile Docker would build either (binary, empty, an unknown
+    instruction): bad input, so a failed file (exit 123), not a refusal."""
+
+
+class InternalError(Exception):
+    """dfsplit's check of its own output failed: a bug, reported as a failed file (exit 123)."""
+
+
 class NothingToDo(Exception):
     """Raised when a file needs no split (no build step); becomes an unchanged Outcome."""
 
@@ -106,6 +115,16 @@ class Dockerfile(_DockerfileFields):
                 groups[-1].append(ins)
         return tuple(tuple(g) for g in groups)
 
+    def previous_end(self, ins: Instruction) -> int:
+        """Where the instruction before `ins` ends (0 for the first): a lookup, not a scan,
+        since edits ask it for every instruction they move."""
+        index = self._index_of_start[ins.start]
+        return self.instructions[index - 1].end if index else 0
+
+    @cached_property
+    def _index_of_start(self) -> dict[int, int]:
+        return {ins.start: i for i, ins in enumerate(self.instructions)}
+
     def preamble(self) -> tuple[Instruction, ...]:
         """Instructions before the first FROM (global ARGs)."""
         out: list[Instruction] = []
@@ -165,6 +184,10 @@ class Options(NamedTuple):
     registry_prefix: str | None = None
     uid: str | None = None
     template_dir: str | None = None
+    # Leave out what the original WORKDIR had when dfsplit cannot tell what the app reads.
+    lean: bool = False
+    # Builder-pattern pairs: delete the merged build file, simplify the script (--prune).
+    prune: bool = False
 
     def runtime_for(self, recipe: str, language: str) -> str | None:
         """The runtime image policy asks for this recipe, if any."""
@@ -196,9 +219,12 @@ class CopyStep(NamedTuple):
 
 
 class TesterStage(NamedTuple):
+    """`FROM builder AS tester` (made by plan.tester.tester_stage)."""
+
     commands: tuple[str, ...]  # each becomes one RUN (shell form)
     workdir: str | None = None
     args: tuple[str, ...] = ()  # ARGs re-declared because the commands use them
+    comment: tuple[str, ...] = ()  # "# ..." lines: without tests, what the commands check
 
 
 class RuntimeStage(NamedTuple):
@@ -209,12 +235,24 @@ class RuntimeStage(NamedTuple):
     env: tuple[str, ...] = ()  # "KEY=value" tokens, one ENV line each
     run: tuple[str, ...] = ()  # RUN commands (only on images with a shell)
     copies: tuple[CopyStep, ...] = ()
+    checks: tuple[str, ...] = ()  # RUN commands after the copies: checks of what was copied
     workdir: str | None = None
     carried: tuple[str, ...] = ()  # instructions carried verbatim (LABEL, EXPOSE, VOLUME, ...)
     user: str | None = None
     start_comment: str = ""  # the user's comment above the original CMD/ENTRYPOINT
     entrypoint: str | None = None  # exec-form JSON array, or shell form on shell images
     cmd: str | None = None
+
+
+class PairFindings(NamedTuple):
+    """A builder-pattern pair merged into the runtime file (see dfsplit.plan.pairs)."""
+
+    build_file: str  # relative to the runtime file's build context
+    told_by: tuple[str, ...]  # what says the two files are a pair (cited script lines)
+    mapping: tuple[tuple[str, str], ...]  # (host path, path in the builder) of each artifact
+    leftovers: tuple[str, ...] = ()  # files and script lines the merge leaves unused
+    pruned: tuple[str, ...] = ()  # what --prune changed
+    not_pruned: tuple[str, ...] = ()  # what --prune could not simplify, and why
 
 
 class Findings(NamedTuple):
@@ -231,6 +269,15 @@ class Findings(NamedTuple):
     runtime_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # why each decision was made
     warnings: tuple[str, ...] = ()  # what a reviewer must check
+    pair: PairFindings | None = None  # set when a builder-pattern pair was merged
+
+
+class FileChange(NamedTuple):
+    """Another existing file of the same change (a merged pair's build file, its script)."""
+
+    rel: str  # relative to the build context; may climb out of it, never out of the root
+    old: bytes
+    new: bytes | None  # None: the file is deleted
 
 
 class NewFile(NamedTuple):
@@ -276,8 +323,9 @@ class Detection(NamedTuple):
 class Status(str, enum.Enum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
-    REFUSED = "refused"
-    FAILED = "failed"
+    SKIPPED = "skipped"  # discovery: not an image of the app (.devcontainer/, examples/, ...)
+    REFUSED = "refused"  # not safe to rewrite: an outcome, reported with its reason
+    FAILED = "failed"  # bad input or an internal error
 
 
 class Outcome(NamedTuple):
@@ -288,3 +336,4 @@ class Outcome(NamedTuple):
     reason: str = ""
     findings: Findings | None = None
     new_files: tuple[NewFile, ...] = ()
+    changes: tuple[FileChange, ...] = ()  # other files changed or deleted with this one

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dfsplit.dockerfile import edits
+from dfsplit.dockerfile import edits, parser
 from dfsplit.model import Dockerfile, NewFile, Plan
 
 if TYPE_CHECKING:
@@ -69,14 +69,15 @@ class CustomTemplateError(Exception):
 
 
 def render(df: Dockerfile, plan: Plan, custom_templates: str | None = None) -> str:
-    """The whole new Dockerfile as text with "\\n" line endings (no BOM)."""
-    head = "".join(edits.apply(df, plan.edits, len(df.lines)))
-    head = _terminate(head.replace("\r\n", "\n"), df.escape)
+    """The whole new Dockerfile as text (no BOM): the original's lines keep their own line
+    endings (a CRLF heredoc body in an LF file stays CRLF), the lines dfsplit writes get the
+    file's dominant one."""
+    head = _terminated(edits.apply(df, plan.edits, len(df.lines)), df)
     tail = _render_template(plan, custom_templates)
     tail = re.sub(r"\n{3,}", "\n\n", tail).strip("\n") + "\n"
     if all(i.lowercase for i in df.instructions):
-        tail = _lowercase_keywords(tail)
-    return head + "\n" + tail
+        tail = _lowercase_keywords(tail, df.escape)
+    return "".join(head) + ("\n" + tail).replace("\n", df.newline)
 
 
 def new_files(plan: Plan, custom_templates: str | None = None) -> tuple[NewFile, ...]:
@@ -105,21 +106,27 @@ def _render(name: str, custom: str | None, values: Mapping[str, object]) -> str:
         raise CustomTemplateError(f"custom template in {custom} is {what} ({kind}: {exc})") from exc
 
 
-def _terminate(head: str, escape: str) -> str:
-    """Drop trailing blank lines, and a dangling escape that would swallow the next stage."""
-    lines = head.rstrip("\n").split("\n")
+def _terminated(lines: list[str], df: Dockerfile) -> list[str]:
+    """The builder's lines, ended so that nothing after them joins them: no trailing blank
+    lines, a line ending on the last one, and no dangling continuation on the last line
+    BuildKit reads (comment lines after it do not end it), which would swallow the next
+    stage. The one rule for a continuation is the parser's."""
     while lines and not lines[-1].strip():
         lines.pop()
-    if lines and not lines[-1].lstrip().startswith("#") and lines[-1].rstrip().endswith(escape):
-        lines[-1] = lines[-1].rstrip()[:-1].rstrip()
-    return "\n".join(lines) + "\n"
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += df.newline
+    last = next((i for i in range(len(lines) - 1, -1, -1) if not parser.skipped(lines[i])), None)
+    if last is not None and parser.continues(lines[last], df.escape):
+        body, ending = edits.split_ending(lines[last])
+        lines[last] = body.rstrip(" \t")[:-1].rstrip() + ending
+    return lines
 
 
 _KEYWORD = re.compile(r"^([A-Z]+)(?=\s)", re.MULTILINE)
 _AS = re.compile(r"^(from\s+\S+\s+)AS(\s)", re.MULTILINE)
 
 
-def _lowercase_keywords(text: str) -> str:
+def _lowercase_keywords(text: str, escape: str) -> str:
     """Match a file written in lower case (BuildKit's ConsistentInstructionCasing)."""
     continued = False
     out = []
@@ -127,6 +134,6 @@ def _lowercase_keywords(text: str) -> str:
         if not continued and not line.lstrip().startswith("#"):
             line = _KEYWORD.sub(lambda m: m.group(1).lower(), line, count=1)
             line = _AS.sub(r"\1as\2", line)
-        continued = line.rstrip().endswith("\\")
+        continued = parser.continues(line, escape)
         out.append(line)
     return "\n".join(out)

@@ -1,6 +1,7 @@
 """Rewrite every fixture's expected output from what dfsplit produces now.
 
 Review the result with `git diff fixtures/` before committing: the golden files are the spec.
+Name cases to regenerate only those (`go-article`, `pairs/go-docker-cp`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fixture_cases import cases
+from pair_cases import pair_cases
 
 from dfsplit.model import Status
 from dfsplit.plan import pipeline
@@ -37,6 +39,19 @@ def main() -> None:
         else:
             case.expected("unchanged").write_text(outcome.reason + "\n")
         print(f"{case.name}: {outcome.status.value} {outcome.reason}")
+    for pair in pair_cases():
+        if wanted and f"pairs/{pair.name}" not in wanted:
+            continue
+        for suffix in ("patch", "prune.patch", "refusal"):
+            pair.expected(suffix).unlink(missing_ok=True)
+        result = pair.run()
+        outcome = result.outcome
+        if outcome.status is Status.CHANGED:
+            pair.expected("patch").write_text(pair.patch(result))
+            pair.expected("prune.patch").write_text(pair.patch(pair.run(prune=True)))
+        else:
+            pair.expected("refusal").write_text(outcome.reason + "\n")
+        print(f"pairs/{pair.name}: {outcome.status.value} {outcome.reason}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ class Case:
 def cases() -> list[Case]:
     out = []
     for path in sorted(FIXTURES.iterdir()):
+        if path.name == "pairs":
+            continue  # builder-pattern repos, several Dockerfiles each: see tests/pair_cases.py
         meta_file = path / "fixture.json"
         meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
         out.append(Case(path.name, path, meta))

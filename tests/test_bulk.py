@@ -20,10 +20,12 @@ from dfsplit.report import fleet as fleet_report
 from dfsplit.report.outcome import EntryFormatError
 
 GOLDEN = Path(__file__).parent / "golden"
-# One repository per behaviour a reviewer meets: rewritten, rewritten with a new file,
-# rewritten with a warning, already multi-stage, refused.
+# One repository per behaviour a reviewer meets: rewritten, rewritten next to skipped non-app
+# Dockerfiles (.devcontainer/, examples/), rewritten with a new file, rewritten with a warning,
+# already multi-stage, refused.
 FLEET_CASES = (
     "go-article",
+    "go-mixed-repo",
     "node-vite-default",
     "java-maven-revision-arg",
     "go-already-multistage",
@@ -122,7 +124,7 @@ def test_cli_output_does_not_depend_on_jobs(fleet: Path, monkeypatch: pytest.Mon
     one = CliRunner().invoke(app, ["rewrite", "--jobs", "1", str(fleet)])
     two = CliRunner().invoke(app, ["rewrite", "--jobs", "2", str(fleet)])
     assert (one.exit_code, one.stdout, one.stderr) == (two.exit_code, two.stdout, two.stderr)
-    assert one.exit_code == 123  # one repository is refused
+    assert one.exit_code == 0  # one repository is refused: an outcome, not an error
     assert "refused: vite.config.ts computes `outDir`" in one.stderr
     assert "already multi-stage" in one.stderr
 
@@ -133,6 +135,7 @@ def test_patches_apply_with_git_in_a_copy_of_each_repo(fleet: Path, tmp_path: Pa
     names = sorted(p.name for p in written)
     assert names == [
         "go-article-svc.patch",
+        "go-mixed-repo-svc.patch",
         "java-maven-revision-arg-svc.patch",
         "monorepo.patch",
         "node-vite-default-svc.patch",
@@ -142,8 +145,8 @@ def test_patches_apply_with_git_in_a_copy_of_each_repo(fleet: Path, tmp_path: Pa
         shutil.copytree(fleet / patch.stem, copy)
         git(copy, "apply", "--check", str(patch))
         git(copy, "apply", str(patch))
-        [after] = _run([copy], 1)[:1]
-        assert after.outcome.reason == "already multi-stage"
+        after = [r for r in _run([copy], 1) if r.outcome.status is not Status.SKIPPED]
+        assert [r.outcome.reason for r in after] == ["already multi-stage"]
     node = (tmp_path / "patches" / "node-vite-default-svc.patch").read_text()
     assert "+++ b/nginx-spa.conf" in node and "--- /dev/null" in node
     mono = (tmp_path / "patches" / "monorepo.patch").read_text()
@@ -152,7 +155,7 @@ def test_patches_apply_with_git_in_a_copy_of_each_repo(fleet: Path, tmp_path: Pa
 
 def test_apply_then_second_run_changes_nothing(fleet: Path) -> None:
     first = CliRunner().invoke(app, ["rewrite", "--apply", str(fleet)])
-    assert first.exit_code == 123  # the refused repository
+    assert first.exit_code == 0  # the refused repository is reported, not an error
     second = CliRunner().invoke(app, ["rewrite", str(fleet)])
     assert second.stdout == ""
     for repo in fleet.iterdir():
@@ -181,7 +184,7 @@ def test_json_report_loads_with_the_typed_loader(fleet: Path, tmp_path: Path) ->
     assert by_path["checkouts/node-vite-default-svc/Dockerfile"].new_files == ("nginx-spa.conf",)
     # One line per file, so that the report greps and diffs well.
     lines = path.read_text().splitlines()
-    assert lines[0].startswith('{"version": 2, "summary": {') and lines[-1] == "]}"
+    assert lines[0].startswith('{"version": 3, "summary": {') and lines[-1] == "]}"
     assert [json.loads(line.rstrip(","))["path"] for line in lines[1:-1]] == list(by_path)
 
 
@@ -219,12 +222,14 @@ def test_report_suffix_must_be_json_or_md(fleet: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_summary_groups_refusals_by_reason(fleet: Path) -> None:
-    table = fleet_report.summary_table([r.outcome for r in _run([fleet], 1)], applied=False)
+def test_summary_groups_refusals_by_reason_and_shows_them_whole(fleet: Path) -> None:
+    outcomes = [r.outcome for r in _run([fleet], 1)]
+    table = fleet_report.summary_table(outcomes * 2, applied=False)  # each reason twice
     lines = table.splitlines()
-    assert lines[2].split() == ["to", "rewrite", "4"]
-    assert any(line.startswith("already multi-stage") for line in lines)
-    assert any(line.startswith("refused: vite.config.ts") for line in lines)
+    assert lines[:3] == ["count  files", "-----  -----", "   10  to rewrite"]
+    assert "    2  already multi-stage" in lines
+    [refused] = [o.reason for o in outcomes if o.status is Status.REFUSED]
+    assert f"    2  refused: {refused}" in lines  # the whole reason, once, counted
 
 
 def test_a_directory_without_dockerfiles_is_nothing_to_do(tmp_path: Path) -> None:

@@ -148,3 +148,74 @@ def test_the_go_tester_mounts_the_caches_it_finds_the_modules_in() -> None:
     )
     mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
     assert f"FROM builder AS tester\nRUN {mounts} go test -v ./...\n" in text
+
+
+PY_FILES = {"requirements.txt": "flask==3.0.3\n", "app.py": "print('hi')\n"}
+
+
+def test_pip_install_moved_above_the_sources_mounts_the_pip_cache() -> None:
+    text = rewrite(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        'CMD ["python", "app.py"]\n',
+        PY_FILES,
+    )
+    moved = (
+        "COPY requirements.txt ./\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\n"
+        "COPY . ."
+    )
+    assert moved in text
+    assert text.count("--mount") == 1
+
+
+def test_pip_with_its_cache_off_gets_no_mount() -> None:
+    text = rewrite(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        'RUN pip install --no-cache-dir -r requirements.txt\nCMD ["python", "app.py"]\n',
+        PY_FILES,
+    )
+    assert "--mount" not in text
+
+
+def test_uv_mounts_its_cache_where_uv_cache_dir_says() -> None:
+    text = rewrite(
+        "FROM python:3.11\nENV UV_CACHE_DIR=/cache/uv\nRUN pip install --no-cache-dir uv\n"
+        'WORKDIR /app\nCOPY . .\nRUN uv sync\nCMD ["uv", "run", "python", "app.py"]\n',
+        {
+            "pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = []\n',
+            "uv.lock": "",
+            "app.py": "",
+        },
+    )
+    assert "RUN --mount=type=cache,target=/cache/uv uv sync" in text
+    assert "--mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir" not in text
+
+
+def test_poetry_mounts_its_downloads_not_its_virtualenvs() -> None:
+    text = rewrite(
+        "FROM python:3.11\nRUN pip install --no-cache-dir poetry==1.8.3\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry config virtualenvs.create false && poetry install --no-root\n"
+        'COPY . .\nCMD ["python", "app.py"]\n',
+        {
+            "pyproject.toml": '[tool.poetry]\nname = "a"\nversion = "1"\n'
+            '[tool.poetry.dependencies]\npython = "^3.11"\n',
+            "poetry.lock": "",
+            "app.py": "",
+        },
+    )
+    mounts = (
+        "--mount=type=cache,target=/root/.cache/pypoetry/cache "
+        "--mount=type=cache,target=/root/.cache/pypoetry/artifacts"
+    )
+    assert f"RUN {mounts} poetry config virtualenvs.create false && poetry install" in text
+
+
+def test_a_pip_install_into_the_cache_directory_gets_no_mount() -> None:
+    text = rewrite(
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install --target /root/.cache/pip/site -r requirements.txt\n"
+        'ENV PYTHONPATH=/root/.cache/pip/site\nCMD ["python", "app.py"]\n',
+        PY_FILES,
+    )
+    assert "--mount" not in text

@@ -153,17 +153,29 @@ def test_the_command_flushes_its_output_before_it_ends(unbuffered: str) -> None:
     assert done.returncode == 2 and "No such option" in done.stderr
 
 
-def test_refused_file_is_untouched_and_exits_123(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flags", "code", "prefix"),
+    [
+        pytest.param([], 0, "refused", id="an-outcome"),
+        pytest.param(["--check"], 0, "refused", id="check"),
+        pytest.param(["--strict"], 123, "error: refused", id="strict"),
+        pytest.param(["--check", "--strict"], 123, "error: refused", id="check-strict"),
+    ],
+)
+def test_refused_file_is_untouched_and_reported(
+    tmp_path: Path, flags: list[str], code: int, prefix: str
+) -> None:
+    """A refusal is an outcome (exit 0, reported on stderr); --strict makes it exit 123."""
     project = tmp_path / "p"
     project.mkdir()
-    (project / "Dockerfile").write_text(
-        'FROM python:3.11-slim\nCOPY . .\nCMD ["python", "app.py"]\n'
-    )
+    (project / "Dockerfile").write_text('FROM ruby:3.3\nCOPY . .\nCMD ["ruby", "app.rb"]\n')
     before = (project / "Dockerfile").read_bytes()
-    code, out, err = _run("rewrite", "--apply", str(project))
-    assert code == 123
+    got, out, err = _run("rewrite", *(flags or ["--apply"]), str(project))
+    assert got == code
     assert out == ""
-    assert err.startswith(f"error: cannot split {project}/Dockerfile: no recipe")
+    assert err.startswith(f"{prefix} {project}/Dockerfile: no go.mod, pom.xml")
+    assert "FROM ruby:3.3" in err.splitlines()[0]
+    assert err.rstrip().endswith("1 file refused.")
     assert (project / "Dockerfile").read_bytes() == before
 
 
@@ -233,3 +245,75 @@ def test_several_paths_keep_going_after_a_failure(tmp_path: Path) -> None:
     assert code == 123
     assert "+FROM scratch AS runtime" in out
     assert "1 file would be rewritten, 1 file failed." in err
+
+
+# --- a repository with Dockerfiles that are not images of the app ------------------------------
+
+
+def _mixed_repo(tmp_path: Path) -> Path:
+    """fixtures/go-mixed-repo as a checkout: the app, .devcontainer/ and examples/."""
+    repo = copy_case(tmp_path, "go-mixed-repo")
+    (repo / "fixture.json").unlink()
+    (repo / ".git").mkdir()
+    return repo
+
+
+def test_mixed_repo_apply_rewrites_the_app_and_reports_the_others(tmp_path: Path) -> None:
+    repo = _mixed_repo(tmp_path)
+    others = {rel: (repo / rel).read_bytes() for rel in MIXED_OTHERS}
+    code, _, err = _run("rewrite", "--check", str(repo))
+    assert code == 1 and "would rewrite" in err
+    code, _, err = _run("rewrite", "--apply", str(repo))
+    assert code == 0, err
+    expected = (FIXTURES / "go-mixed-repo" / "expected.Dockerfile").read_bytes()
+    assert (repo / "Dockerfile").read_bytes() == expected
+    assert {rel: (repo / rel).read_bytes() for rel in MIXED_OTHERS} == others
+    lines = err.splitlines()
+    for rel in MIXED_OTHERS:
+        assert any(ln.startswith(f"skipped {repo}/{rel}: ") for ln in lines), rel
+    assert lines[-1] == "1 file rewritten, 2 files skipped."
+    code, out, err = _run("rewrite", "--check", str(repo))
+    assert (code, out) == (0, "")
+    code, _, _ = _run("rewrite", "--check", "--strict", str(repo))
+    assert code == 0  # skipped files are no refusals
+
+
+MIXED_OTHERS = (".devcontainer/Dockerfile", "examples/Dockerfile")
+
+
+def test_mixed_repo_named_file_is_taken_and_refused(tmp_path: Path) -> None:
+    repo = _mixed_repo(tmp_path)
+    example = repo / "examples" / "Dockerfile"
+    code, _, err = _run("rewrite", "--check", str(example))
+    assert code == 0 and err.startswith(f"refused {example}: ")
+    assert "add a go.mod (go mod init)" in err
+    code, _, err = _run("rewrite", "--check", "--strict", str(example))
+    assert code == 123 and err.startswith(f"error: refused {example}: ")
+
+
+def test_mixed_repo_json_and_report_list_the_skipped_files(tmp_path: Path) -> None:
+    from dfsplit.report.fleet import load_report
+
+    repo = _mixed_repo(tmp_path)
+    report = tmp_path / "report.json"
+    code, out, _ = _run("rewrite", "--json", "--report", str(report), str(repo))
+    assert code == 0
+    doc = json.loads(out)
+    by_status = {f["path"]: f["status"] for f in doc["files"]}
+    assert sorted(by_status.values()) == ["changed", "skipped", "skipped"]
+    assert doc["summary"]["skipped"] == 2 and doc["exit_code"] == 0
+    skipped = [e for e in load_report(json.loads(report.read_text())) if e.status == "skipped"]
+    assert sorted(e.path for e in skipped) == sorted(f"{repo}/{rel}" for rel in MIXED_OTHERS)
+    assert all(e.reason and e.recipe is None for e in skipped)
+
+
+def test_help_lists_the_exit_codes_and_what_a_walk_skips() -> None:
+    from dfsplit.fleet.discover import NON_APP_DIRS
+    from dfsplit.report.exit_codes import HELP
+
+    code, out, _ = _run("--help")
+    assert code == 0 and " ".join(HELP.split()[:6]) in " ".join(out.split())
+    code, out, _ = _run("rewrite", "--help")
+    assert code == 0 and "--strict" in out
+    for name in NON_APP_DIRS:
+        assert f"{name}/" in out, name

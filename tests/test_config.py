@@ -62,6 +62,11 @@ def test_every_key_is_read_and_normalised(tmp_path: Path) -> None:
         pytest.param({"runtime": {"cobol": "x"}}, "runtime.cobol", "unknown language", id="lang"),
         pytest.param({"runtime": {"go": "a b"}}, "runtime.go", "image reference", id="image"),
         pytest.param({"templates": "nope"}, "templates", "is not a directory", id="templates"),
+        pytest.param({"exclude": "docs/"}, "exclude", "array of patterns", id="exclude-type"),
+        pytest.param({"exclude": [3]}, "exclude[0]", "non-empty pattern", id="exclude-item"),
+        pytest.param({"exclude": ["/"]}, "exclude[0]", "non-empty pattern", id="exclude-empty"),
+        pytest.param({"exclude": ["!a/"]}, "exclude[0]", "not supported", id="exclude-negate"),
+        pytest.param({"excludes": []}, "excludes", "did you mean 'exclude'", id="exclude-typo"),
     ],
 )
 def test_validation_errors_name_file_and_key(
@@ -71,6 +76,25 @@ def test_validation_errors_name_file_and_key(
         _parse(table, tmp_path)
     text = str(info.value)
     assert f".dfsplit.toml: key '{key}'" in text and message in text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rel", "excluded"),
+    [
+        pytest.param("legacy/", "legacy/Dockerfile", True, id="dir"),
+        pytest.param("legacy/", "svc/legacy/api/Dockerfile", True, id="dir-any-depth"),
+        pytest.param("legacy/", "legacy.Dockerfile", False, id="dir-only"),
+        pytest.param("/legacy/", "svc/legacy/Dockerfile", False, id="anchored"),
+        pytest.param("deploy/*/Dockerfile", "deploy/x/Dockerfile", True, id="slash-anchored"),
+        pytest.param("deploy/*/Dockerfile", "a/deploy/x/Dockerfile", False, id="slash-root"),
+        pytest.param("*.dev.Dockerfile", "svc/api.dev.Dockerfile", True, id="name-glob"),
+        pytest.param("deploy/**/Dockerfile", "deploy/a/b/Dockerfile", True, id="double-star"),
+        pytest.param("e2e", "tests2/e2e/Dockerfile", True, id="bare-name"),
+        pytest.param("e2e", "e2e-tools/Dockerfile", False, id="whole-names"),
+    ],
+)
+def test_exclude_patterns_read_as_gitignore(pattern: str, rel: str, excluded: bool) -> None:
+    assert (config.excluded_by(("other/", pattern), rel) == pattern) is excluded
 
 
 def test_uid_and_gid_string_is_kept(tmp_path: Path) -> None:

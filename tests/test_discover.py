@@ -11,7 +11,7 @@ import pytest
 from fixture_cases import FIXTURES
 
 from dfsplit import files
-from dfsplit.fleet import discover, runner
+from dfsplit.fleet import config, discover, runner
 from dfsplit.fleet.config import OptionLayer
 from dfsplit.model import Options, Status
 from dfsplit.plan import pipeline
@@ -263,3 +263,99 @@ def test_walk_matches_git_check_ignore(tmp_path: Path) -> None:
 
 def _no_flags() -> OptionLayer:
     return OptionLayer(source="command line")
+
+
+# --- Dockerfiles that are not images of the app ----------------------------------------------
+
+
+def _skipped(top: Path) -> dict[str, str]:
+    """Path below top -> the skip reason ("" when taken), as discovery yields them."""
+    return {t.dockerfile.relative_to(top).as_posix(): t.skipped for t in discover.discover([top])}
+
+
+def test_walk_skips_non_app_directories_with_a_reason(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "Dockerfile",
+        ".devcontainer/Dockerfile",
+        ".github/actions/lint/Dockerfile",
+        "docs/Dockerfile",
+        "examples/client/Dockerfile",
+        "internal/parser/testdata/Dockerfile",
+        "test/fixtures/Dockerfile",
+        "tests/e2e/Dockerfile",
+        "build/package/Dockerfile",
+        "docs-site/Dockerfile",
+    )
+    found = _skipped(tmp_path)
+    taken = sorted(rel for rel, why in found.items() if not why)
+    assert taken == ["Dockerfile", "build/package/Dockerfile", "docs-site/Dockerfile"]
+    assert found[".devcontainer/Dockerfile"].startswith(".devcontainer/ holds a development")
+    assert found["examples/client/Dockerfile"].startswith("examples/ holds examples")
+    assert found["internal/parser/testdata/Dockerfile"].startswith("testdata/ holds test")
+    assert found["test/fixtures/Dockerfile"].startswith("test/ holds test")  # the outermost
+    for why in found.values():
+        assert not why or why.endswith("name the file on the command line to rewrite it anyway")
+
+
+def test_a_named_directory_or_file_is_taken_whatever_its_name(tmp_path: Path) -> None:
+    """`dfsplit rewrite fixtures/go-article` (the README's command) and `rewrite examples`
+    walk what they name; a named file is always taken."""
+    _touch(
+        tmp_path, "fixtures/go-article/Dockerfile", "examples/Dockerfile", "examples/x/Dockerfile"
+    )
+    assert _skipped(tmp_path / "fixtures" / "go-article") == {"Dockerfile": ""}
+    assert _skipped(tmp_path / "examples") == {"Dockerfile": "", "x/Dockerfile": ""}
+    [named] = discover.discover([tmp_path / "examples" / "x" / "Dockerfile"])
+    assert named.named and not named.skipped
+
+
+def test_a_nested_repository_root_is_never_a_non_app_directory(tmp_path: Path) -> None:
+    """A checkouts directory may hold a repository called `docs` or `examples`."""
+    (tmp_path / "examples" / ".git").mkdir(parents=True)
+    _touch(tmp_path, "examples/Dockerfile", "examples/docs/Dockerfile")
+    found = _skipped(tmp_path)
+    assert found["examples/Dockerfile"] == ""
+    assert found["examples/docs/Dockerfile"].startswith("docs/ holds documentation")
+
+
+def test_the_readme_command_rewrites_the_bundled_example() -> None:
+    results = runner.run_all(
+        runner.plan_jobs([FIXTURES / "go-article"], Options(), None, _no_flags()), 1
+    )
+    statuses = {r.target.dockerfile.name: r.outcome.status for r in results}
+    # expected.Dockerfile is a Dockerfile name too: the golden rewrite, already multi-stage.
+    assert statuses == {"Dockerfile": Status.CHANGED, "expected.Dockerfile": Status.UNCHANGED}
+
+
+def test_config_exclude_skips_what_it_names_and_a_named_file_is_taken(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "go-article", repo / "svc")
+    (repo / ".git").mkdir()
+    shutil.copy(repo / "svc" / "Dockerfile", repo / "svc" / "Dockerfile.dev")
+    _touch(repo, "deploy/legacy/Dockerfile")
+    (repo / ".dfsplit.toml").write_text('exclude = ["deploy/legacy/", "*.dev"]\n')
+    results = runner.run_all(runner.plan_jobs([repo], Options(), None, _no_flags()), 1)
+    by_path = {r.target.dockerfile.relative_to(repo).as_posix(): r.outcome for r in results}
+    assert by_path["svc/Dockerfile"].status is Status.CHANGED
+    for rel, pattern in (
+        ("deploy/legacy/Dockerfile", "deploy/legacy/"),
+        ("svc/Dockerfile.dev", "*.dev"),
+    ):
+        assert by_path[rel].status is Status.SKIPPED
+        assert f"excluded by the pattern {pattern!r} of `exclude` in " in by_path[rel].reason
+    named = repo / "svc" / "Dockerfile.dev"
+    [result] = runner.run_all(runner.plan_jobs([named], Options(), None, _no_flags()), 1)
+    assert result.outcome.status is Status.CHANGED
+
+
+def test_org_config_exclude_applies_from_each_repository_root(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        _touch(tmp_path / name, "Dockerfile", "ops/e2e/Dockerfile")
+        (tmp_path / name / ".git").mkdir()
+    org = config.parse_table({"exclude": ["/ops/e2e/"]}, tmp_path / "org.toml", frozenset())
+    jobs = runner.plan_jobs([tmp_path], Options(), org, _no_flags())
+    skipped = sorted(
+        j.target.dockerfile.relative_to(tmp_path).as_posix() for j in jobs if j.skipped
+    )
+    assert skipped == ["a/ops/e2e/Dockerfile", "b/ops/e2e/Dockerfile"]

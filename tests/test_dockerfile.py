@@ -233,10 +233,9 @@ def test_is_exec_form(value: str, expected: list[str] | None) -> None:
 )
 def test_to_bytes_round_trip(raw: bytes) -> None:
     df = parse(raw)
-    text = "".join(
-        line.removesuffix("\r\n") + "\n" if line.endswith("\r\n") else line for line in df.lines
-    )
-    assert to_bytes(text, df) == raw
+    assert to_bytes("".join(df.lines), df) == raw
+    # Rendered text always ends its last line; a file without a final newline gets none back.
+    assert to_bytes("".join(df.lines) + ("" if df.final_newline else df.newline), df) == raw
 
 
 # --- refusals ------------------------------------------------------------------------------

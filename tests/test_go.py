@@ -9,7 +9,6 @@ from dfsplit.model import Options, Outcome, Project, Refuse, Status
 from dfsplit.plan import pipeline
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.go import builds as go_builds
-from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go import module as go_module
 from dfsplit.recipes.go import source as go_source
 
@@ -88,7 +87,7 @@ def test_parse_flags(argv: tuple[str, ...], flags: dict[str, str], rest: list[st
 
 
 def test_unknown_go_flag_is_refused() -> None:
-    with pytest.raises(Refuse, match="unknown go flag -frobnicate"):
+    with pytest.raises(Refuse, match="does not know the go flag -frobnicate"):
         go_builds.parse_flags(("-frobnicate", "."), "line 3")
 
 
@@ -112,7 +111,7 @@ def _builds(text: str, files: dict[str, str] | None = None) -> list[go_builds.Bu
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, go_images.image_env("golang:1.21"))
+    model = StageModel(df, df.stages()[0], project, "golang:1.21")
     return go_builds.find_builds(model, go_module.ModuleLookup(model, project))
 
 
@@ -180,7 +179,7 @@ def test_shell_features_keep_a_shell_runtime_and_shell_form() -> None:
     runtime = runtime_stage(split(text))
     assert runtime.startswith(" \n") is False
     assert "FROM debian:bookworm-slim AS runtime" in new_text(split(text))
-    assert "CMD ./app --port $PORT" in runtime
+    assert "CMD /app/app --port $PORT" in runtime
 
 
 def test_plain_shell_form_becomes_exec_form() -> None:
@@ -244,8 +243,16 @@ def test_env_referring_to_build_env_is_expanded() -> None:
     assert "ENV DATA_DIR=/go/data" in runtime_stage(split(text))
 
 
-def test_global_arg_used_by_a_label_is_redeclared() -> None:
+def test_global_arg_not_declared_in_the_stage_is_empty_in_its_label() -> None:
+    # A global ARG is visible to FROM only: the original's label is empty, and stays so.
     text = "ARG VERSION=1.0\n" + SIMPLE.replace("CMD", "LABEL version=$VERSION\nCMD")
+    runtime = runtime_stage(split(text))
+    assert "ARG VERSION" not in runtime
+    assert "LABEL version=''" in runtime
+
+
+def test_global_arg_declared_in_the_stage_is_redeclared_for_its_label() -> None:
+    text = "ARG VERSION=1.0\n" + SIMPLE.replace("CMD", "ARG VERSION\nLABEL version=$VERSION\nCMD")
     runtime = runtime_stage(split(text))
     assert "ARG VERSION\n" in runtime
     assert "LABEL version=$VERSION" in runtime
@@ -346,16 +353,32 @@ def test_gate_tests_makes_the_runtime_depend_on_the_tester() -> None:
     assert "COPY --from=tester /app/app /app/app" in new_text(out)
 
 
-def test_no_tests_no_tester() -> None:
+def _without_tests(options: Options) -> Outcome:
     files = dict(BASE_FILES)
     del files["main_test.go"]
     project = Project(
         "Dockerfile", SIMPLE.encode(), frozenset(files), {k: v.encode() for k, v in files.items()}
     )
-    out = pipeline.split(project, Options())
-    assert "AS tester" not in new_text(out)
-    assert out.findings is not None
-    assert any("no *_test.go" in n for n in out.findings.notes)
+    return pipeline.split(project, options)
+
+
+def test_no_tests_still_a_tester_that_vets_the_code() -> None:
+    out = _without_tests(Options())
+    tester = new_text(out).split("FROM builder AS tester\n", 1)[1].split("\n\n", 1)[0]
+    lines = tester.splitlines()
+    assert lines[-1] == "RUN go vet ./..." and lines[0].startswith("# no *_test.go files")
+    assert out.findings is not None and out.findings.test_command == "go vet ./..."
+    assert any(n.startswith("tester: no *_test.go") for n in out.findings.notes)
+
+
+def test_no_tests_and_no_tester_asked_for() -> None:
+    out = _without_tests(Options(tester=False))
+    assert "tester" not in new_text(out)
+
+
+def test_gate_tests_without_tests_gates_on_the_vet() -> None:
+    out = new_text(_without_tests(Options(gate_tests=True)))
+    assert "RUN go vet ./..." in out and "COPY --from=tester /app/app /app/app" in out
 
 
 def test_tester_runs_from_the_module_root() -> None:
@@ -370,13 +393,13 @@ def test_tester_runs_from_the_module_root() -> None:
     ("text", "reason"),
     [
         pytest.param(
-            "FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\n",
-            "no CMD or ENTRYPOINT",
-            id="no-start",
+            "FROM golang:1.21\nCOPY . .\nRUN go build -o /a . && go build -o /b .\n",
+            "no CMD or ENTRYPOINT, and the build makes several binaries (/a, /b)",
+            id="no-start-two-binaries",
         ),
         pytest.param(
             'FROM golang:1.21\nCOPY . .\nRUN go build -o /a .\nCMD ["/b"]\n',
-            "runs /b, which is not a binary",
+            "runs `/b`, which is not a binary",
             id="start-not-built",
         ),
         pytest.param(
@@ -387,7 +410,7 @@ def test_tester_runs_from_the_module_root() -> None:
         ),
         pytest.param(
             'FROM golang:1.21\nCOPY . .\nRUN go build -buildmode=plugin -o /a .\nCMD ["/a"]\n',
-            "does not produce a program",
+            "-buildmode=plugin builds a library",
             id="plugin",
         ),
     ],
@@ -472,7 +495,14 @@ def test_sh_dash_c_command_is_read_as_shell_form() -> None:
     with_var = SIMPLE.replace('CMD ["./app"]', 'CMD ["sh", "-c", "./app --port $PORT"]')
     out = split(with_var)
     assert "FROM debian:bookworm-slim AS runtime" in new_text(out)
-    assert "CMD ./app --port $PORT" in runtime_stage(out)
+    assert "CMD /app/app --port $PORT" in runtime_stage(out)
+
+
+def test_bash_dash_c_of_plain_words_is_the_command() -> None:
+    plain = SIMPLE.replace('CMD ["./app"]', 'CMD ["bash", "-c", "./app -v"]')
+    assert 'CMD ["/app/app", "-v"]' in runtime_stage(split(plain))
+    bashism = SIMPLE.replace('CMD ["./app"]', 'CMD ["bash", "-c", "[[ -n $X ]] && ./app"]')
+    assert split(bashism).status is Status.REFUSED
 
 
 def test_binary_moved_after_the_build_is_followed() -> None:
@@ -533,7 +563,7 @@ def test_stage_model_knows_where_copies_land(copy: str, path: str) -> None:
         {k: v.encode() for k, v in contents.items()},
     )
     df = parser.parse(text.encode())
-    model = StageModel(df, df.stages()[0], project, {})
+    model = StageModel(df, df.stages()[0], project, "golang:1.21")
     assert model.context_path(path) in {"config.yaml", "conf/config.yaml"}
 
 
@@ -547,7 +577,7 @@ def test_an_app_that_writes_files_gets_a_warning_about_its_user() -> None:
 def test_go_run_without_any_build_step_is_refused_not_failed() -> None:
     outcome = split("FROM golang:1.21\nCMD go run .\n")
     assert outcome.status is Status.REFUSED
-    assert outcome.reason == "the build stage has no RUN, COPY, ADD or WORKDIR"
+    assert outcome.reason.startswith("the stage has no RUN, COPY, ADD or WORKDIR")
 
 
 # --- asset directories the source never names ------------------------------------------------
@@ -607,3 +637,48 @@ def test_source_calls_must_start_with_the_package_name() -> None:
     # After a "." the package still starts a word (as \b said): a selector of a selector.
     assert source.opened == ("no", "config.yaml")
     assert source.dynamic_opens == ("main.go: path",)
+
+
+def test_no_start_command_runs_the_only_binary_at_its_path() -> None:
+    out = split("FROM golang:1.21\nWORKDIR /src\nCOPY . .\nRUN go build -o /srv/app .\n")
+    assert runtime_stage(out).endswith(
+        'COPY --from=builder /srv/app /srv/app\nUSER 65532:65532\nCMD ["/srv/app"]\n'
+    )
+    assert out.findings is not None
+    assert any("the only binary the build makes" in n for n in out.findings.notes)
+
+
+def test_a_leading_cd_sets_the_runtime_workdir() -> None:
+    text = "FROM golang:1.21\nWORKDIR /src\nCOPY . .\nRUN go build -o /app/bin/server .\n"
+    out = split(text + "CMD cd /app && ./bin/server -port 8080\n")
+    stage = runtime_stage(out)
+    assert "WORKDIR /app\n" in stage
+    assert stage.endswith('CMD ["/app/bin/server", "-port", "8080"]\n')
+
+
+SINGLE_FILE = (
+    b'FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build server.go\nCMD ["./server"]\n'
+)
+
+
+def _single_file(server: str) -> Outcome:
+    project = Project(
+        path="Dockerfile",
+        dockerfile=SINGLE_FILE,
+        context_files=frozenset({"server.go"}),
+        contents={"server.go": server.encode()},
+    )
+    return pipeline.split(project, Options())
+
+
+def test_single_file_without_go_mod_builds_in_module_mode() -> None:
+    server = (
+        'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\n'
+        "func main() { fmt.Println(http.StatusOK) }\n"
+    )
+    assert "COPY --from=builder /app/server /app/server" in new_text(_single_file(server))
+
+
+def test_single_file_without_go_mod_importing_a_module_is_refused() -> None:
+    server = 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.New() }\n'
+    assert _single_file(server).status is Status.REFUSED

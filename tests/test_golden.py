@@ -70,6 +70,26 @@ def test_buildkit_parser_accepts_output(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
+def test_every_rewrite_has_a_tester_stage(case: Case) -> None:
+    """`docker build --target tester .` works in every rewrite, tests or not (one CI template
+    for a whole fleet); without tests the stage says in a comment what it checks instead."""
+    text = case.expected("Dockerfile").read_text()
+    tester = [s for s in oracle.stages(text) if s.name == "tester"]
+    assert len(tester) == (1 if case.options.tester else 0)
+    outcome = pipeline.split(case.project(), case.options)
+    assert outcome.findings is not None and outcome.findings.test_command
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.lower() == "from builder as tester")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].lower().startswith("from "))
+    body = lines[start + 1 : end]
+    runs = [ln[4:] for ln in body if ln.lower().startswith("run ")]
+    assert runs and runs[-1] == outcome.findings.test_command  # the tests run last
+    before_run = body[: next(i for i, ln in enumerate(body) if ln.lower().startswith("run "))]
+    commented = any(ln.startswith("# ") for ln in before_run)
+    assert commented == any(n.startswith("tester: ") for n in outcome.findings.notes)
+
+
+@pytest.mark.parametrize("case", CHANGED, ids=case_ids(CHANGED))
 def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
     outcome = pipeline.split(case.project(), case.options)
     rel = f"fixtures/{case.name}/{case.dockerfile.name}"
@@ -95,9 +115,14 @@ def test_diff_applies_with_git(case: Case, tmp_path: Path) -> None:
         pytest.param("FROM a AS builder\nFROM b\nCOPY --from=builder x y\n", None, id="ok"),
         pytest.param("FROM a\nCOPY --from=0 x y\n", None, id="index"),
         pytest.param(
-            "FROM a AS builder\nFROM b\nCOPY --from=tester x y\n",
-            "--from=tester names no earlier stage",
-            id="unknown-stage",
+            "FROM a AS builder\nCOPY --from=runtime x y\nFROM b AS runtime\n",
+            "--from=runtime names a stage that is not an earlier one",
+            id="later-stage",
+        ),
+        pytest.param(
+            "FROM a AS builder\nCOPY --from=alpine:3.19 x y\nFROM b\nCOPY --from=tester x y\n",
+            None,
+            id="an-image",
         ),
         pytest.param(
             "FROM a AS builder\nFROM b AS Builder\n",

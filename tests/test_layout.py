@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dfsplit"
 PRINTERS = ("dfsplit.cli", "dfsplit.__main__", "dfsplit.report.")
 IO_EDGES = ("dfsplit.files", "dfsplit.fleet.", "dfsplit.verify.", "dfsplit.cli", "dfsplit.__main__")
 IO_MODULES = {"subprocess", "shutil", "tempfile", "socket", "urllib", "multiprocessing"}
-RECIPE_PACKAGES = ("go", "java", "node", "rust")
+RECIPE_PACKAGES = ("go", "java", "node", "python", "rust")
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -350,7 +350,7 @@ def test_spa_refuses_to_overwrite_a_different_nginx_config() -> None:
     files = {**SPA, "nginx-spa.conf": "server {}\n"}
     status, _, _, reason = split(files, SPA_DOCKERFILE + "CMD npx serve -s dist\n")
     assert status is Status.REFUSED
-    assert "nginx-spa.conf already exists" in reason
+    assert "already has a different nginx-spa.conf" in reason
 
 
 def test_node_env_before_install_moves_to_runtime() -> None:
@@ -397,7 +397,7 @@ def test_no_install_is_refused() -> None:
     files = {"package.json": package(main="app.js"), "app.js": ""}
     status, _, _, reason = split(files, "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD node app.js\n")
     assert status is Status.REFUSED
-    assert "no dependency install" in reason
+    assert "installs no dependencies" in reason
 
 
 def test_node_image_from_a_global_arg_gets_the_slim_image_of_its_default() -> None:
@@ -414,3 +414,76 @@ def test_node_image_from_a_global_arg_gets_the_slim_image_of_its_default() -> No
     assert status is Status.CHANGED, reason
     assert "FROM node:${NODE_VERSION} AS builder" in text  # the builder keeps its build-arg
     assert "FROM node:20-slim AS runtime" in text
+
+
+# --- dev servers nginx cannot replace ------------------------------------------------------
+
+
+DEV_DOCKERFILE = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["npm", "start"]\n'
+
+
+def _front_end(scripts: dict[str, str], deps: dict[str, str], **extra: str) -> dict[str, str]:
+    return {
+        "package.json": json.dumps({"scripts": scripts, "devDependencies": deps}),
+        "package-lock.json": "{}",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        pytest.param(
+            _front_end(
+                {"start": "react-scripts start", "build": "react-scripts build"},
+                {"react-scripts": "5"},
+                **{"src/setupProxy.js": "module.exports = () => {};"},
+            ),
+            "setupProxy.js",
+            id="cra-setup-proxy",
+        ),
+        pytest.param(
+            _front_end(
+                {"start": "vite", "build": "vite build"},
+                {"vite": "5"},
+                **{"vite.config.js": "export default { server: { proxy: { '/api': 'x' } } }"},
+            ),
+            "vite.config.js sets a dev-server `proxy`",
+            id="vite-proxy",
+        ),
+        pytest.param(
+            _front_end(
+                {"start": "vue-cli-service serve", "build": "vue-cli-service build"},
+                {"@vue/cli-service": "5"},
+                **{".env.development": "VUE_APP_API=http://localhost:3000\n"},
+            ),
+            "VUE_APP_API",
+            id="vue-env-development",
+        ),
+    ],
+)
+def test_dev_server_features_nginx_lacks_are_refused(files: dict[str, str], why: str) -> None:
+    status, _, _, reason = split(files, DEV_DOCKERFILE)
+    assert status is Status.REFUSED
+    assert why in reason
+
+
+def test_same_env_in_both_modes_is_fine() -> None:
+    files = _front_end(
+        {"start": "vite", "build": "vite build"},
+        {"vite": "5"},
+        **{".env.development": "VITE_A=1\n", ".env.production": "VITE_A=1\n"},
+    )
+    status, *_ = split(files, DEV_DOCKERFILE)
+    assert status is Status.CHANGED
+
+
+def test_a_built_site_served_by_serve_keeps_nginx_despite_a_proxy_field() -> None:
+    files = _front_end(
+        {"start": "serve -s build", "build": "react-scripts build"}, {"react-scripts": "5"}
+    )
+    data = json.loads(files["package.json"])
+    data["proxy"] = "http://api"
+    files["package.json"] = json.dumps(data)
+    status, *_ = split(files, DEV_DOCKERFILE.replace("RUN npm ci", "RUN npm ci && npm run build"))
+    assert status is Status.CHANGED

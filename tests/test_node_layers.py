@@ -144,8 +144,10 @@ def test_a_package_without_dependencies_copies_no_node_modules() -> None:
     stages = rewrite(
         'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["npm", "start"]\n', files
     )
+    # Nothing to prune and nothing to keep apart: no prod-deps or app stage, one layer.
     copies = [line for line in stages["runtime"] if line.startswith("COPY")]
-    assert copies == ["COPY --from=app /app /app"]
+    assert copies == ["COPY --from=builder /app /app"]
+    assert "prod-deps" not in stages and "app" not in stages
 
 
 def test_comments_of_the_repeated_steps_stay_in_the_builder_only() -> None:

@@ -43,6 +43,8 @@ def test_rewrite_behaves_like_the_original(case: Case) -> None:
     assert result.verdict not in ("refused", "failed", "unchanged"), result.reason
     assert o is not None and o.ok, f"the original does not build:\n{_tail(o.log_tail if o else ())}"
     assert r is not None and r.ok, f"the rewrite does not build:\n{_tail(r.log_tail)}"
+    # Every rewrite has a tester stage, tests or not: one CI template builds --target tester.
+    assert result.has_tester == case.options.tester, "the rewrite has no tester stage"
     if result.has_tester:
         assert result.tester is not None and result.tester.status == "passed", (
             f"the tests fail:\n{_tail(result.tester.log_tail if result.tester else ())}"

@@ -25,10 +25,12 @@ def _project(directory: Path) -> Project:
 
 def test_order_and_names() -> None:
     # node_static must come before node_server: a static front end also has a package.json.
+    # python before node: a Django app may have a package.json for its assets (see test_python).
     assert [r.name for r in REGISTRY] == [
         "go",
         "maven",
         "gradle",
+        "python",
         "node_static",
         "node_server",
         "rust",

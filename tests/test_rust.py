@@ -8,6 +8,7 @@ import pytest
 
 from dfsplit.model import Options, Project, Refuse, Status
 from dfsplit.plan import pipeline
+from dfsplit.plan.images import ImageKind
 from dfsplit.recipes.rust import flags, images, libraries, manifest, source
 
 APP = '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n'
@@ -419,7 +420,7 @@ def test_ambiguous_release_with_openssl_is_refused() -> None:
     files = {**BASE, "Cargo.lock": OPENSSL_LOCK}
     outcome = _split(_dockerfile("RUN cargo build", '["target/debug/app"]', "rust:1.71"), files)
     assert outcome.status is Status.REFUSED
-    assert "bullseye or bookworm" in outcome.reason and "openssl" in outcome.reason
+    assert "bullseye or bookworm" in outcome.reason and "libssl" in outcome.reason
 
 
 def test_runtime_flag_overrides_and_is_checked() -> None:
@@ -473,9 +474,9 @@ def test_release_of_a_rust_tag(image: str, releases: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("lock", "wanted"),
     [
-        pytest.param({"openssl-sys": ("cc", "libc")}, ["openssl", "ca-certificates"], id="openssl"),
+        pytest.param({"openssl-sys": ("cc", "libc")}, ["ssl", "ca-certificates"], id="openssl"),
         pytest.param({"openssl-sys": ("cc", "openssl-src")}, [], id="openssl-vendored"),
-        pytest.param({"libsqlite3-sys": ("pkg-config", "vcpkg")}, ["sqlite"], id="sqlite-system"),
+        pytest.param({"libsqlite3-sys": ("pkg-config", "vcpkg")}, ["sqlite3"], id="sqlite-system"),
         pytest.param({"libsqlite3-sys": ("cc", "pkg-config")}, [], id="sqlite-bundled"),
         pytest.param({"pq-sys": ("vcpkg",)}, ["pq"], id="libpq"),
         pytest.param({"rustls-native-certs": ()}, ["ca-certificates"], id="native-roots"),
@@ -503,7 +504,15 @@ def test_unknown_sys_crate_is_refused() -> None:
 )
 def test_openssl_package_per_release(release: str, packages: list[str]) -> None:
     links = libraries.linked({"openssl-sys": ()})
-    assert libraries.debian_packages(links, release) == packages
+    kind = ImageKind("debian", release, True, "glibc")
+    assert libraries.packages(links, kind) == packages
+
+
+def test_alpine_packages_come_from_the_shared_table() -> None:
+    links = libraries.linked({"openssl-sys": (), "libsqlite3-sys": ("pkg-config",)})
+    kind = ImageKind("alpine", "3.20", True, "musl")
+    assert libraries.packages(links, kind) == ["sqlite-libs", "libssl3", "ca-certificates"]
+    assert libraries.libgcc(kind) == "libgcc"
 
 
 # --- the source -----------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def test_markdown_of_a_failure_lists_problems_and_log() -> None:
 def test_json_is_complete_and_serialisable() -> None:
     doc = json.loads(json.dumps(report_verify.to_json([_measured(), FileResult("b", "unchanged")])))
     first, second = doc["files"]
-    assert doc["exit_code"] == 0 and doc["version"] == 2
+    assert doc["exit_code"] == 0 and doc["version"] == 3
     # The outcome entry every command emits, with the measurements under "verify".
     assert load_entry(first, "files[0]").recipe == "go"
     assert first["status"] == "changed" and first["images"]["runtime"] == "scratch"
@@ -316,10 +316,12 @@ def test_cli_verifies_the_article(clean: None) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output[result.output.index("{") :])
     entry = doc["files"][0]
-    assert entry["verdict"] == "pass", entry["problems"]
-    assert entry["tester"]["status"] == "passed"
-    assert entry["files"] == {"checked": ["/main"], "missing": []}
-    assert entry["rewrite"]["size"] < entry["original"]["size"] / 10
+    assert entry["status"] == "changed" and entry["artifact"] == "/main"
+    measured = entry["verify"]
+    assert measured["verdict"] == "pass", measured["problems"]
+    assert measured["tester"]["status"] == "passed"
+    assert measured["files"] == {"checked": ["/main"], "missing": []}
+    assert measured["rewrite"]["size"] < measured["original"]["size"] / 10
 
 
 def _broken_split(old: bytes, new: bytes) -> object:

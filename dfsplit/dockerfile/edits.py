@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
+from dfsplit.model import Dockerfile, Edit, Instruction, InternalError, Refuse
 
 _ALIAS = re.compile(r"\s+(as|AS|As|aS)\s+\S+\s*$")
 
 
-def _body(line: str) -> tuple[str, str]:
+def split_ending(line: str) -> tuple[str, str]:
     """Split a physical line into its text and its line ending."""
     if line.endswith("\r\n"):
         return line[:-2], "\r\n"
@@ -21,8 +21,11 @@ def _body(line: str) -> tuple[str, str]:
 def name_stage(df: Dockerfile, ins: Instruction, name: str) -> Edit:
     """`FROM image` -> `FROM image AS name` (replacing an existing alias)."""
     if ins.end - ins.start != 1:
-        raise Refuse(f"the FROM at line {ins.start + 1} spans several lines")
-    text, _ = _body(df.lines[ins.start])
+        raise Refuse(
+            f"the FROM at line {ins.start + 1} continues over several lines, and dfsplit names "
+            "the builder stage on that line: write the FROM on one line"
+        )
+    text, _ = split_ending(df.lines[ins.start])
     text = _ALIAS.sub("", text.rstrip())
     keyword = "as" if ins.lowercase else "AS"
     return Edit(ins.start, ins.end, f"{text} {keyword} {name}")
@@ -31,8 +34,7 @@ def name_stage(df: Dockerfile, ins: Instruction, name: str) -> Edit:
 def attached_comments(df: Dockerfile, ins: Instruction) -> int:
     """First line of the comment block directly above ins (no blank line between)."""
     start = ins.start
-    floor = max((i.end for i in df.instructions if i.end <= ins.start), default=0)
-    floor = max(floor, len(df.directives))
+    floor = max(df.previous_end(ins), len(df.directives))
     while start > floor and df.lines[start - 1].lstrip().startswith("#"):
         start -= 1
     return start
@@ -46,12 +48,12 @@ def remove(df: Dockerfile, ins: Instruction) -> Edit:
 def comment_text(df: Dockerfile, ins: Instruction) -> str:
     """The comment block directly above ins, without line endings."""
     lines = df.lines[attached_comments(df, ins) : ins.start]
-    return "\n".join(_body(line)[0] for line in lines)
+    return "\n".join(split_ending(line)[0] for line in lines)
 
 
 def source_text(df: Dockerfile, ins: Instruction) -> str:
     """The instruction exactly as written (continuations included), "\\n" line endings."""
-    return "\n".join(_body(line)[0] for line in df.lines[ins.start : ins.end])
+    return "\n".join(split_ending(line)[0] for line in df.lines[ins.start : ins.end])
 
 
 def insert_after(ins: Instruction, text: str) -> Edit:
@@ -60,10 +62,13 @@ def insert_after(ins: Instruction, text: str) -> Edit:
 
 def add_run_flags(df: Dockerfile, ins: Instruction, flags: str) -> Edit:
     """`RUN cmd` -> `RUN <flags> cmd` on the instruction's first line."""
-    text, _ = _body(df.lines[ins.start])
+    text, _ = split_ending(df.lines[ins.start])
     m = re.match(r"^(\s*RUN\s+)", text, re.IGNORECASE)
     if not m:
-        raise Refuse(f"cannot add flags to the RUN at line {ins.start + 1}")
+        raise Refuse(
+            f"the RUN at line {ins.start + 1} does not start its command on its first line, "
+            "where --cache-mounts adds the mounts: join those lines, or drop --cache-mounts"
+        )
     return Edit(ins.start, ins.start + 1, m.group(1) + flags + " " + text[m.end() :])
 
 
@@ -96,16 +101,20 @@ def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> li
     pos = 0
     for _, edit in ordered:
         if edit.start < pos:
-            raise Refuse("internal error: overlapping edits")
+            raise InternalError("two edits of the builder stage overlap")
         out.extend(df.lines[pos : edit.start])
         if edit.text:
-            ending = _body(df.lines[edit.end - 1])[1] if edit.end > edit.start else df.newline
-            ending = ending or df.newline
+            replaced = df.lines[edit.end - 1] if edit.end > edit.start else ""
+            ending = split_ending(replaced)[1] or df.newline
             out.extend(line + ending for line in edit.text.split("\n"))
         elif edit.end > edit.start:
             removals.append(len(out))
         pos = max(pos, edit.end)
     out.extend(df.lines[pos:upto])
+    # Only the file's last line may lack an ending; a line put after it must not join it.
+    for i in range(len(out) - 1):
+        if not out[i].endswith("\n"):
+            out[i] += df.newline
     # A removal between two blank lines would leave a double blank line behind.
     for mark in sorted(set(removals), reverse=True):
         if 0 < mark < len(out) and not out[mark - 1].strip() and not out[mark].strip():

@@ -20,6 +20,11 @@ def is_glob(path: str) -> bool:
     return "*" in path or "?" in path or "[" in path  # not any(...): a hot path in stage.py
 
 
+def glob_escape(path: str) -> str:
+    """`path` as a pattern that matches only itself (`[z-a]` -> `[[]z-a]`)."""
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
 def glob_match(pattern: str, rel_path: str) -> bool:
     """Match a posix path against a glob where `*` never crosses "/" and `**` is any depth.
 
@@ -90,13 +95,33 @@ def _segment(part: str) -> str:
             out.append("[^/]")
         elif ch == "[" and "]" in part[i + 2 :]:
             end = part.index("]", i + 2)
-            inner = part[i + 1 : end]
-            out.append("[^" + inner[1:] + "]" if inner.startswith("!") else "[" + inner + "]")
+            out.append(_char_class(part[i + 1 : end]))
             i = end
         else:
             out.append(re.escape(ch))
         i += 1
     return "".join(out)
+
+
+def _char_class(inner: str) -> str:
+    """A `[...]` class: a leading `!` or `^` negates, `a-z` is a range, any other character
+    is itself (escaped: it comes from a file). A reversed range (`[z-a]`) matches nothing, as
+    Go's filepath.Match then reports a bad pattern, and git matches nothing either."""
+    negate = inner[:1] in ("!", "^")
+    body = inner[1:] if negate else inner
+    parts: list[str] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = body[i], body[i + 2]
+            if low > high:
+                return "(?!)"
+            parts.append(f"{re.escape(low)}-{re.escape(high)}")
+            i += 3
+        else:
+            parts.append(re.escape(body[i]))
+            i += 1
+    return ("[^/" if negate else "[") + "".join(parts) + "]"
 
 
 # --- .dockerignore ---------------------------------------------------------------------------

@@ -15,8 +15,16 @@ from typing import NamedTuple
 
 from dockerfile_parse import DockerfileParser
 
-from dfsplit.dockerfile.words import JSON
-from dfsplit.model import MAX_DOCKERFILE_BYTES, Dockerfile, Heredoc, Instruction, Refuse
+from dfsplit.dockerfile.words import GO_SPACE, JSON
+from dfsplit.model import (
+    MAX_DOCKERFILE_BYTES,
+    BadDockerfile,
+    Dockerfile,
+    Heredoc,
+    Instruction,
+    InternalError,
+    Refuse,
+)
 
 KEYWORDS = frozenset(
     {
@@ -46,10 +54,8 @@ HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 DIRECTIVES = frozenset({"syntax", "escape", "check"})
 
-# Go's unicode.IsSpace, which BuildKit uses to trim lines; str.isspace() differs (e.g. \x1c).
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(c) for c in range(0x2000, 0x200B)
-)
+# Go's unicode.IsSpace, which BuildKit uses to trim lines.
+_GO_SPACE = GO_SPACE
 # BuildKit splits the keyword off with [\t\v\f\r ]+, not with unicode spaces.
 _KEYWORD_SPLIT = re.compile(r"[\t\v\f\r ]+")
 # Go's regexp \s is [\t\n\f\r ].
@@ -83,7 +89,7 @@ def parse(raw: bytes, *, cross_check: bool = True) -> Dockerfile:
     directives, escape = _directives(bares)
     logicals = _scan(lines, bares, escape)
     if not logicals:
-        raise Refuse("no instructions")
+        raise BadDockerfile("no instructions")
     keywords = _tokenize(logicals, cross_check)
     instructions = tuple(map(_instruction, logicals, keywords))  # same length: one keyword each
     return Dockerfile(
@@ -97,10 +103,10 @@ def parse(raw: bytes, *, cross_check: bool = True) -> Dockerfile:
 
 
 def to_bytes(text: str, df: Dockerfile) -> bytes:
-    """Encode "\\n"-separated `text` with the line ending and BOM of the original file."""
-    if df.newline == "\r\n":
-        # Normalise first so text that already holds CRLF is not doubled to CR CR LF.
-        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    """Encode `text`, whose lines already end as they should, with the original's BOM and
+    (no) final line ending."""
+    if not df.final_newline:
+        text = text.removesuffix("\n").removesuffix("\r")
     data = text.encode("utf-8")
     return b"\xef\xbb\xbf" + data if df.bom else data
 
@@ -110,18 +116,20 @@ def to_bytes(text: str, df: Dockerfile) -> bytes:
 
 def _decode(raw: bytes) -> tuple[str, bool]:
     if len(raw) > MAX_DOCKERFILE_BYTES:
-        raise Refuse(f"file too large ({len(raw)} bytes; the limit is {MAX_DOCKERFILE_BYTES})")
+        raise BadDockerfile(
+            f"file too large ({len(raw)} bytes; the limit is {MAX_DOCKERFILE_BYTES})"
+        )
     if b"\x00" in raw:
-        raise Refuse("binary file")
+        raise BadDockerfile("binary file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Refuse(f"not valid UTF-8 (byte offset {exc.start})") from None
+        raise BadDockerfile(f"not valid UTF-8 (byte offset {exc.start})") from None
     bom = text.startswith("\ufeff")
     if bom:
         text = text[1:]
     if not text.strip(_GO_SPACE):
-        raise Refuse("empty Dockerfile")
+        raise BadDockerfile("empty Dockerfile")
     return text, bom
 
 
@@ -174,10 +182,10 @@ def _directives(bares: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
             break
         name, value = match[1].lower(), match[2]
         if any(seen == name for seen, _ in found):
-            raise Refuse(f"more than one {name} parser directive")
+            raise BadDockerfile(f"more than one {name} parser directive")
         if name == "escape":
             if value not in ("\\", "`"):
-                raise Refuse(f"invalid escape directive {value!r}: use \\ or `")
+                raise BadDockerfile(f"invalid escape directive {value!r}: use \\ or `")
             escape = value
         found.append((name, value))
     return tuple(found), escape
@@ -224,11 +232,23 @@ def _join(lines: list[str], bares: list[str], start: int, escape: str) -> tuple[
     return text, i
 
 
+def continues(line: str, escape: str) -> bool:
+    """BuildKit's one rule for a line continued on the next: its content ends in the escape
+    character (spaces and tabs may follow), and not in a doubled one (`a\\\\` ends there).
+    The parser joins lines by it, and the renderer ends the builder stage by it."""
+    body = line.rstrip("\r\n").rstrip(" \t")
+    return body.endswith(escape) and not body.endswith(escape * 2)
+
+
+def skipped(line: str) -> bool:
+    """A blank or comment line, which BuildKit skips (also inside continuations)."""
+    return _skipped(line.rstrip("\r\n").lstrip(_GO_SPACE))
+
+
 def _cut_escape(text: str, escape: str) -> tuple[str, bool]:
-    """Remove a continuation escape. A doubled escape (`\\\\`) is not one, as in BuildKit."""
-    body = text.rstrip(" \t")
-    if body.endswith(escape) and not body.endswith(escape * 2):
-        return body[:-1], True
+    """Remove a continuation escape (see `continues`)."""
+    if continues(text, escape):
+        return text.rstrip(" \t")[:-1], True
     return text, False
 
 
@@ -255,7 +275,10 @@ def _heredoc_specs(joined: str, written: str, value: str, start: int) -> list[tu
         if name is None:  # the word after << is really several words: not a heredoc
             continue
         if not name or "$" in name:
-            raise Refuse(f"unsupported heredoc delimiter <<{match[3]} at line {start + 1}")
+            raise Refuse(
+                f"unsupported heredoc delimiter <<{match[3]} at line {start + 1} (empty or a "
+                "variable): use a plain word such as EOF"
+            )
         specs.append((name, match[2] == "-"))
     return specs
 
@@ -269,7 +292,7 @@ def _read_heredocs(
         body: list[str] = []
         while True:
             if i >= len(lines):
-                raise Refuse(f"unterminated heredoc <<{name} at line {start + 1}")
+                raise BadDockerfile(f"unterminated heredoc <<{name} at line {start + 1}")
             line = lines[i]
             i += 1
             candidate = _content(line)
@@ -372,7 +395,10 @@ def _split_flags(keyword: str, value: str) -> tuple[tuple[str, ...], str]:
             break
         if any(ch in token for ch in "'\"\\"):
             # BuildKit unquotes flag values; refuse rather than keep a half-quoted value.
-            raise Refuse(f"quoted {keyword} flag {token.split('=')[0]} is not supported")
+            raise Refuse(
+                f"quoted {keyword} flag {token.split('=')[0]} is not supported: write its "
+                "value without quotes"
+            )
         flags.append(token)
         rest = after
     return tuple(flags), rest
@@ -407,14 +433,20 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
         return None
     try:
         parsed, end = JSON.raw_decode(args)
-    except ValueError:
+    except (ValueError, RecursionError):  # Go's decoder stops at depth 10000: shell form too
         return None
     if not isinstance(parsed, list):
         return None
     if args[end:].strip(_GO_SPACE):
-        raise Refuse(f"text after the JSON array of {keyword} at line {start + 1}")
+        raise Refuse(
+            f"text after the JSON array of {keyword} at line {start + 1}: Docker would run it "
+            "as a shell command, and dfsplit does not guess which was meant; remove the text"
+        )
     if not all(isinstance(item, str) for item in parsed):
-        raise Refuse(f"JSON array of {keyword} at line {start + 1} holds non-strings")
+        raise Refuse(
+            f"JSON array of {keyword} at line {start + 1} holds non-strings: Docker would run "
+            "it as a shell command, and dfsplit does not guess which was meant; quote them"
+        )
     return parsed
 
 
@@ -424,15 +456,19 @@ def _json_args(keyword: str, args: str, start: int) -> list[object] | None:
 def _tokenize(logicals: list[_Logical], cross_check: bool) -> list[str]:
     """Each instruction's keyword; with `cross_check`, dockerfile-parse (fed one normalised
     instruction per line) must find the same ones."""
-    found = _dockerfile_parse_keywords(logicals) if cross_check else None
     keywords: list[str] = []
-    for i, logical in enumerate(logicals):
+    for logical in logicals:
         keyword = logical.written.upper()
         if keyword not in KEYWORDS:
-            raise Refuse(f"unknown instruction {logical.written[:40]} at line {logical.start + 1}")
-        if found is not None and found[i] != keyword:
-            raise Refuse(f"cannot tokenize the instruction at line {logical.start + 1}")
+            raise BadDockerfile(
+                f"unknown instruction {logical.written[:40]} at line {logical.start + 1}"
+            )
         keywords.append(keyword)
+    # Only then: dockerfile-parse miscounts some lines BuildKit rejects anyway (a lone `\`).
+    found = _dockerfile_parse_keywords(logicals) if cross_check else keywords
+    for logical, mine, theirs in zip(logicals, keywords, found, strict=True):
+        if mine != theirs:
+            raise InternalError(f"cannot tokenize the instruction at line {logical.start + 1}")
     return keywords
 
 
@@ -445,7 +481,7 @@ def _dockerfile_parse_keywords(logicals: list[_Logical]) -> list[str]:
         if item["instruction"] != "COMMENT"
     ]
     if len(found) != len(logicals):
-        raise Refuse(
+        raise InternalError(
             f"tokenizer found {len(found)} instructions where {len(logicals)} were expected"
         )
     return found

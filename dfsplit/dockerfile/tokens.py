@@ -6,9 +6,9 @@ Every string a template receives passes through one of these functions first.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 
+from dfsplit.dockerfile import paths, words
 from dfsplit.model import CopyStep, Refuse
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./@+=:,-]+$")
@@ -19,14 +19,14 @@ _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
 def single_line(value: str, what: str) -> str:
     """Reject a value that would break out of its instruction."""
     if "\n" in value or "\r" in value:
-        raise Refuse(f"{what} contains a line break: {value!r}")
+        raise Refuse(f"the {what} {value!r} holds a line break, which a Dockerfile line cannot")
     return value
 
 
 def exec_form(argv: list[str] | tuple[str, ...]) -> str:
     """`["a", "b"]` as BuildKit parses it: a JSON array of strings."""
     if not argv:
-        raise Refuse("empty command")
+        raise Refuse("the start command is an empty list, so the image would start nothing")
     return json.dumps([single_line(a, "command argument") for a in argv])
 
 
@@ -42,8 +42,7 @@ def abs_path(path: str) -> str:
     single_line(path, "path")
     if not path.startswith("/"):
         raise Refuse(f"expected an absolute path, got {path!r}")
-    norm = posixpath.normpath(path)
-    return "/" if norm == "//" else norm
+    return paths.clean(path)
 
 
 def copy_args(src: str, dest: str) -> str:
@@ -63,23 +62,24 @@ def image(name: str) -> str:
     """An image reference: lower-case repository, tag or digest, no spaces."""
     single_line(name, "image")
     if name != "scratch" and not _IMAGE.match(name.lower()):
-        raise Refuse(f"not a valid image reference: {name!r}")
+        raise Refuse(
+            f"{name!r} is not a valid image reference: check --runtime, and the `runtime` "
+            "and `registry` keys of the config"
+        )
     return name
 
 
-def env_pair(key: str, value: str) -> str:
-    """`KEY=value` with the value double-quoted when needed; `$` is kept literal."""
+def env_pair(key: str, value: str, escape: str = "\\") -> str:
+    """`KEY=value` that BuildKit reads back as exactly `value` (quoted as needed, `$` kept
+    literal), under the file's escape character."""
     single_line(value, f"value of {key}")
     if not _ENV_KEY.match(key):
         raise Refuse(f"not a valid variable name: {key!r}")
-    if value and re.match(r"^[A-Za-z0-9_./:,@+=-]+$", value):
-        return f"{key}={value}"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return f'{key}="{escaped}"'
+    return f"{key}={words.quote(value, escape)}"
 
 
 def user(spec: str) -> str:
     """A numeric `uid[:gid]` USER value."""
     if not re.match(r"^[0-9]+(:[0-9]+)?$", spec):
-        raise Refuse(f"not a numeric user: {spec!r}")
+        raise Refuse(f"the runtime user {spec!r} is not numeric (uid or uid:gid)")
     return spec

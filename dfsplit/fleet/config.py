@@ -14,11 +14,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dfsplit.dockerfile.globs import is_ignored, parse_gitignore
 from dfsplit.model import Options
 
 CONFIG_NAMES = (".dfsplit.toml", "pyproject.toml")  # same directory: the dedicated file wins
-KEYS = ("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "templates")
-_BOOL_FIELDS = {"tester": "tester", "gate-tests": "gate_tests", "cache-mounts": "cache_mounts"}
+KEYS = (
+    *("runtime", "registry", "uid", "tester", "gate-tests", "cache-mounts", "lean"),
+    *("templates", "exclude"),
+)
+_BOOL_FIELDS = {
+    "tester": "tester",
+    "gate-tests": "gate_tests",
+    "cache-mounts": "cache_mounts",
+    "lean": "lean",
+}
 
 
 class ConfigError(Exception):
@@ -42,7 +51,11 @@ class OptionLayer(NamedTuple):
     tester: bool | None = None
     gate_tests: bool | None = None
     cache_mounts: bool | None = None
+    lean: bool | None = None
     templates: str | None = None
+    # .gitignore-style patterns of Dockerfiles a walk skips, relative to the file's directory
+    # (to each repository's root for --config); not an Option: discovery applies them.
+    exclude: tuple[str, ...] = ()
 
 
 # --- pure: table -> OptionLayer -----------------------------------------------------------------
@@ -86,6 +99,8 @@ def parse_table(
             values[name] = table[key]
     if "templates" in table:
         values["templates"] = _templates(table, source)
+    if "exclude" in table:
+        values["exclude"] = _exclude(table["exclude"], source)
     return OptionLayer(source=str(source), **values)
 
 
@@ -141,6 +156,33 @@ def _uid(value: object, source: Path) -> str:
     )
 
 
+def _exclude(value: object, source: Path) -> tuple[str, ...]:
+    """A list of .gitignore-style patterns (`examples/`, `deploy/legacy/**`, `*.dev.Dockerfile`)."""
+    if not isinstance(value, list):
+        raise ConfigError(source, f"must be an array of patterns, not {_kind(value)}", "exclude")
+    for n, pattern in enumerate(value):
+        key = f"exclude[{n}]"
+        if not isinstance(pattern, str) or not pattern.strip("/ "):
+            raise ConfigError(source, f"must be a non-empty pattern, not {pattern!r}", key)
+        if pattern.startswith("!") or "\n" in pattern or pattern.startswith("#"):
+            raise ConfigError(
+                source, f"{pattern!r}: `!`, `#` and line breaks are not supported", key
+            )
+    return tuple(value)
+
+
+def excluded_by(patterns: tuple[str, ...], rel: str) -> str | None:
+    """The first pattern that excludes the Dockerfile at `rel` (posix, relative to where the
+    patterns apply), itself or one of its directories, as .gitignore would; None if none does."""
+    parts = rel.split("/")
+    for pattern in patterns:
+        rules = parse_gitignore(pattern, "")
+        for depth in range(1, len(parts) + 1):
+            if is_ignored(rules, "/".join(parts[:depth]), is_dir=depth < len(parts)):
+                return pattern
+    return None
+
+
 def _templates(table: Mapping[str, object], source: Path) -> str:
     path = source.parent / _string(table, "templates", source)
     if not path.is_dir():
@@ -154,7 +196,7 @@ def merge(options: Options, *policies: OptionLayer) -> Options:
         runtime = dict(options.runtime_images)
         runtime.update(policy.runtime)
         options = options._replace(runtime_images=tuple(sorted(runtime.items())))
-        for field in ("tester", "gate_tests", "cache_mounts"):
+        for field in ("tester", "gate_tests", "cache_mounts", "lean"):
             value = getattr(policy, field)
             if value is not None:
                 options = options._replace(**{field: value})
@@ -183,6 +225,7 @@ def as_policy(options: Options, source: str = "command line") -> OptionLayer:
         tester=False if not options.tester else None,
         gate_tests=True if options.gate_tests else None,
         cache_mounts=options.cache_mounts,
+        lean=True if options.lean else None,
         templates=options.template_dir,
     )
 
@@ -207,10 +250,12 @@ def load_file(path: Path) -> OptionLayer:
 
 def _read_table(path: Path) -> Mapping[str, object] | None:
     """The dfsplit table of a file, or None when a pyproject.toml has none."""
+    from dfsplit import files  # the IO edge's safe read: a FIFO named --config must not block
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(path, (exc.strerror or type(exc).__name__).lower()) from None
+        data = files.read_small_file(path)
+    except files.FileError as exc:
+        raise ConfigError(path, exc.reason) from None
     if path.name == "pyproject.toml" and not may_hold_dfsplit_table(data):
         return None  # most pyproject.toml files found upward are not about dfsplit
     # Imported here: most runs find no config file, and start-up time matters.

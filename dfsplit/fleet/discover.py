@@ -3,6 +3,11 @@
 A PATH is a Dockerfile (taken as given) or a directory walked recursively. The walk skips VCS
 and dependency directories and whatever `.gitignore` ignores; a compose file in the same repo
 may name another build context for a Dockerfile. Nothing here reads a Dockerfile's contents.
+
+Dockerfiles the walk finds below a directory that holds no image of the app (a dev container,
+CI images, docs, examples, test data) are yielded too, marked skipped with the reason, so that
+a run reports them instead of refusing or rewriting them. A file named as a PATH is always
+taken, and so is every file below a directory named as a PATH.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dfsplit.dockerfile.globs import IgnoreRule, is_ignored, parse_gitignore
-from dfsplit.files import WALK_SKIP_DIRS
+from dfsplit.files import DOCKERFILE_NAMES, WALK_SKIP_DIRS
 
 # Files named like Dockerfile.* that are not Dockerfiles: per-Dockerfile ignore files,
 # merge leftovers, editor backups, templates rendered by other tools.
@@ -38,6 +43,23 @@ _NOT_DOCKERFILE_SUFFIXES = (
 )
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
+_ANYWAY = "; name the file on the command line to rewrite it anyway"
+_TESTS = "holds test images and test data, not an image of the app" + _ANYWAY
+# Directories whose Dockerfiles are not images of the repository's app, at any depth below a
+# walked PATH, with the reason a run reports for each Dockerfile found in them.
+NON_APP_DIRS = {
+    ".devcontainer": ".devcontainer/ holds a development container, not an image of the app"
+    + _ANYWAY,
+    ".github": ".github/ holds CI and GitHub Action images, not an image of the app" + _ANYWAY,
+    "docs": "docs/ holds documentation, not an image of the app" + _ANYWAY,
+    "examples": "examples/ holds examples, not an image of the app" + _ANYWAY,
+    "testdata": "testdata/ " + _TESTS,
+    "fixtures": "fixtures/ " + _TESTS,
+    "__fixtures__": "__fixtures__/ " + _TESTS,
+    "test": "test/ " + _TESTS,
+    "tests": "tests/ " + _TESTS,
+}
+
 
 class Target(NamedTuple):
     """One Dockerfile to process and where its build happens."""
@@ -48,6 +70,8 @@ class Target(NamedTuple):
     repo: Path | None  # the nearest enclosing directory with .git, if any (resolved)
     real: str  # os.path.realpath(dockerfile), learnt while walking
     problem: str = ""  # non-empty: discovery already knows the file cannot be processed
+    skipped: str = ""  # non-empty: why the walk found no image of the app here (NON_APP_DIRS)
+    named: bool = False  # named on the command line: never skipped
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -87,6 +111,7 @@ class Found(NamedTuple):
     path: Path
     real: str  # os.path.realpath(path)
     repo: Path | None  # resolved, as find_repo(path.parent.resolve()) gives it
+    skipped: str = ""  # why it is no image of the app (below a NON_APP_DIRS directory)
 
 
 class _Frame(NamedTuple):
@@ -97,6 +122,7 @@ class _Frame(NamedTuple):
     rules: list[IgnoreRule]
     base: str  # the resolved repository root, or the resolved top outside any repository
     repo: Path | None
+    skipped: str = ""  # set below a NON_APP_DIRS directory (the outermost one names it)
 
 
 def walk(top: Path) -> tuple[list[Path], list[Path]]:
@@ -117,26 +143,32 @@ def _walk(top: Path) -> tuple[list[Found], list[Path]]:
     composes: list[Path] = []
     stack = [_top_frame(top)]
     while stack:
-        directory, rel_dir, rules, base, repo = stack.pop()
+        directory, rel_dir, rules, base, repo, inherited = stack.pop()
         entries = _entries(directory)
         names = {e.name for e in entries}
-        if directory != str(top) and ".git" in names:
+        nested = directory != str(top) and ".git" in names
+        if nested:
             # A nested repository: its ignore rules and relative paths start afresh.
             base = os.path.join(base, rel_dir)
             rel_dir, rules, repo = "", [], Path(base)
+        # Named or a repository's root, a directory holds the app whatever its name.
+        own = (
+            "" if nested or directory == str(top) else NON_APP_DIRS.get(os.path.basename(directory))
+        )
+        skipped = inherited or own or ""
         if ".gitignore" in names:
             rules = rules + _read_rules(Path(directory), rel_dir)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             is_dir = entry.is_dir(follow_symlinks=False)
-            skipped = is_dir and entry.name in WALK_SKIP_DIRS
-            if skipped or (rules and is_ignored(rules, rel, is_dir)):
+            pruned = is_dir and entry.name in WALK_SKIP_DIRS
+            if pruned or (rules and is_ignored(rules, rel, is_dir)):
                 continue
             if is_dir:
-                stack.append(_Frame(entry.path, rel, rules, base, repo))
+                stack.append(_Frame(entry.path, rel, rules, base, repo, skipped))
             elif is_dockerfile_name(entry.name):
                 real = os.path.realpath(entry) if entry.is_symlink() else os.path.join(base, rel)
-                dockerfiles.append(Found(Path(entry.path), real, repo))
+                dockerfiles.append(Found(Path(entry.path), real, repo, skipped))
             elif entry.name in COMPOSE_NAMES:
                 composes.append(Path(entry.path))
     # The visiting order does not matter: both lists are sorted here.
@@ -340,19 +372,41 @@ def discover(paths: Sequence[Path]) -> Iterator[Target]:
     # their compose files are found and read once per directory.
     contexts_in: dict[Path, dict[str, tuple[Path, str]]] = {}
     for top in paths:
-        if not top.exists() and not top.is_symlink():
-            problem = "no such file or directory"
+        problem = _path_problem(top)
+        if problem:
             yield Target(top, top.parent, top.parent, None, os.path.realpath(top), problem)
         elif top.is_dir():
             yield from _targets_in_dir(top)
         else:
             if top.parent not in contexts_in:
                 contexts_in[top.parent] = compose_contexts(ancestor_composes(top.parent))
-            yield _target(_named_file(top), top.parent, contexts_in[top.parent])
+            yield _target(_named_file(top), top.parent, contexts_in[top.parent])._replace(
+                named=True
+            )
+
+
+def _path_problem(top: Path) -> str:
+    """Why a PATH argument cannot be walked or read ("" when it can): missing, a name too
+    long, a parent that is a file."""
+    try:
+        os.lstat(top)
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+    return ""
 
 
 def _targets_in_dir(top: Path) -> Iterator[Target]:
     dockerfiles, composes = _walk(top)
+    if not dockerfiles:
+        # What `dfsplit detect DIR` would read: a directory named Dockerfile is no Dockerfile.
+        for name in DOCKERFILE_NAMES:
+            if (top / name).is_dir():
+                path = top / name
+                problem = "is a directory, not a Dockerfile"
+                yield Target(path, top, top, None, os.path.realpath(path), problem)
+                return
     contexts = compose_contexts([*ancestor_composes(top), *composes])
     for found in dockerfiles:
         yield _target(found, top, contexts)
@@ -364,16 +418,16 @@ def _named_file(path: Path) -> Found:
 
 
 def _target(found: Found, default_root: Path, contexts: dict[str, tuple[Path, str]]) -> Target:
-    dockerfile, real, repo = found
+    dockerfile, real, repo, skipped = found
     named = contexts.get(real)
     if named is None:
-        return Target(dockerfile, dockerfile.parent, default_root, repo, real)
+        return Target(dockerfile, dockerfile.parent, default_root, repo, real, skipped=skipped)
     context, problem = named
     # The context may lie beside the Dockerfile's directory, so reads are bounded by the repo.
     root = repo or Path(os.path.commonpath([context.resolve(), dockerfile.parent.resolve()]))
     if not problem:
         context = _as_shown(context, dockerfile)
-    return Target(dockerfile, context, root, repo, real, problem)
+    return Target(dockerfile, context, root, repo, real, problem, skipped)
 
 
 def _as_shown(context: Path, dockerfile: Path) -> Path:

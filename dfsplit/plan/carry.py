@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import edits, shell, tokens, words
-from dfsplit.dockerfile.words import parse_pairs
+from dfsplit.dockerfile import edits, words
+from dfsplit.dockerfile.words import Pair
 from dfsplit.model import Dockerfile, Edit, Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan.portable import Carrier
+from dfsplit.plan.stage import StageModel, run_commands
 
 ALWAYS_MOVED = {"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "LABEL"}
 MOVED_WHEN_TRAILING = {"USER", "VOLUME"}  # moved only when no build step follows them
@@ -71,7 +72,10 @@ def last_build_index(model: StageModel, default: int | None = None) -> int:
     if found:
         return found[-1]
     if default is None:
-        raise Refuse("the build stage has no RUN, COPY, ADD or WORKDIR")
+        raise Refuse(
+            "the stage has no RUN, COPY, ADD or WORKDIR, so it builds nothing dfsplit could "
+            "split off"
+        )
     return default
 
 
@@ -81,12 +85,13 @@ def carry(
     """Split the stage's instructions into builder-only and runtime parts."""
     out = Carried(user=default_uid)
     last_build = last_build_index(model, default=-1)
+    kept: list[Instruction] = []
     for index, ins in enumerate(model.stage):
         moved = ins.keyword in ALWAYS_MOVED or (
             ins.keyword in MOVED_WHEN_TRAILING and index > last_build
         )
         if ins.keyword == "VOLUME":
-            out.instructions.append(edits.source_text(df, ins))
+            kept.append(ins)
         if not moved:
             continue
         out.edits.append(edits.remove(df, ins))
@@ -99,65 +104,79 @@ def carry(
         if ins.keyword in {"CMD", "ENTRYPOINT"}:
             out.start_comment = edits.comment_text(df, ins) or out.start_comment
         elif ins.keyword not in {"HEALTHCHECK", "USER", "VOLUME"}:
-            out.instructions.append(_with_comment(df, ins))
-    out.env = runtime_env(model, build_env | GENERIC_BUILD_ENV, out)
-    out.args = redeclared_args(df, model, out)
+            kept.append(ins)
+    _empty_start(out)
+    carrier = Carrier(model, _final_env(model, build_env | GENERIC_BUILD_ENV, out))
+    out.env = [carrier.env_token(key, i, pair) for key, (i, pair) in carrier.finals.items()]
+    out.instructions = [t for t in (_with_comment(df, ins, carrier) for ins in kept) if t]
+    out.args = _declarations(df, model, carrier.args)
+    out.notes += carrier.notes
     out.user = runtime_user(model, default_uid, out)
     return out
 
 
-def _with_comment(df: Dockerfile, ins: Instruction) -> str:
-    comment = edits.comment_text(df, ins)
-    text = edits.source_text(df, ins)
-    return f"{comment}\n{text}" if comment else text
+def _empty_start(out: Carried) -> None:
+    """`CMD []` after an ENTRYPOINT adds nothing (an ENTRYPOINT resets the base image's CMD),
+    so it is left out; any other empty start command is refused, never guessed at."""
+    for ins in (out.cmd, out.entrypoint):
+        if ins is None or (ins.args.strip() and words.is_exec_form(ins.args.strip()) != []):
+            continue
+        if ins is out.cmd and out.entrypoint is not None and out.entrypoint.args.strip():
+            out.cmd = None
+            continue
+        raise Refuse(
+            f"{ins.keyword} {ins.args.strip()} at line {ins.start + 1} gives the image no start "
+            "command; dfsplit does not rewrite an image without one"
+        )
 
 
-def runtime_env(model: StageModel, build_env: set[str], out: Carried) -> list[str]:
-    """ENV pairs the app may read at run time, final values only, in first-set order."""
-    pairs: dict[str, str] = {}
-    for ins in model.stage:
+def _with_comment(df: Dockerfile, ins: Instruction, carrier: Carrier) -> str:
+    comment = edits.comment_text(df, ins) if ins.keyword != "VOLUME" else ""
+    text = carrier.instruction(ins, edits.source_text(df, ins))
+    return f"{comment}\n{text}" if comment and text else text
+
+
+def _final_env(model: StageModel, build_env: set[str], out: Carried) -> dict[str, tuple[int, Pair]]:
+    """Each ENV key the app may read at run time, with the assignment that set its final
+    value, in the order of those assignments (a value can only read the ones before it)."""
+    finals: dict[str, tuple[int, Pair]] = {}
+    dropped = set()
+    for index, ins in enumerate(model.stage):
         if ins.keyword != "ENV":
             continue
-        state = model.state_at(ins)
-        for key, value, raw in parse_pairs(ins.args):
+        for pair in words.env_pairs(ins.args, model.df.escape):
+            key = words.process_word(pair.key, words.lookup_in({}), model.df.escape)
             if key in build_env:
+                dropped.add(key)
                 continue
-            pairs.pop(key, None)
-            pairs[key] = _env_token(key, value, raw, state.env, state.args, out)
-    dropped = sorted(
-        {k for i in model.stage if i.keyword == "ENV" for k, _, _ in parse_pairs(i.args)}
-        & build_env
-    )
+            finals.pop(key, None)
+            finals[key] = (index, pair)
     if dropped:
-        out.notes.append(f"build-only ENV kept in the builder only: {', '.join(dropped)}")
-    return list(pairs.values())
+        out.notes.append(f"build-only ENV kept in the builder only: {', '.join(sorted(dropped))}")
+    return finals
 
 
-def _env_token(
-    key: str, value: str, raw: str, env: dict[str, str], args: frozenset[str], out: Carried
-) -> str:
-    refs = words.variables(raw)
-    if refs and refs <= set(args) and "=" in raw and "\n" not in raw:
-        return raw  # keeps build-arg overrides working; the ARG is re-declared below
-    expanded = words.expand(value, env) if refs else value
-    if expanded is None:
-        out.warnings.append(
-            f"ENV {key} refers to a variable dfsplit cannot resolve; kept as written"
-        )
-        return raw
-    return tokens.env_pair(key, expanded)
+def _declarations(df: Dockerfile, model: StageModel, wanted: dict[str, str]) -> list[str]:
+    """The ARG lines of the runtime stage, in the order the builder declared them."""
+    order = {
+        pair.key: i
+        for i, ins in enumerate(model.stage)
+        if ins.keyword == "ARG"
+        for pair in words.arg_pairs(ins.args, df.escape)
+    }
+    return [wanted[name] for name in sorted(wanted, key=lambda n: (order.get(n, 0), n))]
 
 
-def redeclared_args(df: Dockerfile, model: StageModel, out: Carried) -> list[str]:
-    """ARG lines the runtime needs for the `$NAME` references it carries."""
-    text = "\n".join(out.instructions + out.env)
-    wanted = words.variables(text)
+def redeclared_args(df: Dockerfile, model: StageModel, command: str) -> list[str]:
+    """ARG lines a stage `FROM builder` needs for the `$NAME`s its shell `command` reads:
+    ARG values do not reach another stage, ENV values do."""
+    wanted = words.variables(command)
     declared: dict[str, str] = {}
-    for ins in (*df.preamble(), *model.stage):
-        if ins.keyword == "ARG":
-            for key, _value, raw in parse_pairs(ins.args):
-                in_stage = ins in model.stage
-                declared[key] = raw if in_stage and "=" in raw else key
+    # The group says where an ARG is: `ins in model.stage` would scan the stage every time.
+    for in_stage, group in ((False, df.preamble()), (True, model.stage)):
+        for ins in (i for i in group if i.keyword == "ARG"):
+            for pair in words.arg_pairs(ins.args, df.escape):
+                declared[pair.key] = pair.raw if in_stage and pair.value is not None else pair.key
     return [declared[name] for name in sorted(wanted) if name in declared]
 
 
@@ -187,7 +206,7 @@ def _created_uid(model: StageModel, user: str) -> str | None:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for cmd in shell.split_commands(run_script(ins)) or []:
+        for cmd in run_commands(ins):
             if cmd.program not in {"useradd", "adduser"} or user not in cmd.argv:
                 continue
             uid = _flag_value(cmd.argv, _UID_FLAG)

@@ -1,8 +1,9 @@
 """The self-check of a rendered Dockerfile, before anyone sees it. A failure here is a dfsplit
 bug, and the file is refused instead of written.
 
-`stage_graph` is the one check of a multi-stage file's stages (unique names, every
-`--from` names an earlier stage); the tests run it on BuildKit's own parse of the output too.
+`stage_graph` is the one check of a multi-stage file's stages (unique names, no `--from` names
+its own or a later stage; one that names no stage is an image, as in BuildKit); the tests run it
+on BuildKit's own parse of the output too.
 """
 
 from __future__ import annotations
@@ -11,8 +12,17 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from dfsplit.dockerfile import parser, words
-from dfsplit.model import Dockerfile, Instruction, NewFile, Plan, Project, Refuse
+from dfsplit.dockerfile import parser, paths, rules, words
+from dfsplit.model import (
+    MAX_DOCKERFILE_BYTES,
+    Dockerfile,
+    Instruction,
+    InternalError,
+    NewFile,
+    Plan,
+    Project,
+    Refuse,
+)
 
 
 class Stage(NamedTuple):
@@ -24,20 +34,27 @@ class Stage(NamedTuple):
 
 def rendered(text: str, plan: Plan) -> None:
     """Raise Refuse when the output is not what the plan promised."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_DOCKERFILE_BYTES:  # dfsplit could not read its own output again
+        raise Refuse(
+            f"the rewrite would be {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit "
+            "of a Dockerfile dfsplit reads"
+        )
     try:
         df = parser.parse(text.encode("utf-8"), cross_check=False)
+        rules.check(df)
     except Refuse as exc:
-        raise Refuse(f"internal error: the output does not parse again ({exc.reason})") from exc
+        raise InternalError(f"the output does not parse again ({exc.reason})") from exc
     problem = stage_graph(stages_of(df))
     if problem:
-        raise Refuse(f"internal error: {problem}")
+        raise InternalError(problem)
     copies = _copies(df.stages()[-1])
     artifact = plan.findings.artifact
     if artifact and (plan.artifact_stage, artifact) not in {(s, src) for s, src, _ in copies}:
-        raise Refuse(f"internal error: the runtime stage does not copy the artifact {artifact}")
+        raise InternalError(f"the runtime stage does not copy the artifact {artifact}")
     for needed in plan.required_paths:
         if not any(_covers(dest, needed) for _, _, dest in copies):
-            raise Refuse(f"internal error: the start command needs {needed}, which is not copied")
+            raise InternalError(f"the start command needs {needed}, which is not copied")
 
 
 def new_files(files: Iterable[NewFile], project: Project) -> None:
@@ -45,7 +62,9 @@ def new_files(files: Iterable[NewFile], project: Project) -> None:
     for new in files:
         if project.has(new.rel) and project.text(new.rel) != new.text:
             raise Refuse(
-                f"{new.rel} already exists with other content: dfsplit will not overwrite it"
+                f"the rewrite adds {new.rel}, but the project already has a different "
+                f"{new.rel}, which dfsplit does not overwrite: rename that file and run "
+                "dfsplit again"
             )
 
 
@@ -63,10 +82,11 @@ def stages_of(df: Dockerfile) -> list[Stage]:
 def stage_graph(stages: Sequence[Stage]) -> str | None:
     """What is wrong with the stages' names and references, or None."""
     names: list[str] = []
-    for stage in stages:
+    for index, stage in enumerate(stages):
+        later = {s.name for s in stages[index:] if s.name}
         for ref in stage.refs:
-            if ref.lower() not in names and not ref.isdigit():
-                return f"--from={ref} names no earlier stage"
+            if ref.lower() in later and ref.lower() not in names:
+                return f"--from={ref} names a stage that is not an earlier one"
         if stage.name and stage.name in names:
             return f"stage name {stage.name} is used twice"
         names.append(stage.name)
@@ -79,7 +99,7 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
     workdir = "/"
     for ins in final:
         if ins.keyword == "WORKDIR":
-            workdir = posixpath.join(workdir, ins.args.strip())
+            workdir = paths.join(workdir, ins.args.strip())
         ref = ins.flag("from")
         if ins.keyword != "COPY" or ref is None:
             continue
@@ -87,8 +107,10 @@ def _copies(final: tuple[Instruction, ...]) -> list[tuple[str, str, str]]:
         if not found or len(found) != 2:
             continue
         src, dest = found
-        target = posixpath.normpath(posixpath.join(workdir, dest))
-        if dest.endswith("/"):
+        target = paths.join(workdir, dest)
+        # A file copied into a directory keeps its name; "/" is always a directory copy's
+        # destination (dfsplit copies a file to its full path), whose contents land in it.
+        if dest.endswith("/") and target != "/":
             target = posixpath.join(target, posixpath.basename(src))
         out.append((ref, src, target))
     return out

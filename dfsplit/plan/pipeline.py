@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dfsplit import render
-from dfsplit.dockerfile import parser, tokens
+from dfsplit.dockerfile import parser, rules, tokens
 from dfsplit.model import (
-    Dockerfile,
+    BadDockerfile,
     Findings,
     Instruction,
+    InternalError,
     NothingToDo,
     Options,
     Outcome,
@@ -25,12 +26,13 @@ def split(project: Project, options: Options) -> Outcome:
     findings: Findings | None = None
     try:
         df = parser.parse(old)
+        rules.check(df)
         froms = [i for i in df.instructions if i.keyword == "FROM"]
         if not froms:
-            raise Refuse("no FROM instruction")
+            raise BadDockerfile("no FROM instruction (Docker needs one to build anything)")
         if len(froms) > 1:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
-        recipe, detection = detect.detect(project)
+        recipe, detection = detect.detect(project, base_image=_image_word(froms[0]))
         findings = Findings(recipe.name, recipe.language, framework=detection.framework)
         mounts, why = buildkit.cache_mounts(df, project, options.cache_mounts)
         policy = options._replace(
@@ -47,22 +49,32 @@ def split(project: Project, options: Options) -> Outcome:
         check.new_files(new_files, project)
     except NothingToDo as exc:
         return Outcome(project.path, Status.UNCHANGED, old, old, exc.reason, findings)
+    except BadDockerfile as exc:  # bad input: a failed file, as Docker would fail it
+        return Outcome(project.path, Status.FAILED, old, old, exc.reason, findings)
     except Refuse as exc:
         return Outcome(project.path, Status.REFUSED, old, old, exc.reason, findings)
+    except InternalError as exc:
+        reason = f"internal error: {exc}; please report it"
+        return Outcome(project.path, Status.FAILED, old, old, reason, findings)
     except render.CustomTemplateError as exc:
         return Outcome(project.path, Status.FAILED, old, old, str(exc), findings)
     except Exception as exc:  # a dfsplit bug must not become a traceback or a bad file
         reason = f"internal error ({type(exc).__name__}: {exc}); please report it"
         return Outcome(project.path, Status.FAILED, old, old, reason, findings)
-    new = encode(text, df)
+    new = parser.to_bytes(text, df)
     status = Status.CHANGED if new != old else Status.UNCHANGED
     return Outcome(project.path, status, old, new, findings=findings, new_files=new_files)
+
+
+def _image_word(from_: Instruction) -> str:
+    """The image of a FROM as written (flags such as --platform are not in `args`)."""
+    return (from_.args.split() or [""])[0]
 
 
 def _arg_image_warning(from_: Instruction) -> tuple[str, ...]:
     """The runtime image was chosen for the builder image the ARG defaults give; a build that
     passes another one with --build-arg may need another runtime (musl vs glibc, a newer JRE)."""
-    image = (from_.args.split() or [""])[0]
+    image = _image_word(from_)
     if "$" not in image:
         return ()
     return (
@@ -81,10 +93,3 @@ def _with_registry(plan: Plan, options: Options) -> Plan:
     mirrored = tokens.image(prefix.rstrip("/") + "/" + image)
     runtime = plan.runtime._replace(image=mirrored)
     return plan._replace(runtime=runtime, findings=plan.findings._replace(runtime_image=mirrored))
-
-
-def encode(text: str, df: Dockerfile) -> bytes:
-    """Text with "\\n" endings -> bytes in the original's style (CRLF, BOM, final newline)."""
-    if not df.final_newline:
-        text = text.rstrip("\n")
-    return parser.to_bytes(text, df)

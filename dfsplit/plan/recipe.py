@@ -34,6 +34,9 @@ class Recipe(NamedTuple):
     language: str
     wants: tuple[str, ...]  # glob patterns of context files whose contents detect/plan read
     module: str  # e.g. "dfsplit.recipes.go.plan"
+    # The file a user recognises the project by ("go.mod"): a refusal names it as what
+    # dfsplit would need (empty: the language alone is named).
+    manifest: str = ""
 
     def detect(self, project: Project) -> Detection | None:
         # Every recipe recognises a project by a file it reads (go.mod, pom.xml, package.json,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from dfsplit.dockerfile import tokens
 from dfsplit.model import CopyStep, RuntimeStage
+from dfsplit.plan import images
 from dfsplit.plan.carry import Carried
 
 
@@ -23,19 +24,33 @@ def runtime_stage(
     cmd: str | None = None,
     run: Sequence[str] = (),
     env: Sequence[str] = (),
+    checks: Sequence[str] = (),
 ) -> RuntimeStage:
-    """The final stage: `workdir` None or "/" sets none (every image starts at /), `env` adds
-    ENV tokens after the carried ones, `run` are the commands that install OS packages."""
+    """The final stage: `workdir` None sets none, and "/" only where the image does not start
+    there (distroless :nonroot starts in /home/nonroot); `env` adds
+    ENV tokens after the carried ones, `run` are the commands that install OS packages,
+    `checks` the commands that check what was copied (they run after the copies)."""
     return RuntimeStage(
         image=tokens.image(image),
         args=tuple(kept.args),
         env=(*kept.env, *env),
         run=tuple(run),
-        workdir=tokens.abs_path(workdir) if workdir not in (None, "/") else None,
+        workdir=_workdir(workdir, image),
         copies=tuple(copies),
+        checks=tuple(checks),
         carried=kept.runtime_instructions(),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,
         entrypoint=entrypoint,
         cmd=cmd,
     )
+
+
+def _workdir(workdir: str | None, image: str) -> str | None:
+    if workdir is None:
+        return None
+    if workdir == "/":
+        known = images.defaults(image)
+        if known is not None and known.workdir == "/":
+            return None  # the image starts there already
+    return tokens.abs_path(workdir)

@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections import ChainMap
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
-# dockerfile-parse's own splitter understands ENV/LABEL quoting.
-from dfsplit.dockerfile import words
+from dfsplit.dockerfile import paths, scope, shell, words
 from dfsplit.dockerfile.globs import Dockerignore, is_glob, path_match
-from dfsplit.dockerfile.words import is_exec_form
-from dfsplit.model import Dockerfile, Instruction, Project, Refuse
+from dfsplit.dockerfile.scope import Scope
+from dfsplit.dockerfile.words import Unresolved, is_exec_form
+from dfsplit.model import EMPTY, Dockerfile, Instruction, Project, Refuse
+from dfsplit.plan import images
+from dfsplit.plan.images import DEFAULT_PATH
 
-# The PATH of an image that sets none (Docker's default), and of most official images.
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+__all__ = ["BASE_DIRS", "DEFAULT_PATH", "Copied", "StageModel", "State", "base_image"]
+
+_ROOT_HOME: Mapping[str, str] = MappingProxyType({"HOME": "/root"})
 # Directories every base image has.
 BASE_DIRS = frozenset(
     {
@@ -38,14 +44,43 @@ BASE_DIRS = frozenset(
 )
 
 
-class State(NamedTuple):
-    """What is in force before an instruction runs (a NamedTuple, as model.Instruction: one
-    is built per instruction)."""
-
-    workdir: str
-    env: dict[str, str]  # ENV and ARG values known statically
-    args: frozenset[str]  # names declared with ARG in this stage (or global)
+class _StateFields(NamedTuple):
+    cwd: str | None  # None: still the base image's WORKDIR, which dfsplit does not know
+    scope: Scope  # the ENV and ARG variables BuildKit expands here
     user: str | None
+    image: str  # the base image, for the reason of a refusal
+
+
+class State(_StateFields):
+    """What is in force before an instruction runs (one is built per instruction: the fields
+    are cheap, the derived values are computed on demand)."""
+
+    @property
+    def workdir(self) -> str:
+        if self.cwd is None:
+            raise Refuse(
+                f"the base image {self.image} is not one dfsplit knows, so its WORKDIR is "
+                "unknown, and the build relies on it: set an absolute WORKDIR first"
+            )
+        return self.cwd
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The variables a RUN sees whose values are known (ENV and ARG), HOME included: a
+        view, not a copy (see scope.Known)."""
+        if self.user is None or self.user.split(":")[0] in {"root", "0"}:
+            return self.scope.known(_ROOT_HOME)  # Docker sets HOME for the user it runs as
+        return self.scope.known()
+
+    def word(self, raw: str, escape: str, what: str) -> str:
+        """`raw` processed as BuildKit does here; refuses when a variable is not known."""
+        try:
+            return words.process_word(raw, self.scope.lookup, escape)
+        except Unresolved as exc:
+            raise Refuse(
+                f"{what} uses ${exc.name}, whose value dfsplit cannot tell: give the ARG or ENV "
+                "a default, or write the value"
+            ) from None
 
 
 class Copied(NamedTuple):
@@ -61,25 +96,24 @@ _GLOB, _DIR, _FILE = range(3)  # what a COPY source is: a pattern, a directory, 
 
 
 class StageModel:
-    """The single stage of a naive Dockerfile, walked once."""
+    """The single stage of a naive Dockerfile, walked once. `image` is its base image: its
+    WORKDIR and ENV come from plan/images.py, and are unknown for an image not listed there."""
 
     def __init__(
-        self,
-        df: Dockerfile,
-        stage: tuple[Instruction, ...],
-        project: Project,
-        image_env: dict[str, str],
-        image_workdir: str = "/",
+        self, df: Dockerfile, stage: tuple[Instruction, ...], project: Project, image: str
     ) -> None:
         self.df = df
         self.stage = stage
         self.project = project
+        self.image = image
+        self.base = images.defaults(image)
         self.ignore = Dockerignore(project.text(".dockerignore") or "")
         self.states: list[State] = []
         self.copies: list[Copied] = []
         self.dirs: set[str] = set(BASE_DIRS)  # directories known to exist in the builder
         self._context_paths: dict[str, str | None] = {}  # context_path answers, once walked
-        self._walk(image_env, image_workdir)
+        self._index = {id(ins): i for i, ins in enumerate(stage)}
+        self._walk()
         # Newest copy first (the last one wins), each with what every lookup would recompute.
         self._newest_first = [
             (c, self._kind(c.source), c.dest.rstrip("/") + "/") for c in reversed(self.copies)
@@ -87,63 +121,53 @@ class StageModel:
 
     # -- walking -----------------------------------------------------------------------------
 
-    def _walk(self, image_env: dict[str, str], workdir: str) -> None:
-        global_args = self._global_args()
-        env = dict(image_env)
-        self.dirs.add(workdir)
-        state = State(workdir, env, frozenset(), None)
-        for index, ins in enumerate(self.stage):
-            self.states.append(state)
-            state = self._step(state, ins, index, global_args)
-        self.final = state
-
-    def _global_args(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for ins in self.df.preamble():
-            if ins.keyword == "ARG":
-                for key, val, raw in words.parse_pairs(ins.args):
-                    out[key] = val if "=" in raw else ""
-        return out
-
-    def _step(self, state: State, ins: Instruction, index: int, globals_: dict[str, str]) -> State:
-        env, args = dict(state.env), set(state.args)
-        workdir, user = state.workdir, state.user
-        if ins.keyword == "WORKDIR":
-            target = words.expand(ins.args.strip().strip('"'), env)
-            if target is None:
-                raise Refuse(f"WORKDIR {ins.args.strip()} uses a variable dfsplit cannot resolve")
-            workdir = posixpath.normpath(posixpath.join(workdir, target))
+    def _walk(self) -> None:
+        base = self.base
+        walked = scope.walk(self.df, self.stage, base.env if base else None)
+        workdir = base.workdir if base else None
+        user = base.user if base else None
+        if workdir is not None:
             self.dirs.add(workdir)
-        elif ins.keyword == "ENV":
-            for key, val, _ in words.parse_pairs(ins.args):
-                expanded = words.expand(val, env)
-                env[key] = expanded if expanded is not None else val
-        elif ins.keyword == "ARG":
-            for key, val, raw in words.parse_pairs(ins.args):
-                args.add(key)
-                if "=" in raw:
-                    env.setdefault(key, val)
-                elif key in globals_:
-                    env.setdefault(key, globals_[key])
-        elif ins.keyword == "USER":
-            user = ins.args.strip()
-        elif ins.keyword in {"COPY", "ADD"} and ins.flag("from") is None:
-            self._record_copy(ins, index, workdir, env)
-        return State(workdir, env, frozenset(args), user)
+        for index, ins in enumerate(self.stage):
+            state = State(workdir, walked.before[index], user, self.image)
+            self.states.append(state)
+            workdir, user = self._step(state, ins, index)
+        self.final = State(workdir, walked.final, user, self.image)
 
-    def _record_copy(self, ins: Instruction, index: int, workdir: str, env: dict[str, str]) -> None:
+    def _step(self, state: State, ins: Instruction, index: int) -> tuple[str | None, str | None]:
+        workdir, user = state.cwd, state.user
+        escape = self.df.escape
+        if ins.keyword == "WORKDIR":
+            target = state.word(ins.args, escape, f"WORKDIR {ins.args}")
+            workdir = _absolute(target, state)
+            self.dirs.add(workdir)
+        elif ins.keyword == "USER":
+            try:
+                user = words.process_word(ins.args, state.scope.lookup, escape)
+            except Unresolved:
+                user = ins.args.strip()  # kept with its `$`: carry then warns
+        elif ins.keyword == "ENV":
+            for pair in words.env_pairs(ins.args, escape):
+                if words.references(pair.key, escape):
+                    raise Refuse(f"ENV {pair.key} sets a variable named by a variable")
+        elif ins.keyword in {"COPY", "ADD"} and ins.flag("from") is None:
+            self._record_copy(ins, index, state)
+        return workdir, user
+
+    def _record_copy(self, ins: Instruction, index: int, state: State) -> None:
         if ins.heredocs:
             return
         found = words.copy_words(ins.args)
         if found is None or len(found) < 2:
-            raise Refuse(f"cannot read {ins.keyword} {ins.args} (line {ins.start + 1})")
-        *sources, dest = found
-        dest_exp = words.expand(dest, env)
-        if dest_exp is None:
-            raise Refuse(f"{ins.keyword} destination {dest} uses an unknown variable")
-        dest_abs = posixpath.normpath(posixpath.join(workdir, dest_exp))
+            raise Refuse(
+                f"line {ins.start + 1}: {ins.keyword} {ins.args} needs a source and a "
+                "destination, and dfsplit cannot read them (Docker may not either)"
+            )
+        where = f"{ins.keyword} at line {ins.start + 1}"
+        *sources, dest = (state.word(w, self.df.escape, where) for w in found)
         # Docker copies into dest when it ends in "/" or already is a directory (".").
-        into_dir = dest_exp.endswith("/") or len(sources) > 1 or dest_abs in self.dirs
+        dest_abs = _absolute(dest, state)
+        into_dir = dest.endswith("/") or len(sources) > 1 or dest_abs in self.dirs
         for src in sources:
             if "://" in src:  # ADD <url>: nothing from the context
                 continue
@@ -155,14 +179,23 @@ class StageModel:
 
     # -- questions ---------------------------------------------------------------------------
 
+    def env_names(self) -> set[str]:
+        """Every variable some instruction of the stage sees with a known value."""
+        return self.final.scope.history.known_names()
+
+    def index_of(self, ins: Instruction) -> int:
+        """The position of `ins` in the stage (by identity: two instructions may be equal)."""
+        index = self._index.get(id(ins))
+        return index if index is not None else self.stage.index(ins)
+
     def state_at(self, ins: Instruction) -> State:
-        return self.states[self.stage.index(ins)]
+        return self.states[self.index_of(ins)]
 
     def context_path(self, abs_path: str) -> str | None:
         """The context path that the builder has at abs_path (file or dir), if any."""
         # Memoised: recipes ask about the same few paths many times (runtime files, assets).
         if abs_path not in self._context_paths:
-            self._context_paths[abs_path] = self._find_context_path(posixpath.normpath(abs_path))
+            self._context_paths[abs_path] = self._find_context_path(paths.clean(abs_path))
         return self._context_paths[abs_path]
 
     def _find_context_path(self, abs_path: str) -> str | None:
@@ -244,15 +277,26 @@ class StageModel:
         return next((c for c in self.copies if c.source == "."), None)
 
 
+def _absolute(dest: str, state: State) -> str:
+    """A WORKDIR or COPY destination as an absolute path; a relative one needs the WORKDIR.
+    Cleaned as Go cleans it: `WORKDIR //` is "/", or walking up from it would never end."""
+    return paths.clean(dest) if dest.startswith("/") else paths.join(state.workdir, dest)
+
+
+def overlay(env: Mapping[str, str], extra: Mapping[str, str] = EMPTY) -> ChainMap[str, str]:
+    """`extra` over a state's `env`, without a copy of it: env may hold every ENV of a long
+    stage, and a copy per RUN or command is quadratic. Writes (`export`) go to the new map."""
+    return ChainMap(dict(extra), env)  # type: ignore[arg-type]  # env is only ever read
+
+
 def base_image(df: Dockerfile) -> str:
-    """The first FROM's image, with global ARG defaults substituted (`golang:${GO_VERSION}`)."""
-    stage = df.stages()[0]
-    image = stage[0].args.split()[0]
-    defaults: dict[str, str] = {}
-    for ins in df.preamble():
-        if ins.keyword == "ARG":
-            defaults.update((k, v) for k, v, raw in words.parse_pairs(ins.args) if "=" in raw)
-    return words.expand(image, defaults) or image
+    """The first FROM's image, with global ARG defaults substituted (`golang:${GO_VERSION}`);
+    as written when it names a variable without a known value."""
+    image = df.stages()[0][0].args.split()[0]
+    try:
+        return words.process_word(image, words.lookup_in(scope.global_args(df)), df.escape)
+    except Unresolved:
+        return image
 
 
 def run_script(ins: Instruction) -> str:
@@ -265,3 +309,9 @@ def run_script(ins: Instruction) -> str:
         if argv is not None:
             return shlex.join(argv)
     return ins.args
+
+
+def run_commands(ins: Instruction) -> list[shell.Command]:
+    """The simple commands a RUN executes; Refuse when they cannot be read, since an unread
+    RUN may build, install or create anything (never read it as doing nothing)."""
+    return shell.commands(run_script(ins), f"the RUN at line {ins.start + 1}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from dfsplit.files import shown_path
 from dfsplit.fleet.runner import Result
-from dfsplit.model import Outcome, Status
+from dfsplit.model import Outcome, PairFindings, Status
 from dfsplit.report.markdown import cell, mermaid
 from dfsplit.report.outcome import (
     SCHEMA_VERSION,
@@ -23,6 +23,7 @@ from dfsplit.report.outcome import (
     load_entry,
     outcome_json,
 )
+from dfsplit.report.run import printable
 
 # --- JSON --------------------------------------------------------------------------------
 
@@ -77,18 +78,19 @@ def load_report(doc: Mapping[str, Any]) -> list[OutcomeEntry]:
 
 
 def summary_rows(outcomes: Sequence[Outcome], *, applied: bool) -> list[tuple[str, int]]:
-    """(label, count) rows: rewritten, already multi-stage, other unchanged, refused by reason,
-    failed. Rows with a zero count are left out, except that an empty run says so."""
+    """(label, count) rows: rewritten, already multi-stage, other unchanged, skipped and refused
+    by reason (whole: a reason is a sentence to act on), failed. Rows with a zero count are left
+    out, except that an empty run says so."""
     counts: Counter[str] = Counter()
-    refused: Counter[str] = Counter()
+    by_reason: Counter[tuple[str, str]] = Counter()
     for outcome in outcomes:
         if outcome.status is Status.CHANGED:
             counts["rewritten" if applied else "to rewrite"] += 1
         elif outcome.status is Status.UNCHANGED:
             multi = outcome.reason == "already multi-stage"
             counts["already multi-stage" if multi else "nothing to do"] += 1
-        elif outcome.status is Status.REFUSED:
-            refused[_reason_group(outcome.reason)] += 1
+        elif outcome.status in (Status.SKIPPED, Status.REFUSED):
+            by_reason[outcome.status.value, outcome.reason or "no reason given"] += 1
         else:
             counts["failed"] += 1
     rows = [
@@ -96,22 +98,17 @@ def summary_rows(outcomes: Sequence[Outcome], *, applied: bool) -> list[tuple[st
         for k in ("rewritten", "to rewrite", "already multi-stage", "nothing to do")
         if counts[k]
     ]
-    rows += [(f"refused: {reason}", n) for reason, n in sorted(refused.items())]
+    for status in (Status.SKIPPED.value, Status.REFUSED.value):
+        rows += [(f"{s}: {r}", n) for (s, r), n in sorted(by_reason.items()) if s == status]
     rows += [("failed", counts["failed"])] if counts["failed"] else []
     return rows or [("no Dockerfiles found", 0)]
 
 
-def _reason_group(reason: str) -> str:
-    """Refusal reasons often end in file-specific detail after a colon or semicolon."""
-    head = reason.split(";")[0].split(":")[0].strip()
-    return head[:70] or "no reason given"
-
-
 def summary_table(outcomes: Sequence[Outcome], *, applied: bool) -> str:
+    """The count first, then the label: a whole reason may be long, and it ends the line."""
     rows = summary_rows(outcomes, applied=applied)
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{'files':<{width}}  count", f"{'-' * width}  -----"]
-    lines += [f"{label:<{width}}  {count:>5}" for label, count in rows]
+    lines = ["count  files", "-----  -----"]
+    lines += [f"{count:>5}  {printable(label)}" for label, count in rows]
     return "\n".join(lines)
 
 
@@ -177,11 +174,33 @@ def _changed_section(result: Result, title: str) -> list[str]:
             tester_command(result),
             "```",
         ]
+    if findings.pair is not None:
+        lines += _pair_section(findings.pair)
     if findings.warnings:
         lines += ["", "**Reviewer, please check:**", ""]
         lines += [f"- [ ] {cell(w)}" for w in findings.warnings]
     gated = b"--from=tester" in outcome.new
     lines += ["", "```mermaid", *mermaid(findings, gated=gated), "```", ""]
+    return lines
+
+
+def _pair_section(pair: PairFindings) -> list[str]:
+    """A merged builder-pattern pair: the mapping, and what the merge leaves unused."""
+    lines = [
+        "",
+        f"Merged the builder-pattern pair: `{pair.build_file}` is now the `builder` stage.",
+        "",
+    ]
+    lines += [
+        f"- `{host}` from the host is now `COPY --from=builder {builder}`"
+        for host, builder in pair.mapping
+    ]
+    if pair.pruned:
+        lines += ["", "Pruned:", ""] + [f"- {cell(p)}" for p in pair.pruned]
+    unused = pair.not_pruned if pair.pruned else pair.leftovers
+    if unused:
+        lines += ["", "Now unused (delete them, or run `dfsplit rewrite --prune`):", ""]
+        lines += [f"- `{cell(line)}`" for line in unused]
     return lines
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from dfsplit.model import Findings, NewFile, Outcome, Status
+from dfsplit.model import Findings, NewFile, Outcome, PairFindings, Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the "skipped" status (discovery's non-app Dockerfiles)
 STATUSES = frozenset(s.value for s in Status)
 
 
@@ -43,6 +43,19 @@ def entry(
         "notes": list(f.notes) if f else [],
         "warnings": list(f.warnings) if f else [],
         "new_files": [n.rel for n in new_files],
+        "pair": pair_json(f.pair) if f and f.pair else None,
+    }
+
+
+def pair_json(pair: PairFindings) -> dict[str, Any]:
+    """A merged builder-pattern pair: what told it, the mapping, what is now unused."""
+    return {
+        "build_file": pair.build_file,
+        "told_by": list(pair.told_by),
+        "mapping": [{"host": host, "builder": builder} for host, builder in pair.mapping],
+        "leftovers": list(pair.leftovers),
+        "pruned": list(pair.pruned),
+        "not_pruned": list(pair.not_pruned),
     }
 
 
@@ -80,6 +93,7 @@ class OutcomeEntry(NamedTuple):
     notes: tuple[str, ...]
     warnings: tuple[str, ...]
     new_files: tuple[str, ...]
+    pair: Mapping[str, Any] | None = None
 
 
 class EntryFormatError(ValueError):
@@ -113,6 +127,8 @@ def load_entry(item: object, where: str) -> OutcomeEntry:
         value = item[name]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise EntryFormatError(f"{where}.{name} must be a list of strings")
+    if item["pair"] is not None and not isinstance(item["pair"], Mapping):
+        raise EntryFormatError(f"{where}.pair must be an object or null")
     return OutcomeEntry(
         item["path"],
         item["repo"],
@@ -127,5 +143,9 @@ def load_entry(item: object, where: str) -> OutcomeEntry:
         item["artifact"],
         item["runtime_artifact"],
         item["test_command"],
-        *(tuple(item[name]) for name in _LISTS),
+        tuple(item["runtime_files"]),
+        tuple(item["notes"]),
+        tuple(item["warnings"]),
+        tuple(item["new_files"]),
+        item["pair"],
     )

@@ -193,6 +193,11 @@ def _stream(
         return proc.wait()
 
 
+def image_config(ref: str) -> dict[str, object]:
+    """The image's config as `docker image inspect` reports it (Env, Labels, WorkingDir, ...)."""
+    return _json_object(_run(["image", "inspect", "-f", "{{json .Config}}", ref]))
+
+
 def inspect_image(ref: str) -> ImageInfo:
     out = _run(["image", "inspect", "-f", "{{.Size}} {{len .RootFS.Layers}}", ref])
     size, layers = out.split()

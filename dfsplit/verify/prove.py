@@ -324,6 +324,7 @@ def not_rewritten(outcome: Outcome) -> FileResult | None:
         return None
     verdicts: dict[Status, Verdict] = {
         Status.UNCHANGED: "unchanged",
+        Status.SKIPPED: "unchanged",  # verify names each file, and a named file is never skipped
         Status.REFUSED: "refused",
         Status.FAILED: "failed",
     }

@@ -11,5 +11,6 @@ RECIPES = (
         "go",
         ("**/go.mod", "**/go.sum", "**/*.go", "go.work", "vendor/modules.txt"),
         "dfsplit.recipes.go.plan",
+        manifest="go.mod",
     ),
 )

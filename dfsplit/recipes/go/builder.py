@@ -5,6 +5,7 @@ go.mod and go.sum copied before the sources, and cache mounts when asked.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 from dfsplit.dockerfile import edits, shell
 from dfsplit.model import Dockerfile, Edit, Instruction, Options
@@ -85,13 +86,10 @@ def _dependency_cache(
     anchor = edits.attached_comments(df, copy_ins)
     out = [Edit(anchor, anchor, text)]
     for ins in model.stage[root.position + 1 :]:
-        commands = shell.split_commands(run_script(ins)) or []
-        if (
-            ins.keyword == "RUN"
-            and commands
-            and all(
-                c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
-            )
+        # An unreadable RUN is not a `go mod download` to remove: it stays as written.
+        commands = shell.split_commands(run_script(ins)) if ins.keyword == "RUN" else None
+        if commands and all(
+            c.argv[:3] in (("go", "mod", "download"), ("go", "mod", "verify")) for c in commands
         ):
             out.append(edits.remove(df, ins))
             break
@@ -110,7 +108,7 @@ def tester_mount_flags(model: StageModel) -> str:
     return _flags(model.final.env)
 
 
-def _flags(env: dict[str, str]) -> str:
+def _flags(env: Mapping[str, str]) -> str:
     gopath = env.get("GOPATH", "/go").split(":")[0]
     modcache = env.get("GOMODCACHE") or posixpath.join(gopath, "pkg/mod")
     gocache = env.get("GOCACHE") or posixpath.join(env.get("HOME", "/root"), ".cache/go-build")
@@ -148,7 +146,9 @@ def _cache_mounts(
 
 
 def _uses_go_caches(ins: Instruction) -> bool:
-    commands = shell.split_commands(run_script(ins)) or []
+    commands = shell.split_commands(run_script(ins))
+    if commands is None:  # unreadable: it stays as written, without mounts
+        return False
     verbs = {("build",), ("install",), ("mod", "download")}
     return any(
         c.program == "go" and (c.argv[1:2] in verbs or c.argv[1:3] in verbs) for c in commands

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan import runs
+from dfsplit.plan.stage import StageModel, overlay
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
 # Flags of `go build`/`go install` that take a value (cmd/go/internal/work/build.go).
@@ -50,8 +52,6 @@ BOOL_FLAGS = {
     "buildvcs",
     "i",
 }
-# Directories the golang image already has, so `-o /usr/local/bin` writes inside them.
-KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/go/bin", "/usr/local/sbin", "/tmp"}
 
 
 class Build(NamedTuple):
@@ -70,43 +70,19 @@ class Build(NamedTuple):
 def find_builds(model: StageModel, module_of: ModuleLookup) -> list[Build]:
     """Every binary the stage builds, in order."""
     builds: list[Build] = []
-    for ins in model.stage:
-        if ins.keyword != "RUN":
-            continue
-        state = model.state_at(ins)
-        env, cwd = dict(state.env), state.workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
-            if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], env)
-                if target is None:
-                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
-            elif cmd.program == "export":
-                env.update(_assignments(cmd.argv[1:]))
-            elif _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
-                builds += _build(ins, cmd, {**env, **cmd.env}, cwd, module_of)
-            elif cmd.program in {"mv", "cp", "install"} and builds:
-                builds += _moved(ins, cmd, env, cwd, builds)
+    for step in runs.run_steps(model, "where go builds"):
+        cmd = step.cmd
+        if _is_go(cmd.program) and cmd.argv[1:2] in (("build",), ("install",)):
+            cwd = runs.workdir(step, model)
+            builds += _build(step.ins, cmd, overlay(step.env, cmd.env), cwd, module_of)
+        elif builds and (moved := runs.moved(cmd, step.env, runs.workdir(step, model))):
+            builds += _moved(step.ins, moved, builds)
     return builds
 
 
-def _moved(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
-) -> list[Build]:
+def _moved(ins: Instruction, moved: tuple[str, str], builds: list[Build]) -> list[Build]:
     """`mv app /usr/local/bin/` after a build: the binary now lives at the destination."""
-    operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
-    if cmd.program == "install" and "-m" in cmd.argv:
-        mode = cmd.argv[cmd.argv.index("-m") + 1]
-        operands = [w for w in operands if w != mode]
-    if len(operands) != 2:
-        return []
-    paths = [words.expand(w, env) for w in operands]
-    if paths[0] is None or paths[1] is None:
-        return []
-    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
-    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
-    if paths[1].endswith("/") or target in KNOWN_DIRS:
-        target = posixpath.join(target, posixpath.basename(source))
+    source, target = moved
     built = [b for b in builds if b.output == source]
     if not built:
         return []
@@ -116,10 +92,6 @@ def _moved(
 
 def _is_go(program: str) -> bool:
     return program == "go" or program.endswith("/go")
-
-
-def _assignments(words: tuple[str, ...]) -> dict[str, str]:
-    return dict(w.split("=", 1) for w in words if "=" in w)
 
 
 def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list[str]]:
@@ -136,22 +108,28 @@ def parse_flags(argv: tuple[str, ...], where: str) -> tuple[dict[str, str], list
         name, eq, value = word.lstrip("-").partition("=")
         if name in VALUE_FLAGS and not eq:
             if i + 1 >= len(argv):
-                raise Refuse(f"{where}: flag -{name} has no value")
+                raise Refuse(f"{where}: the go flag -{name} has no value (go rejects it too)")
             value, i = argv[i + 1], i + 1
         elif name not in VALUE_FLAGS and name not in BOOL_FLAGS:
-            raise Refuse(f"{where}: unknown go flag -{name}")
+            raise Refuse(
+                f"{where}: dfsplit does not know the go flag -{name}, so it cannot tell what "
+                "the command builds; if go accepts the flag, please report it"
+            )
         flags[name] = value if (eq or name in VALUE_FLAGS) else "true"
         i += 1
     return flags, rest
 
 
 def _build(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, module_of: ModuleLookup
+    ins: Instruction, cmd: shell.Command, env: Mapping[str, str], cwd: str, module_of: ModuleLookup
 ) -> list[Build]:
     where = f"line {ins.start + 1}"
     flags, packages = parse_flags(cmd.argv[2:], where)
     if flags.get("buildmode", "exe") not in {"exe", "default", "pie"}:
-        raise Refuse(f"{where}: -buildmode={flags['buildmode']} does not produce a program")
+        raise Refuse(
+            f"{where}: -buildmode={flags['buildmode']} builds a library, not a program the "
+            "image could run; dfsplit splits images that run a Go program"
+        )
     if "C" in flags:
         cwd = posixpath.normpath(posixpath.join(cwd, _expand(flags["C"], env, where)))
     made = _Made(
@@ -168,7 +146,7 @@ def _build(
     if not files:
         packages = [m for p in packages for m in module_of.expand(p, cwd)]
     if cmd.argv[1] == "install":
-        gobin = _install_dir(env, where)
+        gobin = _install_dir(env, where, module_of.model.base is not None)
         return [
             made.build(posixpath.join(gobin, _name(p, cwd, module_of, where)), p) for p in packages
         ]
@@ -180,13 +158,16 @@ def _build(
             made.build(posixpath.join(cwd, _name(packages[0], cwd, module_of, where)), packages[0])
         ]
     target = posixpath.normpath(posixpath.join(cwd, _expand(output, env, where)))
-    if output.endswith("/") or target in KNOWN_DIRS:
+    if output.endswith("/") or target in runs.BIN_DIRS:
         return [
             made.build(posixpath.join(target, _name(p, cwd, module_of, where)), p)
             for p in (files[:1] or packages)
         ]
     if len(packages) != 1 and not files:
-        raise Refuse(f"{where}: -o {output} with several packages does not build a program")
+        raise Refuse(
+            f"{where}: `-o {output}` with several packages builds no single program to copy: "
+            "build the program's package on its own (go build -o /app ./cmd/app)"
+        )
     return [made.build(target, packages[0])]
 
 
@@ -209,18 +190,37 @@ class _Made(NamedTuple):
 def _name(package: str, cwd: str, module_of: ModuleLookup, where: str) -> str:
     name = binary_name(package, cwd, module_of(cwd))
     if not name or "..." in name or name in {".", ".."}:
-        raise Refuse(f"{where}: cannot tell the name of the binary built from {package}")
+        raise Refuse(
+            f"{where}: go names the binary after {package}, a name dfsplit cannot tell: "
+            "add `-o /path/of/the/binary` to the build"
+        )
     return name
 
 
-def _expand(word: str, env: dict[str, str], where: str) -> str:
+def _expand(word: str, env: Mapping[str, str], where: str) -> str:
     value = words.expand(word, env)
     if value is None:
-        raise Refuse(f"{where}: {word} uses a variable dfsplit cannot resolve")
+        raise Refuse(
+            f"{where}: {word} uses a variable with no value in the Dockerfile, so dfsplit "
+            "cannot tell the path: give the ARG or ENV a default, or write the path out"
+        )
     return value
 
 
-def _install_dir(env: dict[str, str], where: str) -> str:
+def _install_dir(env: Mapping[str, str], where: str, image_known: bool) -> str:
+    """$GOBIN, else the first $GOPATH's bin; Go's default GOPATH is $HOME/go (the golang
+    images set /go). An image dfsplit does not know may set either."""
     if env.get("GOOS", "linux") != "linux" or env.get("GOARCH", "amd64") not in {"amd64", ""}:
-        raise Refuse(f"{where}: go install for another platform puts the binary in a subdirectory")
-    return env.get("GOBIN") or posixpath.join(env.get("GOPATH", "/go").split(":")[0], "bin")
+        raise Refuse(
+            f"{where}: go install for another GOOS/GOARCH puts the binary in a subdirectory "
+            "of $GOPATH/bin that dfsplit does not follow: use go build -o with the path"
+        )
+    if env.get("GOBIN"):
+        return env["GOBIN"]
+    if "GOPATH" not in env and not image_known:
+        raise Refuse(
+            f"{where}: go install puts the binary in $GOPATH/bin, and the base image, which "
+            "dfsplit does not know, may set GOPATH: use go build -o with the path"
+        )
+    gopath = env.get("GOPATH") or posixpath.join(env.get("HOME", "/root"), "go")
+    return posixpath.join(gopath.split(":")[0], "bin")

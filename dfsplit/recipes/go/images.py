@@ -1,5 +1,6 @@
-"""The official golang images: what they set before the first instruction, their Debian
-release, and what they ship (https://github.com/docker-library/golang, Dockerfile-linux.template).
+"""The official golang images: their Debian release and what they ship
+(https://github.com/docker-library/golang, Dockerfile-linux.template). Their WORKDIR and ENV
+are in the shared table, plan/images.py.
 """
 
 from __future__ import annotations
@@ -7,30 +8,10 @@ from __future__ import annotations
 import re
 
 from dfsplit.plan import images
-from dfsplit.plan.stage import DEFAULT_PATH
-
-# ENV and WORKDIR of the golang images.
-GOLANG_ENV = {
-    "GOPATH": "/go",
-    "HOME": "/root",
-    "PATH": "/go/bin:/usr/local/go/bin:" + DEFAULT_PATH,
-}
-GOLANG_WORKDIR = "/go"
-OTHER_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
 
 
 def is_golang(image: str) -> bool:
     return images.repository(image).endswith("golang")
-
-
-def image_env(image: str) -> dict[str, str]:
-    """The environment the builder image starts with."""
-    return dict(GOLANG_ENV) if is_golang(image) else dict(OTHER_ENV)
-
-
-def image_workdir(image: str) -> str:
-    """The golang image sets WORKDIR /go: a relative path without a WORKDIR is there."""
-    return GOLANG_WORKDIR if is_golang(image) else "/"
 
 
 def classify(image: str) -> images.ImageKind:

@@ -6,6 +6,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
+from dfsplit.dockerfile import paths
 from dfsplit.model import Project
 from dfsplit.plan.stage import StageModel
 
@@ -16,6 +17,7 @@ class Module(NamedTuple):
     context_dir: str  # the same directory relative to the build context
     requires: tuple[str, ...]
     go_version: str | None
+    files: tuple[str, ...] = ()  # the .go files a build outside any module names
 
 
 def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
@@ -39,15 +41,12 @@ def parse_go_mod(text: str) -> tuple[str, tuple[str, ...], str | None]:
 
 def find_module(model: StageModel, project: Project, cwd: str) -> Module | None:
     """The module whose go.mod is at or above cwd in the builder."""
-    directory = cwd
-    while True:
+    for directory in paths.parents(cwd):  # ends at "/", however cwd is spelled
         ctx = model.context_path(posixpath.join(directory, "go.mod"))
         if ctx is not None and project.text(ctx) is not None:
             path, requires, version = parse_go_mod(project.text(ctx) or "")
             return Module(path, directory, posixpath.dirname(ctx) or ".", requires, version)
-        if directory == "/":
-            return None
-        directory = posixpath.dirname(directory)
+    return None
 
 
 class ModuleLookup:

@@ -4,12 +4,10 @@ runtime image that gives it: scratch, distroless, or a slim image of the builder
 
 from __future__ import annotations
 
-import posixpath
-
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.dockerfile import tokens
 from dfsplit.model import CopyStep, Options, Refuse
 from dfsplit.plan import carry, images, packages
+from dfsplit.plan.reasons import choose_runtime
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go.builds import Build
@@ -24,13 +22,14 @@ class Needs:
     """Why the runtime cannot be scratch; each list holds the reasons (filled in as planning
     finds them)."""
 
-    __slots__ = ("cgo", "package_manager", "packages", "shell", "static_extras")
+    __slots__ = ("cgo", "package_manager", "packages", "setup", "shell", "static_extras")
 
     def __init__(self, package_manager: str) -> None:
         self.shell: list[str] = []
         self.cgo: list[str] = []
         self.static_extras: list[str] = []  # tz data, /tmp
         self.packages: list[str] = []  # package specs to install
+        self.setup: list[str] = []  # commands that set them up (fc-cache -f)
         self.package_manager = package_manager
 
 
@@ -73,39 +72,14 @@ def _cgo_needs(needs: Needs, build: Build, module: Module, source: Source) -> No
 def _package_needs(
     needs: Needs, model: StageModel, kept: carry.Carried, source: Source, start: Start
 ) -> None:
-    called = set(source.executes) | _healthcheck_programs(kept, needs)
-    for pkg in packages.installed(model):
-        if pkg.name in packages.PROVIDED:
-            continue
-        if packages.programs(pkg.name) & called:
-            needs.packages.append(pkg.spec)
-            called -= packages.programs(pkg.name)
-        elif packages.is_build_only(pkg.name) or pkg.name in packages.TOOLS:
-            continue
-        elif not packages.used_later(model, pkg):
-            needs.packages.append(pkg.spec)
-            kept.warnings.append(
-                f"kept OS package {pkg.name} in the runtime: the original image "
-                "had it and nothing shows it is build-only"
-            )
-    # Programs the base image had without an install (curl in golang) need one now.
-    for program in sorted(called & {"curl", "wget"}):
-        needs.packages.append(program)
-
-
-def _healthcheck_programs(kept: carry.Carried, needs: Needs) -> set[str]:
-    ins = kept.healthcheck
-    if ins is None:
-        return set()
-    words = ins.args.split(None, 1)
-    if not words or words[0].upper() == "NONE":
-        return set()
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}
-    needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []}
+    health, in_shell = packages.healthcheck_programs(kept.healthcheck)
+    if in_shell:
+        needs.shell.append("the HEALTHCHECK runs a shell command")
+    found = packages.runtime_packages(model, {*source.executes, *health}, needs.package_manager)
+    needs.packages = list(found.specs)
+    needs.setup = list(found.setup)
+    needs.package_manager = found.manager
+    kept.warnings.extend(found.warnings)
 
 
 def runtime_image(
@@ -124,9 +98,11 @@ def runtime_image(
         image = images.slim_image(builder_kind)
         why = [*needs.shell, f"OS packages used at run time: {' '.join(needs.packages)}"][0]
         if image is None:
+            need = "a shell" if needs.shell else "OS packages"
             raise Refuse(
-                f"{why}, and the builder image {builder_image} is not a known Debian or "
-                "Alpine image to pick a slim runtime from; pass --runtime"
+                f"{why}, so the runtime needs {need}, and {_unknown(builder_image)} is no "
+                f"Debian or Alpine image dfsplit knows a slim runtime for: "
+                f"{choose_runtime('go')} with {need}"
             )
         notes.append(f"runtime {image}: {why}")
         return image, images.classify(image)
@@ -138,7 +114,9 @@ def runtime_image(
         )
         if image is None or builder_kind.family == "unknown":
             raise Refuse(
-                f"{needs.cgo[0]}, and the libc of {builder_image} is unknown; pass --runtime"
+                f"{needs.cgo[0]}, so the binary needs the builder's C library, and dfsplit "
+                f"does not know which one {_unknown(builder_image)} has: "
+                f"{choose_runtime('go')} of the builder's distribution"
             )
         notes.append(f"runtime {image}: cgo stays on because {needs.cgo[0]}")
         return image, images.classify(image)
@@ -151,16 +129,34 @@ def runtime_image(
     return "scratch", images.classify("scratch")
 
 
+def _unknown(builder_image: str) -> str:
+    """The builder image as a reason names it: one that comes from an ARG without a default
+    is not unknown to the user, only to dfsplit."""
+    if "$" in builder_image:
+        return f"the builder image {builder_image} (an ARG without a default)"
+    return f"the builder image {builder_image}"
+
+
 def _check_forced(
     image: str, kind: images.ImageKind, builder: images.ImageKind, needs: Needs
 ) -> None:
     if (needs.shell or needs.packages) and not kind.shell:
         why = [*needs.shell, "the app needs OS packages"][0]
-        raise Refuse(f"--runtime {image} has no shell, but {why}")
+        raise Refuse(
+            f"the runtime image {image} (--runtime or the config) has no shell, but {why}: "
+            "choose an image with a shell, such as a slim Debian or Alpine one"
+        )
     if needs.cgo and kind.libc != builder.libc:
-        raise Refuse(f"--runtime {image} lacks the builder's libc, but {needs.cgo[0]}")
+        raise Refuse(
+            f"the runtime image {image} (--runtime or the config) has another C library than "
+            f"the builder, but {needs.cgo[0]}: choose an image of the builder's distribution"
+        )
     if needs.packages and kind.family not in {"debian", "alpine"}:
-        raise Refuse(f"--runtime {image}: dfsplit cannot install packages on it")
+        raise Refuse(
+            f"the app needs OS packages ({' '.join(needs.packages)}), and dfsplit installs "
+            f"them only on Debian and Alpine images, not on the runtime image {image} "
+            "(--runtime or the config): choose a Debian or Alpine image"
+        )
 
 
 def copies(
@@ -168,7 +164,7 @@ def copies(
     kind: images.ImageKind,
     builder_image: str,
     binaries: list[str],
-    files: list[str],
+    files: tuple[CopyStep, ...],
     stage_name: str,
 ) -> tuple[CopyStep, ...]:
     steps = []
@@ -176,14 +172,13 @@ def copies(
     if not has_bundle and go_images.ships_ca_bundle(builder_image):
         steps.append(tokens.copy_step("builder", CA_BUNDLE, CA_BUNDLE))
     steps += [tokens.copy_step(stage_name, binary, binary) for binary in binaries]
-    steps += [tokens.copy_step("builder", path, path) for path in files]
-    return tuple(steps)
+    return (*steps, *files)
 
 
 def install(needs: Needs, kind: images.ImageKind) -> tuple[str, ...]:
-    if not needs.packages or not kind.shell:
+    if not kind.shell:
         return ()
-    try:
-        return (packages.install_command(needs.package_manager, needs.packages),)
-    except ValueError as exc:
-        raise Refuse(str(exc)) from exc
+    found = packages.RuntimePackages(
+        needs.package_manager, tuple(needs.packages), tuple(needs.setup)
+    )
+    return found.commands()

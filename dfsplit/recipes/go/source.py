@@ -32,9 +32,9 @@ CGO_MODULES = (
 )
 
 
-# Go sources and module files: never runtime files.
-# Go sources and module files: never runtime files.
+# Go sources and module files: never runtime files; vendor/ is compiled in.
 SOURCES = (".go", ".mod", ".sum", ".work")
+BUILD_ONLY = ("vendor",)
 
 
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`([^`]*)`')
@@ -80,6 +80,12 @@ _DYNAMIC_OPEN = re.compile(
 )
 
 
+# godotenv.Load() with no file names reads .env from the working directory.
+_DOTENV = re.compile(r"godotenv\.(?:Load|Overload)\(\s*\)")
+# Calls that find their files at run time: config search paths, the executable's directory.
+_SEARCHES = re.compile(r"[A-Za-z_]\w*\.ReadInConfig\(|os\.Executable\(")
+
+
 class Source(NamedTuple):
     """Facts about the source that decide the runtime image (other recipes fill in literals)."""
 
@@ -96,7 +102,9 @@ class Source(NamedTuple):
 
     def reads(self) -> Reads:
         """What the shared runtime-file search needs to know."""
-        return Reads(SOURCES, self.literals, self.embedded, self.opened, self.dynamic_opens)
+        return Reads(
+            SOURCES, self.literals, self.embedded, self.opened, self.dynamic_opens, BUILD_ONLY
+        )
 
 
 def scan_source(project: Project, context_dir: str) -> Source:
@@ -126,7 +134,8 @@ def scan_source(project: Project, context_dir: str) -> Source:
         tz |= "LoadLocation(" in code
         tmp |= bool(_TEMP.search(code))
         executes += _EXEC.findall(code)
-        opened += _calls(_OPENED, code)
+        opened += _calls(_OPENED, code) + [".env" for _ in _DOTENV.finditer(code)]
+        dynamic += [f"{path}: {m.rstrip('(')}" for m in _calls(_SEARCHES, code)]
         writes += [f"{path}: {m.split('(')[0]}" for m in _calls(_WRITES, code)]
         dynamic += [f"{path}: {m}" for m in _calls(_DYNAMIC_OPEN, code) if m not in {"nil"}]
         body = _IMPORT_LINE.sub("", _IMPORT_BLOCK.sub("", code))
@@ -166,3 +175,10 @@ def _ignored_dir(rel: str) -> bool:
 
 def cgo_modules(requires: tuple[str, ...]) -> list[str]:
     return [r for r in requires if any(r == m or r.startswith(m + "/v") for m in CGO_MODULES)]
+
+
+def imports(text: str) -> list[str]:
+    """The import paths of one Go file."""
+    code = _COMMENT.sub("", text)
+    found = " ".join(_IMPORT_BLOCK.findall(code) + _IMPORT_LINE.findall(code))
+    return re.findall(r'"([^"]+)"', found)

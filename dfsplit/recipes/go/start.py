@@ -6,10 +6,10 @@ import posixpath
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Edit, Instruction, NothingToDo, Refuse
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel
+from dfsplit.plan.startform import point_at, start_form
 from dfsplit.recipes.go.builds import Build, parse_flags
 from dfsplit.recipes.go.module import ModuleLookup, binary_name
 
@@ -24,6 +24,8 @@ class Start(NamedTuple):
     build: Build
     args: list[str]  # arguments after the program, to look for runtime files
     go_run: Edit | None = None
+    workdir: str | None = None  # set by a leading `cd DIR &&` in the start command
+    note: str = ""
 
 
 def start_command(
@@ -32,22 +34,29 @@ def start_command(
     kept: carry.Carried,
     builds: list[Build],
     modules: ModuleLookup,
+    workdir: str | None = None,
 ) -> Start:
+    """The runtime's start command; `workdir` is where it runs (the final WORKDIR, unless a
+    leading `cd` in the command moved it)."""
+    cwd = workdir or model.final.workdir
     if kept.entrypoint is None and kept.cmd is None:
-        if not builds:
-            raise NothingToDo("no go build step and no start command")
-        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
-    entry = _form(kept.entrypoint, alone=kept.cmd is None)
-    cmd = _form(kept.cmd) if not isinstance(entry, str) else None
+        return _only_binary(builds)
+    entry = start_form(kept.entrypoint, alone=kept.cmd is None)
+    cmd = start_form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
     assert owner is not None
+    cd = shell.leading_cd(owner) if isinstance(owner, str) else None
+    if cd is not None and not cd[1].startswith("go "):
+        moved = posixpath.normpath(posixpath.join(cwd, cd[0]))
+        start = start_command(df, model, kept_with(kept, cd[1], entry), builds, modules, moved)
+        return start._replace(workdir=moved, note=f"`cd {cd[0]}` sets the runtime's WORKDIR")
     words = owner if isinstance(owner, list) else (shell.plain_words(owner) or owner.split())
     if words[:1] == ["exec"]:
         words = words[1:]
     if words[:2] == ["go", "run"]:
-        return _go_run(df, model, entry, cmd, words, modules)
-    build = _match(model, builds, words[0])
-    new_owner = _rewrite(owner, words[0], build.output)
+        return _go_run(df, model, entry, cmd, words, modules, cwd)
+    build = _match(model, builds, words[0], cwd)
+    new_owner = point_at(owner, words[0], build.output)
     tail = cmd if entry is not None else None
     args = words[1:] + (tail if isinstance(tail, list) else [])
     if entry is not None:
@@ -55,65 +64,51 @@ def start_command(
     return Start(None, tokens.command(new_owner), build, args)
 
 
-def check_not_in_cache_mount(build: Build) -> None:
-    """A binary written into a cache mount is not in the image, so COPY --from cannot see it."""
-    for flag in build.ins.flags:
-        if flag.startswith("--mount=") and "type=cache" in flag:
-            for part in flag[len("--mount=") :].split(","):
-                key, _, value = part.partition("=")
-                target = value.rstrip("/")
-                if key in {"target", "dst", "destination"} and build.output.startswith(
-                    target + "/"
-                ):
-                    raise Refuse(
-                        f"the binary {build.output} is written into the cache mount "
-                        f"{value}, which is not part of the builder image"
-                    )
+def _only_binary(builds: list[Build]) -> Start:
+    """No CMD or ENTRYPOINT: a deploy names the binary itself (compose `command:`), so it stays
+    at its path, and when the build makes exactly one it becomes the default command."""
+    if not builds:
+        raise NothingToDo("no go build step and no start command")
+    outputs = list(dict.fromkeys(b.output for b in builds))
+    if len(outputs) != 1:
+        raise Refuse(
+            "no CMD or ENTRYPOINT, and the build makes several binaries "
+            f"({', '.join(outputs)}): which one the image runs is not known"
+        )
+    build = builds[-1]
+    note = (
+        f"no CMD or ENTRYPOINT: {build.output}, the only binary the build makes, stays at its "
+        "path and becomes the default command"
+    )
+    return Start(None, tokens.exec_form([build.output]), build, [], note=note)
 
 
-def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
-    """Exec form as a list, shell form as its text. `["sh", "-c", s]` is the shell form `s`
-    when no CMD follows it as positional parameters (alone)."""
-    if ins is None:
-        return None
-    argv = is_exec_form(ins.args)
-    if argv is None:
-        return ins.args.strip()
-    if alone and len(argv) == 3 and argv[0] in {"sh", "/bin/sh"} and argv[1] == "-c":
-        return argv[2]
-    return argv
+def kept_with(kept: carry.Carried, text: str, entry: object) -> carry.Carried:
+    """The carried start with its shell text replaced by the command after `cd DIR &&`."""
+    out = carry.Carried(user=kept.user)
+    fake = kept.entrypoint if entry is not None else kept.cmd
+    assert fake is not None
+    replaced = fake._replace(args=text, value=text)
+    out.entrypoint = replaced if entry is not None else None
+    out.cmd = replaced if entry is None else kept.cmd
+    return out
 
 
-def _rewrite(form: list[str] | str, program: str, artifact: str) -> list[str] | str:
-    """Point the program at the artifact's absolute path; exec form whenever it is equivalent."""
-    if isinstance(form, list):
-        return [artifact, *form[1:]]
-    words = shell.plain_words(form)
-    if words is not None:
-        if words[0] == "exec":
-            words = words[1:]
-        return [artifact, *words[1:]]
-    if "/" not in program:  # a PATH lookup that the runtime's PATH may not repeat
-        head, sep, rest = form.partition(program)
-        if not head.strip() or head.strip() == "exec":
-            return f"{head}{artifact}{sep and rest}"
-    return form
-
-
-def _match(model: StageModel, builds: list[Build], program: str) -> Build:
+def _match(model: StageModel, builds: list[Build], program: str, cwd: str) -> Build:
     final = model.final
     if program.startswith("/") or "/" in program:
-        wanted = {posixpath.normpath(posixpath.join(final.workdir, program))}
+        wanted = {posixpath.normpath(posixpath.join(cwd, program))}
     else:
         path = final.env.get("PATH", DEFAULT_PATH)
         wanted = {posixpath.join(d, program) for d in path.split(":") if d}
     for build in reversed(builds):
         if build.output in wanted:
             return build
-    built = ", ".join(b.output for b in builds) or "nothing"
+    built = f"it builds {', '.join(b.output for b in builds)}" if builds else "it builds none"
     raise Refuse(
-        f"the start command runs {program}, which is not a binary this Dockerfile builds "
-        f"(it builds {built})"
+        f"the start command runs `{program}`, which is not a binary this Dockerfile builds "
+        f"({built}), and dfsplit ships only what the build makes: start a binary that "
+        "go build writes (or build this one with go build -o)"
     )
 
 
@@ -124,15 +119,18 @@ def _go_run(
     cmd: list[str] | str | None,
     words: list[str],
     modules: ModuleLookup,
+    cwd: str,
 ) -> Start:
     """`CMD go run .` compiles on every start: build once in the builder instead."""
     if isinstance(entry, str) or (isinstance(cmd, str) and shell.needs_shell(cmd)):
-        raise Refuse("`go run` in a shell-form command that needs a shell")
+        raise Refuse(
+            "the start command runs `go run` inside shell syntax, which dfsplit cannot turn "
+            'into a start of the built binary: write it as CMD ["go", "run", "."]'
+        )
     flags, rest = parse_flags(tuple(words[2:]), "go run")
     files = [w for w in rest if w.endswith(".go")]
     package_words = files or rest[:1] or ["."]
     app_args = rest[len(package_words) :]
-    cwd = model.final.workdir
     name = binary_name(package_words[0], cwd, modules(cwd))
     output = posixpath.join(GO_RUN_DIR, name)
     flag_words = [f"-{k}={v}" if v != "true" else f"-{k}" for k, v in flags.items()]

@@ -12,6 +12,7 @@ RECIPES = (
         "java",
         ("**/pom.xml", "**/src/main/**/*.java", ".mvn/wrapper/maven-wrapper.properties"),
         "dfsplit.recipes.java.maven",
+        manifest="pom.xml",
     ),
     Recipe(
         "gradle",
@@ -22,7 +23,10 @@ RECIPES = (
             "**/settings.gradle",
             "**/settings.gradle.kts",
             "**/gradle.properties",
+            "**/src/main/**/*.java",
+            "**/src/main/**/*.kt",
         ),
         "dfsplit.recipes.java.gradle",
+        manifest="build.gradle",
     ),
 )

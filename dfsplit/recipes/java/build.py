@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, shell, tokens, words
+from dfsplit.dockerfile import edits, tokens
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Dockerfile,
@@ -18,8 +18,10 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry, mounts
-from dfsplit.plan.stage import DEFAULT_PATH, StageModel, State, run_script
+from dfsplit.plan import carry, mounts, packages, runs
+from dfsplit.plan.runfiles import Reads
+from dfsplit.plan.stage import StageModel, State, run_commands, run_script
+from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
 BUILD_ENV = {
@@ -39,7 +41,6 @@ BUILD_ENV = {
 # Jars that sit next to the application jar and must never be picked by a glob.
 SIDE_JARS = ("original-*.jar", "*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
 # What the maven and gradle images set, as the builder's starting environment.
-IMAGE_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
 DEFAULT_UID = "10001:10001"  # the runtime user when the original ran as root
 # Comments of Java, Kotlin and Gradle sources, whose strings and settings dfsplit reads.
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -90,20 +91,12 @@ class ToolRun(NamedTuple):
 
 def tool_runs(model: StageModel, programs: set[str]) -> list[ToolRun]:
     """Every build-tool command of the stage, following `cd` inside each RUN."""
-    runs: list[ToolRun] = []
-    for ins in model.stage:
-        if ins.keyword != "RUN" or is_exec_form(ins.args) is not None:
-            continue
-        cwd = model.state_at(ins).workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
-            if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], model.state_at(ins).env)
-                if target is None:
-                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
-            elif posixpath.basename(cmd.program) in programs:
-                runs.append(ToolRun(ins, cwd, cmd.program, cmd.argv[1:]))
-    return runs
+    out: list[ToolRun] = []
+    for step in runs.run_steps(model, "where the build runs"):
+        if is_exec_form(step.ins.args) is None and posixpath.basename(step.cmd.program) in programs:
+            cwd = runs.workdir(step, model)
+            out.append(ToolRun(step.ins, cwd, step.cmd.program, step.cmd.argv[1:]))
+    return out
 
 
 def produced_files(model: StageModel) -> set[str]:
@@ -118,9 +111,9 @@ def produced_files(model: StageModel) -> set[str]:
         if ins.keyword != "RUN":
             continue
         script = run_script(ins)
-        cwd: str | None = model.state_at(ins).workdir
+        cwd = model.state_at(ins).cwd  # None: unknown
         grouped = any(ch in script for ch in "(){}")
-        for cmd in shell.split_commands(script) or []:
+        for cmd in run_commands(ins):
             if cmd.program == "cd":
                 target = cmd.argv[1] if len(cmd.argv) == 2 and not grouped else ""
                 if cwd is None or not target or _UNFOLLOWED_CD.search(target):
@@ -166,9 +159,9 @@ def tool_mounts(
 ) -> tuple[list[Edit], str]:
     """The build tool's cache directory (~/.m2, ~/.gradle) as a BuildKit cache mount on each
     of its RUNs, the dependency step dfsplit adds included; and the flags the tester repeats."""
-    runs = tool_runs(model, programs)
+    found = tool_runs(model, programs)
     flags = ""
-    for ins in dict.fromkeys(r.ins for r in runs):
+    for ins in dict.fromkeys(r.ins for r in found):
         state = model.state_at(ins)
         why = mounts.why_not_mountable(ins, state)
         if why is None and "maven.repo.local" in ins.args:
@@ -181,7 +174,7 @@ def tool_mounts(
         planned, flags = new, here
     if not flags:
         return planned, ""
-    programs = {posixpath.basename(r.program) for r in runs}
+    programs = {posixpath.basename(r.program) for r in found}
     planned = [_flag_inserted_runs(e, flags, programs) for e in planned]
     notes.append(f"BuildKit cache mounts for {flags.rsplit('=', 1)[-1]} on the build tool's RUNs")
     return planned, flags if model.final.user in (None, "root", "0") else ""
@@ -212,7 +205,10 @@ def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:
     last = df.lines[ins.end - 1]
     body = last.rstrip("\r\n")
     if ins.heredocs or body.lstrip().startswith("#") or body.rstrip().endswith(df.escape):
-        raise Refuse(f"cannot append to the RUN at line {ins.start + 1}")
+        raise Refuse(
+            f"dfsplit needs to add a step to the RUN at line {ins.start + 1}, and its last line "
+            "is a heredoc, a comment or a continuation: end the RUN with a plain command"
+        )
     return Edit(ins.end - 1, ins.end, f"{body.rstrip()} && {tokens.single_line(command, 'RUN')}")
 
 
@@ -255,21 +251,60 @@ def has_test_sources(project_files: frozenset[str], context_dir: str) -> bool:
 
 # Java sources and build files: never runtime files.
 SOURCES = (".java", ".kt", ".gradle", ".kts", "pom.xml")
+# Below the project directory: the build's own trees and tools (src/main/resources is not
+# one: an app may read it through the filesystem, not the class path).
+BUILD_ONLY = (
+    "target",
+    "build",
+    ".mvn",
+    "mvnw",
+    "mvnw.cmd",
+    ".gradle",
+    "gradle",
+    "gradlew",
+    "gradlew.bat",
+    "src/main/java",
+    "src/main/kotlin",
+    "src/test",
+)
+# Spring Boot reads these from the working directory at start (file:./ and file:./config/).
+BOOT_FILES = ("application.properties", "application.yml", "application.yaml", "config")
 _JAVA_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+# Filesystem reads whose path is not a string literal (a literal is in the literals).
+_COMPUTED_OPEN = re.compile(
+    r"(?:new\s+(?:File|FileInputStream|FileReader|RandomAccessFile)|Paths\.get|Path\.of|"
+    r"Files\.(?:readString|readAllBytes|readAllLines|lines|newBufferedReader|newInputStream|"
+    r"list|walk))\(\s*(?!\")([A-Za-z_][\w.]*)"
+)
+# Programs the app runs: `new ProcessBuilder("ffmpeg", ...)`, `Runtime...exec("convert ...")`.
+_EXEC = re.compile(
+    r'(?:new\s+ProcessBuilder\(\s*(?:(?:List\.of|Arrays\.asList)\(\s*)?|\.exec\(\s*)"([\w./+-]+)'
+)
+_USER_DIR = re.compile(r"getProperty\(\s*\"user\.dir\"")
 
 
-def java_literals(project_files: Mapping[str, bytes], context_dir: str) -> tuple[str, ...]:
-    """String literals in the main Java sources: relative files the app may open."""
+def java_reads(project_files: Mapping[str, bytes], context_dir: str, boot: bool = False) -> Reads:
+    """What the main Java/Kotlin sources read from the filesystem: string literals (maybe
+    relative paths), computed paths, and Spring Boot's working-directory config files."""
     prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
-    out: list[str] = []
+    literals: list[str] = []
+    computed: list[str] = []
     for path in sorted(project_files):
         if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
             code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
-            out += _JAVA_STRING.findall(code)
-    return tuple(dict.fromkeys(out))
+            literals += _JAVA_STRING.findall(code)
+            computed += [f"{path}: {m.group(0)}" for m in _COMPUTED_OPEN.finditer(code)]
+            computed += [f"{path}: user.dir" for _ in _USER_DIR.finditer(code)]
+    return Reads(
+        SOURCES,
+        literals=tuple(dict.fromkeys(literals)),
+        opened=BOOT_FILES if boot else (),
+        dynamic_opens=tuple(computed),
+        build_only=tuple(prefix + p for p in BUILD_ONLY),
+    )
 
 
-def tester_stage(
+def java_tester(
     options: Options,
     has_tests: bool,
     model: StageModel,
@@ -277,20 +312,53 @@ def tester_stage(
     project_dir: str,
     notes: list[str],
 ) -> TesterStage | None:
-    """The build tool's `test` goal (`command`) in the project directory, when wanted."""
-    if not options.tester:
-        return None
-    if not has_tests:
-        notes.append("no src/test/ directory: no tester stage")
-        return None
+    """The build tool's `test` goal (`command`) in the project directory. Without src/test/ it
+    still compiles the main sources and passes, the strongest check the build tool has."""
     workdir = project_dir if project_dir != model.final.workdir else None
-    return TesterStage(
-        commands=(tokens.single_line(command, "test command"),),
+    without = ""
+    if not has_tests:
+        without = (
+            f"no src/test/ directory, so `{command}` compiles the main sources and finds no "
+            "tests to run; tests added under src/test/ run here"
+        )
+    return tester_stage(
+        options,
+        command,
+        without_tests=without,
         workdir=workdir,
         args=tester_args(model, command),
+        notes=notes,
     )
 
 
 def tester_args(model: StageModel, command: str) -> tuple[str, ...]:
     """ARGs the test command reads: ARG values do not reach a stage built `FROM builder`."""
-    return tuple(carry.redeclared_args(model.df, model, carry.Carried(instructions=[command])))
+    return tuple(carry.redeclared_args(model.df, model, command))
+
+
+def java_executes(project_files: Mapping[str, bytes], context_dir: str) -> set[str]:
+    """The programs the main sources start with a literal name."""
+    prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+    out: set[str] = set()
+    for path in sorted(project_files):
+        if path.startswith(prefix + "src/main/") and path.endswith((".java", ".kt")):
+            code = _COMMENT.sub("", project_files[path].decode("utf-8", "replace"))
+            out |= {m.split()[0] for m in _EXEC.findall(code)}
+    return out
+
+
+def runtime_run(
+    model: StageModel,
+    kept: carry.Carried,
+    context_dir: str,
+    image: str,
+    findings: tuple[list[str], list[str]],
+) -> tuple[str, ...]:
+    """The runtime's package installs: what the app and its HEALTHCHECK run, and what else
+    the original image had (a JRE image has CA certificates and time zones)."""
+    health, _ = packages.healthcheck_programs(kept.healthcheck)
+    called = java_executes(model.project.contents, context_dir) | health
+    found = packages.runtime_packages(model, called, packages.manager_for(image))
+    findings[0].extend(found.notes)
+    findings[1].extend(found.warnings)
+    return packages.install_on(image, found)

@@ -22,20 +22,22 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry, mounts
+from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, State, base_image
 from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    IMAGE_ENV,
     ToolRun,
     append_to_run,
     cache_edit,
     has_test_sources,
+    java_reads,
+    java_tester,
     produced_files,
     rename_command,
-    tester_stage,
+    runtime_run,
     tool_mounts,
     tool_runs,
     with_wrapper_dir,
@@ -78,7 +80,7 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `gradle:${GRADLE}`
-    model = StageModel(df, stage, project, IMAGE_ENV)
+    model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project)
     notes, warnings = list(kept.notes), list(kept.warnings)
@@ -96,18 +98,32 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)
-    stage_name = "tester" if options.gate_tests and has_tests and options.tester else "builder"
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
+    found = runtime_files(
+        model,
+        java_reads(project.contents, build.context_dir, "spring-boot" in build.facts.plugins),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=(copied,),
+    )
+    notes += found.notes
+    warnings += found.warnings
     boot_jar = "spring-boot" in build.facts.plugins and not build.dist
     boot = (build.facts.boot or "") if boot_jar else None  # "": Boot of an unknown version
     jar = start._replace(artifact=copied)
     jar_runtime = layers.jar_runtime(jar, stage_name, boot, _not_layered(build), (), notes)
+    # A layered jar starts from its extracted directory; otherwise the start names the artifact.
+    required = jar_runtime.required if jar_runtime.layers else start.artifact
     runtime = runtime_stage(
         image,
         kept,
-        jar_runtime.copies,
+        (*jar_runtime.copies, *found.copy_steps()),
         workdir=final.workdir,
         entrypoint=jar_runtime.entrypoint,
         cmd=jar_runtime.cmd,
+        run=runtime_run(model, kept, build.context_dir, image, (notes, warnings)),
     )
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
     plan_edits, mounted = (
@@ -124,6 +140,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
+        runtime_files=tuple(found.paths),
         notes=tuple(notes),
         warnings=tuple(warnings),
     )
@@ -134,7 +151,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=tester,
         artifact_stage=jar_runtime.artifact_stage,
-        required_paths=(jar_runtime.required,),
+        required_paths=(required, *found.required),
         extra={"layers": jar_runtime.layers},
     )
 
@@ -145,7 +162,10 @@ def _build(model: StageModel, project: Project) -> Build:
         raise NothingToDo("no gradle build step (build, assemble, bootJar, jar or installDist)")
     run = runs[-1]
     if "shadowJar" in run.goals:
-        raise Refuse("shadowJar: the -all jar's name depends on the Shadow plugin's settings")
+        raise Refuse(
+            "the build runs shadowJar, whose jar name depends on the Shadow plugin's "
+            "settings, which dfsplit does not read; it splits jar, bootJar and installDist builds"
+        )
     build_rel = next(
         (
             rel
@@ -156,7 +176,10 @@ def _build(model: StageModel, project: Project) -> Build:
     )
     text = project.text(build_rel) if build_rel else None
     if build_rel is None or text is None:
-        raise Refuse(f"no build.gradle(.kts) copied to {run.cwd}, where gradle runs")
+        raise Refuse(
+            f"gradle runs in {run.cwd}, and no COPY or ADD puts a build.gradle or "
+            "build.gradle.kts there: COPY the build files in before the build"
+        )
     context_dir = posixpath.dirname(build_rel) or "."
     props = project.text(posixpath.normpath(posixpath.join(context_dir, "gradle.properties"))) or ""
     facts = gradle_facts(text, props)
@@ -164,7 +187,10 @@ def _build(model: StageModel, project: Project) -> Build:
     settings = next((project.text(r) for r in rels if project.text(r) is not None), None)
     dist = "installDist" in run.goals
     if dist and "application" not in facts.plugins:
-        raise Refuse("installDist without the application plugin")
+        raise Refuse(
+            "the build runs installDist, but the build file applies no `application` "
+            "plugin, so dfsplit cannot tell what it installs: apply the plugin"
+        )
     return Build(run, run.cwd, context_dir, facts, root_project_name(settings), dist)
 
 
@@ -212,8 +238,8 @@ def _tool_start(build: Build, jar: str) -> Callable[[Start], list[str]]:
         if goal == "bootRun" and "spring-boot" in build.facts.plugins:
             return ["java", "-jar", jar]
         raise Refuse(
-            f"`{found.tool}` as the start command: build the app with installDist "
-            "or bootJar and start that"
+            f"the image starts with `{found.tool}`, which dfsplit can replace only for a "
+            "Spring Boot bootRun: build the app with installDist or bootJar and start that"
         )
 
     return start
@@ -224,8 +250,9 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
     name = build.facts.app_name or build.name
     if name is None:
         raise Refuse(
-            "installDist with no rootProject.name or applicationName: the install "
-            "directory is named after the build directory, unknown here"
+            "the build runs installDist with no rootProject.name or applicationName, so the "
+            "install directory is named after the checkout directory, which dfsplit cannot "
+            "know: set rootProject.name in settings.gradle"
         )
     dist = posixpath.join(build.project_dir, "build/install", name)
     script = posixpath.join(dist, "bin", name)
@@ -240,7 +267,10 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
             rest = tokens.single_line(other.args.strip(), "command") if other else None
             pair = (token, rest) if which == "entrypoint" else (rest, token)
             return StartPlan(pair[0], pair[1], script, tuple(words[1:])), dist
-    raise Refuse(f"installDist builds {script}, but the start command does not run it")
+    raise Refuse(
+        f"installDist builds the start script {script}, but the start command does not run "
+        "it: start the app with that script"
+    )
 
 
 # --- tester and edits ----------------------------------------------------------------------
@@ -260,7 +290,7 @@ def _tester(
 ) -> TesterStage | None:
     words = [build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"]
     command = " ".join([*([mounted] if mounted else []), *words])
-    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 
 def _edits(

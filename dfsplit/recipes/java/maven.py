@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, tokens
+from dfsplit.dockerfile import edits
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -29,16 +29,15 @@ from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
-    IMAGE_ENV,
-    SOURCES,
     ToolRun,
     append_to_run,
     cache_edit,
     has_test_sources,
-    java_literals,
+    java_reads,
+    java_tester,
     produced_files,
     rename_command,
-    tester_stage,
+    runtime_run,
     tool_mounts,
     tool_runs,
     with_wrapper_dir,
@@ -89,7 +88,7 @@ class Build(NamedTuple):
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `maven:${MVN}`
-    model = StageModel(df, stage, project, IMAGE_ENV)
+    model = StageModel(df, stage, project, builder_image)
     kept = carry.carry(df, model, BUILD_ENV, default_uid=options.uid or DEFAULT_UID)
     build = _build(model, project, kept)
     notes, warnings = list(kept.notes) + list(build.facts.why), list(kept.warnings)
@@ -110,15 +109,23 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes += start.notes
     image, why = _image(builder_image, build.facts, options)
     notes.append(f"runtime {image}: {why}")
-    found = runtime_files(model, _source(project, build), start.args, project)
-    extra = [p for p in found.paths if not _is_build_input(model, p)]
-    has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
-    stage_name = "tester" if options.gate_tests and has_tests else "builder"
     libs = _dependency_dirs(build, notes)
+    found = runtime_files(
+        model,
+        _source(project, build),
+        start.args,
+        project,
+        user=kept.user,
+        lean=options.lean,
+        exclude=(start.artifact, *libs),
+    )
+    has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
+    stage_name = "tester" if options.gate_tests and options.tester else "builder"
     jar_runtime = layers.jar_runtime(
         start, stage_name, build.facts.boot, _not_layered(build), libs, notes
     )
-    copies = (*jar_runtime.copies, *(tokens.copy_step("builder", p, p) for p in extra))
+    copies = (*jar_runtime.copies, *found.copy_steps())
+    context_dir = posixpath.dirname(build.pom_rel) or "."
     runtime = runtime_stage(
         image,
         kept,
@@ -126,6 +133,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         workdir=final.workdir,
         entrypoint=jar_runtime.entrypoint,
         cmd=jar_runtime.cmd,
+        run=runtime_run(model, kept, context_dir, image, (notes, warnings)),
     )
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
@@ -146,7 +154,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
-        runtime_files=tuple(extra),
+        runtime_files=tuple(found.paths),
         notes=tuple(notes + found.notes),
         warnings=tuple(warnings + found.warnings),
     )
@@ -157,7 +165,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=tester,
         artifact_stage=jar_runtime.artifact_stage,
-        required_paths=(jar_runtime.required, *[p for p in found.required if p in extra]),
+        required_paths=(jar_runtime.required, *found.required),
         extra={"layers": jar_runtime.layers},
     )
 
@@ -177,12 +185,22 @@ def _build(model: StageModel, project: Project, kept: carry.Carried) -> Build:
     pom_rel = model.context_path(pom_abs)
     text = project.text(pom_rel) if pom_rel else None
     if pom_rel is None or text is None:
-        raise Refuse(f"the build reads {pom_abs}, which no COPY puts there from the build context")
+        raise Refuse(
+            f"mvn runs in {cwd} and reads {pom_abs}, which no COPY or ADD puts there from the "
+            "build context: COPY the pom.xml in before the build"
+        )
     pom = parse_pom(text)
     if pom.modules:
-        raise Refuse("multi-module Maven build: dfsplit cannot tell which module's jar runs")
+        raise Refuse(
+            f"{pom_rel} is a multi-module build (modules: {', '.join(pom.modules)}), which "
+            "makes a jar per module, and dfsplit cannot tell which one the image runs; it "
+            "splits single-module Maven builds"
+        )
     if pom.packaging != "jar":
-        raise Refuse(f"packaging {pom.packaging}: only executable jars are supported")
+        raise Refuse(
+            f"{pom_rel} packages a {pom.packaging}, and dfsplit splits Maven builds that "
+            "package an executable jar (<packaging>jar</packaging>)"
+        )
     parent_rel = parent_pom_path(pom, pom_rel)
     parent_text = project.text(parent_rel) if parent_rel else None
     parent = parse_pom(parent_text) if parent_text else None
@@ -241,11 +259,19 @@ def _tool_start(build: Build, jar: str) -> Callable[[Start], list[str]]:
     def start(found: Start) -> list[str]:
         goal = (found.tool or "").split()[-1]
         if goal == "spring-boot:run" and build.facts.boot is None:
-            raise Refuse("`mvn spring-boot:run` without spring-boot-maven-plugin in pom.xml")
+            raise Refuse(
+                "the image starts with `mvn spring-boot:run`, but pom.xml has no "
+                "spring-boot-maven-plugin to repackage a runnable jar: add the plugin, or "
+                "start the app with java -jar"
+            )
         if goal == "exec:java":
             return _exec_java(build, found, jar)
         if goal != "spring-boot:run":
-            raise Refuse(f"`{found.tool}` as the start command is not supported")
+            raise Refuse(
+                f"the image starts with `{found.tool}`, and dfsplit knows how to replace only "
+                "`mvn spring-boot:run` and `mvn exec:java` with the jar: start the app with "
+                "java -jar"
+            )
         return ["java", "-jar", jar]
 
     return start
@@ -256,15 +282,19 @@ def _exec_java(build: Build, found: Start, jar: str) -> list[str]:
     runtime_deps = [a for a, scope in build.pom.dependencies if scope in {"compile", "runtime"}]
     if runtime_deps:
         raise Refuse(
-            f"`mvn exec:java` with runtime dependencies ({', '.join(runtime_deps)}): "
-            "the plain jar does not contain them"
+            f"the image starts with `mvn exec:java`, and the app has runtime dependencies "
+            f"({', '.join(runtime_deps)}) that the plain jar does not contain: package a jar "
+            "with its dependencies (Spring Boot or the shade plugin) and start it with java -jar"
         )
     words = found.form if isinstance(found.form, list) else found.form.split()
     main = next((w.split("=", 1)[1] for w in words if w.startswith("-Dexec.mainClass=")), None)
     main = main or build.pom.properties.get("exec.mainClass")
     main = main or build.pom.plugins.get("exec-maven-plugin", {}).get("mainClass")
     if not main:
-        raise Refuse("`mvn exec:java` without a main class dfsplit can find")
+        raise Refuse(
+            "the image starts with `mvn exec:java` and no main class is set (no "
+            "-Dexec.mainClass, exec.mainClass property or exec-maven-plugin mainClass): set one"
+        )
     return ["java", "-cp", jar, main]
 
 
@@ -322,13 +352,8 @@ def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str
 
 
 def _source(project: Project, build: Build) -> Reads:
-    literals = java_literals(project.contents, posixpath.dirname(build.pom_rel) or ".")
-    return Reads(SOURCES, literals=literals)
-
-
-def _is_build_input(model: StageModel, path: str) -> bool:
-    rel = model.context_path(path) or ""
-    return rel.split("/", 1)[0] in {"src", "pom.xml", ".mvn", "mvnw", "target"}
+    context_dir = posixpath.dirname(build.pom_rel) or "."
+    return java_reads(project.contents, context_dir, boot=build.facts.boot is not None)
 
 
 def _m2(state: State) -> str:
@@ -345,7 +370,7 @@ def _tester(
 ) -> TesterStage | None:
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
     command = " ".join([*([mounted] if mounted else []), build.program, *words, "test"])
-    return tester_stage(options, has_tests, model, command, build.project_dir, notes)
+    return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 
 # --- edits to the builder ------------------------------------------------------------------

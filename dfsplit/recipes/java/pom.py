@@ -68,9 +68,11 @@ def parse_pom(text: str) -> Pom:
     try:
         root = ElementTree.fromstring(text)
     except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise Refuse(f"pom.xml is not valid or safe XML: {exc}") from None
+        raise Refuse(
+            f"pom.xml is not valid XML, or uses entities dfsplit does not read ({exc})"
+        ) from None
     if _local(root.tag) != "project":
-        raise Refuse("pom.xml has no <project> root element")
+        raise Refuse("pom.xml has no <project> root element, so it is no Maven build file")
     return Pom(
         group_id=_text(root, "groupId"),
         artifact_id=_text(root, "artifactId"),

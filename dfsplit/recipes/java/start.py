@@ -10,12 +10,13 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, tokens, words
-from dfsplit.dockerfile.globs import is_glob, path_match
+from dfsplit.dockerfile.globs import glob_escape, is_glob, path_match
 from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import (
     Refuse,
 )
 from dfsplit.plan import carry
+from dfsplit.plan.reasons import NO_START
 
 
 class Start(NamedTuple):
@@ -49,7 +50,10 @@ def read_start(form: list[str] | str) -> Start:
         return _from_words(form, form, shell_text=False)
     words = shell.split_commands(form)
     if words is None:
-        raise Refuse(f"cannot read the start command {form}")
+        raise Refuse(
+            f"dfsplit cannot read the shell syntax of the start command {form}: write it "
+            'in exec form (CMD ["java", "-jar", "..."])'
+        )
     for cmd in words:
         start = _from_words(list(cmd.argv), form, shell_text=True)
         if start.jar_word or start.tool:
@@ -88,7 +92,10 @@ def replace_jar(start: Start, jar: str) -> list[str] | str:
         count=1,
     )
     if new == text:
-        raise Refuse(f"cannot rewrite the jar path {word} in {text}")
+        raise Refuse(
+            f"cannot put the jar's exact path in place of {word} in the start command {text}: "
+            'write it in exec form (CMD ["java", "-jar", "..."])'
+        )
     return [*start.form[:2], new, *start.form[3:]] if isinstance(start.form, list) else new
 
 
@@ -124,7 +131,7 @@ def plan_start(
     entry = start_form(kept.entrypoint.args) if kept.entrypoint else None
     cmd = start_form(kept.cmd.args) if kept.cmd else None
     if entry is None and cmd is None:
-        raise Refuse("no CMD or ENTRYPOINT: the image would start the base image's default command")
+        raise Refuse(NO_START)
     for which, form in (("entrypoint", entry), ("cmd", cmd)):
         if form is None:
             continue
@@ -136,7 +143,10 @@ def plan_start(
         if start.jar_word:
             artifact, new = _jar_start(start, workdir, env, jar, trusted, jar_known)
             return _start_plan(which, new, entry, cmd, artifact, start.args, "")
-    raise Refuse("the start command runs no jar (`java -jar ...`) and no build-tool goal")
+    raise Refuse(
+        "the start command runs neither `java -jar` nor a build-tool goal, so dfsplit cannot "
+        "tell which file the runtime needs: start the app with java -jar <the built jar>"
+    )
 
 
 def _start_plan(
@@ -162,15 +172,27 @@ def _jar_start(
     word = start.jar_word or ""
     expanded = words.expand(word, dict(env))
     if expanded is None:
-        raise Refuse(f"the start command's jar {word} uses a variable dfsplit cannot resolve")
+        raise Refuse(
+            f"the start command's jar {word} uses a variable with no value in the Dockerfile: "
+            "give the ENV or ARG a default, or write the jar's path out"
+        )
     path = posixpath.normpath(posixpath.join(workdir, expanded))
     if is_glob(expanded):
+        # The shell expands only the word: the working directory's name is no pattern.
+        pattern = posixpath.normpath(posixpath.join(glob_escape(workdir), expanded))
         same_dir = posixpath.dirname(path) == posixpath.dirname(jar)
-        if not path_match(path, jar) and not (same_dir and not known):
+        if not path_match(pattern, jar) and not (same_dir and not known):
             raise Refuse(
-                f"the start command's glob {word} does not match the jar the build makes ({jar})"
+                f"the start command's glob {word} does not match {jar}, the jar the build "
+                "makes: start that jar"
             )
         return jar, replace_jar(start, jar)
     if path == jar or path in trusted:
         return path, start.form
-    raise Refuse(f"the start command runs {path}, but the build makes {jar}")
+    if known:
+        raise Refuse(f"the start command runs {path}, but the build makes {jar}: start that jar")
+    raise Refuse(
+        f"the start command runs {path}, and dfsplit cannot tell from the build files that the "
+        "build makes it (the jar's name or version is not written out in them): write the "
+        "name and version in the build files"
+    )

@@ -16,10 +16,21 @@ _WANTS = (
     "**/astro.config.*",
     "**/next.config.*",
     "**/nginx-spa.conf",
+    "**/tsconfig*.json",
+    "**/.env",
+    "**/.env.*",
+    "**/nest-cli.json",
+    # The app's own sources, for the files it reads at run time (node_modules is never read).
+    "**/*.js",
+    "**/*.mjs",
+    "**/*.cjs",
+    "**/*.ts",
+    "**/*.mts",
+    "**/*.cts",
 )
 
 RECIPES = (
     # The static recipe first: a front end has a package.json too.
-    Recipe("node_static", "node", _WANTS, "dfsplit.recipes.node.static"),
-    Recipe("node_server", "node", _WANTS, "dfsplit.recipes.node.server"),
+    Recipe("node_static", "node", _WANTS, "dfsplit.recipes.node.static", "package.json"),
+    Recipe("node_server", "node", _WANTS, "dfsplit.recipes.node.server", "package.json"),
 )

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 
-from dfsplit.dockerfile import edits, shell, tokens
+from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
 from dfsplit.dockerfile.shell import Command
-from dfsplit.dockerfile.words import copy_words, is_exec_form, parse_pairs
+from dfsplit.dockerfile.words import copy_words, is_exec_form
 from dfsplit.model import (
     Dockerfile,
     Edit,
@@ -22,7 +23,8 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry, mounts
-from dfsplit.plan.stage import DEFAULT_PATH, Copied, StageModel, base_image, run_script
+from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_commands
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
 
 # npm/yarn settings and CI switches shape the install, never the running app.
@@ -35,9 +37,6 @@ BUILD_ENV = {
     "YARN_ENABLE_IMMUTABLE_INSTALLS",
     "PNPM_HOME",
 }
-
-
-BASE_ENV = {"PATH": DEFAULT_PATH, "HOME": "/root"}
 
 
 PROD_FLAGS = {"--production", "--prod", "--omit=dev", "--only=prod", "--only=production"}
@@ -95,12 +94,15 @@ def prepare(df: Dockerfile, project: Project, default_uid: str, cache_mounts: bo
     """Read the stage, then plan the builder edits every Node split needs."""
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `node:${NODE_VERSION}`
-    model = StageModel(df, stage, project, dict(BASE_ENV))
+    model = StageModel(df, stage, project, builder_image)
     app_dir = model.final.workdir
     rel = model.context_path(posixpath.join(app_dir, "package.json"))
     pkg = manifest.read_package(project, rel) if rel else None
     if pkg is None:
-        raise Refuse(f"the builder has no package.json in its WORKDIR {app_dir}")
+        raise Refuse(
+            f"no COPY or ADD puts a package.json into {app_dir}, the builder's WORKDIR: set "
+            "WORKDIR to the app's directory, or COPY package.json in"
+        )
     pm = manifest.manager(project, pkg)
     kept = carry.carry(df, model, BUILD_ENV, default_uid)
     app = App(df, project, model, pkg, pm, kept, builder_image, app_dir)
@@ -120,7 +122,7 @@ def prepare(df: Dockerfile, project: Project, default_uid: str, cache_mounts: bo
     return app
 
 
-def package_cache(pm: manifest.Manager, env: dict[str, str], home: str) -> str | None:
+def package_cache(pm: manifest.Manager, env: Mapping[str, str], home: str) -> str | None:
     """Where the package manager keeps its downloads (never node_modules)."""
     if pm.name == "npm":
         return env.get("npm_config_cache") or env.get("NPM_CONFIG_CACHE") or f"{home}/.npm"
@@ -164,12 +166,14 @@ def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        commands = shell.split_commands(run_script(ins)) or []
+        commands = run_commands(ins)
         for command in commands:
             if is_install(command.argv):
                 return ins, command, len(commands) == 1 and not ins.heredocs
     raise Refuse(
-        "no dependency install (npm ci / npm install / yarn / pnpm install) in the Dockerfile"
+        "the Dockerfile installs no dependencies (npm ci, npm install, yarn install, pnpm "
+        "install or bun install), so no production node_modules can be kept apart: add the "
+        "install step"
     )
 
 
@@ -297,7 +301,10 @@ def _replace_command(app: App, ins: Instruction, command: Command, text: str) ->
         line = app.df.lines[number].rstrip("\r\n")
         if pattern.search(line):
             return Edit(number, number + 1, pattern.sub(lambda _m: text, line, count=1))
-    raise Refuse(f"cannot rewrite the install at line {ins.start + 1}: it spans lines oddly")
+    raise Refuse(
+        f"the install at line {ins.start + 1} is split over lines in a way dfsplit cannot edit "
+        "safely: write the install command on one line"
+    )
 
 
 def node_env_trap(app: App, install: Instruction) -> list[Edit]:
@@ -308,14 +315,16 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
     for ins in app.model.stage[: app.model.stage.index(install)]:
         if ins.keyword != "ENV":
             continue
-        pairs = parse_pairs(ins.args)
-        if not any(k == "NODE_ENV" and v == "production" for k, v, _ in pairs):
+        pairs = words.env_pairs(ins.args, app.df.escape)
+        state = app.model.state_at(ins)
+        if not any(_is_production(p, state, app.df.escape) for p in pairs):
             continue
-        others = [raw for k, _, raw in pairs if k != "NODE_ENV"]
-        if others and (ins.end - ins.start != 1 or "=" not in others[0]):
+        others = [p.raw for p in pairs if p.key != "NODE_ENV"]
+        if others and ins.end - ins.start != 1:
             raise Refuse(
-                f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies "
-                "the build needs, and that ENV cannot be split safely"
+                f"NODE_ENV=production at line {ins.start + 1} drops the devDependencies the "
+                "build needs, and that ENV sets other variables in a way dfsplit cannot split: "
+                "put ENV NODE_ENV=production on a line of its own"
             )
         keyword = edits.keyword(app.df, "ENV")
         out.append(
@@ -331,12 +340,21 @@ def node_env_trap(app: App, install: Instruction) -> list[Edit]:
     return out
 
 
+def _is_production(pair: words.Pair, state: State, escape: str) -> bool:
+    if pair.key != "NODE_ENV":
+        return False
+    try:
+        return words.process_word(pair.value or "", state.scope.lookup, escape) == "production"
+    except words.Unresolved:
+        return False
+
+
 def runs_build(model: StageModel) -> bool:
     """Whether some RUN already produces the build output."""
     for ins in model.stage:
         if ins.keyword != "RUN":
             continue
-        for command in shell.split_commands(run_script(ins)) or []:
+        for command in run_commands(ins):
             argv = list(command.argv)
             if argv[:1] == ["npx"]:
                 argv = argv[1:]
@@ -365,18 +383,44 @@ def ensure_build(app: App) -> bool:
 
 
 def tester(app: App, options: Options) -> TesterStage | None:
-    if not options.tester:
-        return None
-    if not manifest.has_test(app.pkg):
-        app.notes.append("no test script in package.json: no tester stage")
-        return None
-    return TesterStage(commands=(app.pm.script("test"),))
+    """`<pm> test`; without a test script, the project's own check, else a type check."""
+    if manifest.has_test(app.pkg):
+        return tester_stage(options, app.pm.script("test"))
+    command, without = _check(app)
+    return tester_stage(options, command, without_tests=without, notes=app.notes)
+
+
+# Scripts that check a project without running tests, strongest first.
+CHECK_SCRIPTS = ("typecheck", "type-check", "lint")
+# How each manager runs a binary of the project's dependencies.
+_EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn", "yarn-berry": "yarn", "bun": "bunx"}
+
+
+def _check(app: App) -> tuple[str, str]:
+    """The strongest check of a project without a test script, and the comment saying so."""
+    pkg = app.pkg
+    for name in CHECK_SCRIPTS:
+        if pkg.scripts.get(name, "").strip():
+            command = app.pm.script(name)
+            return command, f"no test script in package.json: `{command}` checks the code instead"
+    if pkg.uses("typescript") and app.project.has(pkg.path("tsconfig.json")):
+        command = f"{_EXEC.get(app.pm.name, 'npx')} tsc --noEmit"
+        return command, f"no test script in package.json: `{command}` type-checks the code instead"
+    # pnpm has its own --if-present; yarn has none, and every node image ships npm.
+    command = "pnpm run --if-present test" if app.pm.name == "pnpm" else "npm test --if-present"
+    return command, (
+        "no test, lint or type-check script in package.json and no TypeScript: nothing to "
+        f"check yet; `{command}` runs the tests once package.json has a test script"
+    )
 
 
 def start_words(kept: carry.Carried) -> list[str] | None:
     """The naive start command as words (exec form, or shell form without shell syntax)."""
     if kept.entrypoint is not None:
-        raise Refuse(f"ENTRYPOINT {kept.entrypoint.args.strip()} is kept by no Node rule yet")
+        raise Refuse(
+            f"the image starts with ENTRYPOINT {kept.entrypoint.args.strip()}, and dfsplit's "
+            "Node rules understand only a CMD: start the app with CMD"
+        )
     if kept.cmd is None:
         return None
     argv = is_exec_form(kept.cmd.args)
@@ -384,5 +428,8 @@ def start_words(kept: carry.Carried) -> list[str] | None:
         return argv
     words = shell.plain_words(kept.cmd.args.strip())
     if words is None:
-        raise Refuse(f"the CMD needs a shell: {kept.cmd.args.strip()}")
+        raise Refuse(
+            f"the CMD {kept.cmd.args.strip()} uses shell syntax, which dfsplit cannot follow "
+            'to the file it starts: write it in exec form (CMD ["node", "<file>"])'
+        )
     return words[1:] if words[:1] == ["exec"] else words

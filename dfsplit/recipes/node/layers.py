@@ -42,7 +42,7 @@ def prod_deps_head(app: App) -> Split:
         return Split(notes=("the install runs after the sources: prod-deps prunes the builder",))
     writer = _node_modules_writer(app, line)
     if writer:
-        why = f"{writer} writes into node_modules after the install: prod-deps prunes the builder"
+        why = f"{writer} into node_modules after the install: prod-deps prunes the builder"
         return Split(notes=(why,))
     earlier = [e for e in app.edits if e.start < line or e.start == e.end == line]
     lines = [text.rstrip("\r\n") for text in edits.apply(app.df, earlier, line)]
@@ -59,15 +59,19 @@ def prod_deps_head(app: App) -> Split:
 
 
 def _node_modules_writer(app: App, line: int) -> str | None:
-    """A dependency or builder step that writes into node_modules after the install."""
+    """A dependency or builder step that writes into node_modules after the install, said
+    with its verb ("prisma writes")."""
     used = sorted(name for name in NODE_MODULES_WRITERS if app.pkg.uses(name))
     if used:
-        return used[0]
+        return f"{used[0]} writes"
     for ins in app.model.stage:
         if ins.keyword != "RUN" or ins.start < line:
             continue
-        for command in shell.split_commands(run_script(ins)) or []:
+        commands = shell.split_commands(run_script(ins))
+        if commands is None:  # unreadable: it may write there
+            return f"the RUN at line {ins.start + 1}, which dfsplit cannot read, may write"
+        for command in commands:
             argv = command.argv[1:] if command.program == "npx" else command.argv
             if argv[:1] == ("prisma",) or tuple(argv[:2]) in REBUILDS:
-                return f"`{' '.join(command.argv)}`"
+                return f"`{' '.join(command.argv)}` writes"
     return None

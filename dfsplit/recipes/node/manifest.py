@@ -67,17 +67,27 @@ class Package(NamedTuple):
         return name in self.deps or name in self.dev_deps
 
 
+def load_json(text: str, rel: str, tool: str) -> object:
+    """A manifest's JSON, or Refuse naming the file: not JSON, or nested deeper than the
+    decoder's recursion limit (about 1,000 levels; no real manifest comes close)."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise Refuse(
+            f"{rel} is not valid JSON ({exc}), so {tool} could not read it either"
+        ) from exc
+    except RecursionError:
+        raise Refuse(f"{rel} is nested too deeply to read") from None
+
+
 def read_package(project: Project, rel: str) -> Package | None:
     """package.json at rel, or None when the context has none; Refuse when it is not JSON."""
     text = project.text(rel)
     if text is None:
         return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise Refuse(f"{rel} is not valid JSON ({exc})") from exc
+    data = load_json(text, rel, "npm")
     if not isinstance(data, dict):
-        raise Refuse(f"{rel} is not a JSON object")
+        raise Refuse(f"{rel} is not a JSON object, so npm could not read it either")
     engines = data.get("engines") if isinstance(data.get("engines"), dict) else {}
     return Package(
         rel=rel,
@@ -262,13 +272,13 @@ def static_output(project: Project, pkg: Package, framework: str) -> tuple[str, 
 
 
 def _script_env(script: str) -> dict[str, str]:
-    commands = shell.split_commands(script) or []
+    commands = shell.commands(script, "the build script")
     return dict(commands[0].env) if commands else {}
 
 
 def _flag(script: str, names: tuple[str, ...]) -> str | None:
     """The value of `--name value` / `--name=value` in a script's commands."""
-    for command in shell.split_commands(script) or []:
+    for command in shell.commands(script, "the build script"):
         argv = command.argv
         for i, word in enumerate(argv):
             key, eq, value = word.partition("=")
@@ -296,15 +306,21 @@ def _from_config(
         return default, f"no {stem}.*: the default {default}/"
     text = project.text(pkg.path(name))
     if text is None:
-        raise Refuse(f"{name} could not be read to find the output directory")
+        raise Refuse(
+            f"{name} is too large or not readable, and dfsplit reads it to find the output "
+            "directory nginx serves"
+        )
     for option in unsupported:
         if config_literal(text, option) != (0, set()):
-            raise Refuse(f"{name} sets `{option}`, which moves the output directory")
+            raise Refuse(
+                f"{name} sets `{option}`, which moves the output directory in a way dfsplit "
+                "does not follow: set the output directory with the build's own option"
+            )
     others, values = config_literal(text, key)
     if others or len(values) > 1:
         raise Refuse(
-            f"{name} computes `{key}` (not a single string literal): "
-            "the output directory cannot be determined"
+            f"{name} computes `{key}` (it is no single string literal), so dfsplit cannot "
+            f"tell which directory nginx must serve: write `{key}` as a string literal"
         )
     if values:
         value = values.pop()
@@ -321,15 +337,15 @@ BROWSER_BUILDERS = (
 
 def angular_output(text: str) -> tuple[str, str]:
     """The browser output dir from angular.json (Angular 17+ application builder adds /browser)."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise Refuse(f"angular.json is not valid JSON ({exc})") from exc
+    data = load_json(text, "angular.json", "ng")
     name, project = _angular_project(data)
     targets = project.get("architect") or project.get("targets") or {}
     build = targets.get("build") if isinstance(targets, dict) else None
     if not isinstance(build, dict):
-        raise Refuse(f"angular.json: project {name} has no build target")
+        raise Refuse(
+            f"angular.json: the project {name} has no build target, so nothing makes the files "
+            "nginx would serve: add a build target"
+        )
     builder = build.get("builder")
     raw = build.get("options")
     options: dict[str, object] = raw if isinstance(raw, dict) else {}
@@ -337,26 +353,38 @@ def angular_output(text: str) -> tuple[str, str]:
     if builder in BROWSER_BUILDERS and isinstance(out, str):
         return out, f"angular.json outputPath of the browser builder ({builder})"
     if builder not in APPLICATION_BUILDERS:
-        raise Refuse(f"angular.json: unknown build builder {builder!r} for project {name}")
+        raise Refuse(
+            f"angular.json: the project {name} builds with {builder!r}, a builder whose output "
+            "directory dfsplit does not know; it knows Angular's browser and application builders"
+        )
     if options.get("ssr") or options.get("server"):
-        raise Refuse(f"angular.json: project {name} renders on the server (ssr)")
+        raise Refuse(
+            f"angular.json: the project {name} renders on the server (ssr), so it needs a node "
+            "server, not nginx; dfsplit splits Angular apps served as static files"
+        )
     if isinstance(out, str):
         return posixpath.join(out, "browser"), "application builder: <outputPath>/browser"
     if isinstance(out, dict) and isinstance(out.get("base"), str):
         browser = out.get("browser", "browser")
         if not isinstance(browser, str):
-            raise Refuse("angular.json: outputPath.browser is not a string")
+            raise Refuse(
+                "angular.json: outputPath.browser is not a string, so dfsplit cannot tell "
+                "which directory nginx must serve"
+            )
         path = posixpath.join(out["base"], browser) if browser else out["base"]
         return path, "application builder: outputPath {base, browser}"
-    raise Refuse("angular.json: outputPath is neither a string nor {base, browser}")
+    raise Refuse(
+        "angular.json: outputPath is neither a string nor {base, browser}, so dfsplit cannot "
+        "tell which directory nginx must serve"
+    )
 
 
 def _angular_project(data: object) -> tuple[str, dict[str, object]]:
     if not isinstance(data, dict):
-        raise Refuse("angular.json is not a JSON object")
+        raise Refuse("angular.json is not a JSON object, so ng could not read it either")
     projects = data.get("projects")
     if not isinstance(projects, dict) or not projects:
-        raise Refuse("angular.json lists no projects")
+        raise Refuse("angular.json lists no projects, so there is no app to serve")
     default = data.get("defaultProject")
     apps = [
         k
@@ -366,14 +394,16 @@ def _angular_project(data: object) -> tuple[str, dict[str, object]]:
     name = default if isinstance(default, str) and default in projects else None
     if name is None and len(apps) == 1:
         name = apps[0]
+    if name is None and not apps:
+        raise Refuse("angular.json has no application project (only libraries) to serve")
     if name is None:
         raise Refuse(
-            f"angular.json has several applications ({', '.join(sorted(apps))}): "
-            "which one to serve is not clear"
+            f"angular.json has several applications ({', '.join(sorted(apps))}) and no "
+            'defaultProject, so dfsplit cannot tell which one to serve: set "defaultProject"'
         )
     project = projects[name]
     if not isinstance(project, dict):
-        raise Refuse(f"angular.json: project {name} is not an object")
+        raise Refuse(f"angular.json: the project {name} is not a JSON object")
     return name, project
 
 
@@ -397,10 +427,16 @@ def _next_standalone(project: Project, pkg: Package) -> bool:
     if text is None:
         return False
     if config_literal(text, "distDir") != (0, set()):
-        raise Refuse("next.config sets `distDir`: the .next output path is not the default")
+        raise Refuse(
+            "next.config sets `distDir`, which moves the build output from .next, and dfsplit "
+            "copies .next into the runtime: remove distDir or keep it .next"
+        )
     others, values = config_literal(text, "output")
     if others or len(values) > 1:
-        raise Refuse("next.config computes `output`: standalone or not cannot be determined")
+        raise Refuse(
+            "next.config computes `output`, so dfsplit cannot tell whether the build is "
+            "standalone, which decides what the runtime copies: write output as a literal"
+        )
     return values == {"standalone"}
 
 

@@ -24,9 +24,11 @@ from dfsplit.model import (
     Project,
     Refuse,
 )
-from dfsplit.plan import images
+from dfsplit.plan import images, packages
+from dfsplit.plan.reasons import choose_runtime
+from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import layers, manifest
+from dfsplit.recipes.node import layers, manifest, source
 from dfsplit.recipes.node.builder import (
     App,
     ensure_build,
@@ -35,9 +37,12 @@ from dfsplit.recipes.node.builder import (
     start_words,
     tester,
 )
+from dfsplit.recipes.node.entry import nest_entry, tsc_entry
 from dfsplit.recipes.node.layers import APP_STAGE, PRUNE_STAGE
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
+# What node-gyp needs to compile native addons (besides the compilers every recipe drops).
+NATIVE_BUILD = frozenset({"python3", "python", "python-is-python3", "python3-dev", "node-gyp"})
 # Directories an app commonly reads at run time next to its build output.
 RUNTIME_DIRS = ("public", "views", "static", "templates")
 
@@ -67,12 +72,33 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     copies, prune, artifact = _layout(app, framework, start, built)
     split = layers.prod_deps_head(app) if prune else layers.Split()
     app.notes += split.notes
-    env = [tokens.env_pair(k, v) for k, v in start.env.items()]
+    stages = _stages(app, prune, split, artifact, copies)
+    scanned = source.scan(app.project, app.pkg)
+    found = runtime_files(
+        app.model,
+        scanned.reads,
+        start.argv[1:],
+        app.project,
+        user=app.kept.user,
+        lean=options.lean,
+        exclude=[c.src for c in copies],
+    )
+    app.notes += found.notes
+    app.warnings += found.warnings
+    copies = (*copies, *found.copy_steps())
+    env = [tokens.env_pair(k, v, df.escape) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
         app.notes.append("ENV HOSTNAME=0.0.0.0: standalone server.js binds localhost otherwise")
+    kept_packages = _packages(app, scanned.executes, image)
     runtime = runtime_stage(
-        image, app.kept, copies, workdir=app.app_dir, cmd=tokens.exec_form(start.argv), env=env
+        image,
+        app.kept,
+        copies,
+        workdir=app.app_dir,
+        cmd=tokens.exec_form(start.argv),
+        env=env,
+        run=packages.install_on(image, kept_packages),
     )
     test = tester(app, options)
     findings = Findings(
@@ -83,7 +109,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime_image=image,
         artifact=artifact.src or None,
         test_command=test.commands[0] if test else None,
-        runtime_files=(app.abs(start.entry),) if start.entry else (),
+        runtime_files=((app.abs(start.entry),) if start.entry else ()) + tuple(found.paths),
         notes=tuple(app.notes),
         warnings=tuple(app.warnings),
     )
@@ -94,8 +120,8 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         runtime=runtime,
         tester=test,
         artifact_stage=artifact.stage,
-        required_paths=(app.abs(start.entry),) if start.entry else (),
-        extra=_stages(app, prune, split, artifact, copies),
+        required_paths=((app.abs(start.entry),) if start.entry else ()) + tuple(found.required),
+        extra=stages,
     )
 
 
@@ -114,6 +140,23 @@ def _stages(
     }
 
 
+def _packages(app: App, executes: tuple[str, ...], image: str) -> packages.RuntimePackages:
+    """OS packages the app runs (chromium, fonts, ffmpeg...); a slim Debian node image has
+    tzdata but no CA certificates."""
+    health, _ = packages.healthcheck_programs(app.kept.healthcheck)
+    debian = images.classify(image).family == "debian"
+    kept = packages.runtime_packages(
+        app.model,
+        {*executes, *health},
+        packages.manager_for(image),
+        provided=frozenset({"tzdata"} if debian else ()),
+        build_only=NATIVE_BUILD,
+    )
+    app.notes += kept.notes
+    app.warnings += kept.warnings
+    return kept
+
+
 def _runtime_image(app: App, options: Options) -> str:
     """Same family and major as the builder: native addons must find the same libc."""
     if options.runtime_image:
@@ -127,7 +170,10 @@ def _runtime_image(app: App, options: Options) -> str:
 def node_runtime_image(builder: str) -> str:
     repo, tag = images.repository(builder), images.tag(builder)
     if repo.rsplit("/", 1)[-1] != "node" or "@" in builder:
-        raise Refuse(f"the builder {builder} is not a tagged official node image; pass --runtime")
+        raise Refuse(
+            f"the builder image {builder} is no tagged official node image, so dfsplit knows "
+            f"no slim runtime of its family: {choose_runtime('node')}"
+        )
     if "alpine" in tag or "slim" in tag:
         return builder
     return f"{repo}:{'slim' if tag == 'latest' else tag + '-slim'}"
@@ -138,11 +184,12 @@ def _framework_start(app: App, framework: str | None) -> Start | None:
     entries = {
         "next-standalone": "server.js",
         "nuxt": ".output/server/index.mjs",
-        "nest": "dist/main.js",
     }
     if framework == "next":
         app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
         return Start(["node", "node_modules/next/dist/bin/next", "start"])
+    if framework == "nest":
+        entries["nest"] = nest_entry(app)
     if framework not in entries:
         return None
     entry = entries[framework]
@@ -152,6 +199,7 @@ def _framework_start(app: App, framework: str | None) -> Start | None:
 
 # Programs that run TypeScript or watch files: only for development.
 DEV_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev", "nodemon", "babel-node"})
+TS_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev"})
 
 
 def resolve_start(app: App, built: bool) -> Start:
@@ -163,7 +211,9 @@ def resolve_start(app: App, built: bool) -> Start:
     text = app.pkg.scripts.get(script[0]) if script else " ".join(words)
     if text is None:
         return _from_main(app, built, f"package.json has no `{script[0] if script else ''}` script")
-    commands = shell.split_commands(text) or []
+    commands = shell.split_commands(text)
+    if commands is None:  # unreadable: keep the script, and every dependency it may run
+        return _keep_script(app, words, text, [], keep_dev=True)
     extra = script[1] if script else []
     if len(commands) == 1 and not shell.needs_shell(" ".join(commands[0].argv)):
         argv = [*commands[0].argv, *extra]
@@ -185,22 +235,31 @@ def _dev_runner(app: App, argv: list[str], built: bool, text: str) -> Start:
     if argv[0] == "nodemon" and not built:
         app.notes.append(f"`{text}` watches files: the runtime runs node directly")
         return _node(["node", *argv[1:]])
+    entry = tsc_entry(app, argv) if built and argv[0] in TS_RUNNERS else None
+    if entry is not None:
+        app.notes.append(f"`{text}` runs TypeScript: the runtime runs the compiled {entry}")
+        return _node(["node", entry])
     return _from_main(app, built, f"`{text}` runs TypeScript or watches sources in development")
 
 
 def _from_main(app: App, built: bool, why: str) -> Start:
     main = app.pkg.main
     if not main or not built or main.endswith(".ts"):
-        raise Refuse(f"{why}, and package.json has no built `main` to start instead")
+        raise Refuse(
+            f"{why}, and package.json has no built `main` to start instead: add a build "
+            'script and set "main" to its output (or start the built file with node)'
+        )
     app.notes.append(f"{why}: the runtime starts the built main {main} with node")
     return _node(["node", main])
 
 
-def _keep_script(app: App, words: list[str], text: str, commands: list[Command]) -> Start:
+def _keep_script(
+    app: App, words: list[str], text: str, commands: list[Command], keep_dev: bool = False
+) -> Start:
     """A start script that does more than run node: keep it, say why and what it costs."""
     dev = sorted(
         {c.program for c in commands if c.program in app.pkg.dev_deps or c.program in DEV_RUNNERS}
-    )
+    ) or (["what the unreadable script runs"] if keep_dev else [])
     app.warnings.append(
         f"the start command `{text}` does more than run node: kept as "
         f"`{' '.join(words)}`; npm does not forward SIGTERM"
@@ -239,18 +298,23 @@ def _layout(
             + "".join(f", {d}/" for d in dirs)
         )
         return _listed(app, [top, *dirs], deps, top)
+    src = tokens.abs_path(app.app_dir)
+    if not (app.pkg.deps or app.pkg.dev_deps):
+        # No dependency to prune or to keep apart: the app directory is the one layer.
+        app.notes.append(
+            f"the app runs from its sources and has no dependencies: the runtime copies {src}"
+        )
+        return (tokens.copy_step("builder", src, src),), False, _Artifact("builder", src)
     app.notes.append(
         f"the app runs from its sources: the runtime copies production node_modules, then "
         f"{app.app_dir} without node_modules (from the `{APP_STAGE}` stage), in layers of their own"
     )
-    src = tokens.abs_path(app.app_dir)
-    steps = [tokens.copy_step(APP_STAGE, src, src)]
-    if app.pkg.deps or app.pkg.dev_deps:  # without any dependency there is no node_modules
-        steps.insert(0, tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules")))
+    steps = [tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules"))]
     if app.pm.lock is None and deps == PRUNE_STAGE and find_install(app.model)[1].program == "npm":
         # `npm install` wrote a lock file: it belongs with the dependencies, not the app.
         lock = app.abs("package-lock.json")
-        steps.insert(1, tokens.copy_step(deps, lock, lock))
+        steps.append(tokens.copy_step(deps, lock, lock))
+    steps.append(tokens.copy_step(APP_STAGE, src, src))
     return tuple(steps), deps == PRUNE_STAGE, _Artifact(APP_STAGE, src)
 
 

@@ -22,7 +22,7 @@ from dfsplit.model import (
 from dfsplit.plan import images
 from dfsplit.plan.carry import Carried
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node import devserver, manifest
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
@@ -45,11 +45,18 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     app = prepare(df, project, options.uid or NGINX_UID, bool(options.cache_mounts))
     framework = manifest.static_framework(project, app.pkg)
     if framework is None:
-        raise Refuse(f"{app.pkg.rel}, which the builder uses, is not a static front end")
+        raise Refuse(
+            f"the builder's WORKDIR holds {app.pkg.rel}, which is not the static front end "
+            "dfsplit recognised in the build context: set WORKDIR to the front end's directory"
+        )
+    devserver.check(app, framework)
     out_rel, why = manifest.static_output(project, app.pkg, framework)
     app.notes.append(f"{framework} output {out_rel}/: {why}")
     if not ensure_build(app):
-        raise Refuse(f"{app.pkg.rel} has no build script to produce {out_rel}/")
+        raise Refuse(
+            f"{app.pkg.rel} has no build script and the Dockerfile never builds, so nothing "
+            f"makes the {out_rel}/ that nginx would serve: add a `build` script"
+        )
     port = static_port(app)
     conf = _conf_file(app, port)
     image = nginx_image(app.builder_image, options)
@@ -140,7 +147,13 @@ def _conf_file(app: App, port: int) -> FileTemplate:
     here = posixpath.dirname(app.project.dockerfile_name)
     rel = posixpath.join(here, CONF_NAME) if here else CONF_NAME
     if not _PLAIN.match(rel):
-        raise Refuse(f"cannot name the nginx config {rel!r} in a COPY")
+        raise Refuse(
+            f"the nginx config dfsplit adds would be {rel!r}, a path with characters a COPY "
+            "cannot name safely: move the Dockerfile to a plainly named directory"
+        )
     if app.model.ignore.excludes(rel):
-        raise Refuse(f".dockerignore excludes {rel}, which the nginx runtime needs")
+        raise Refuse(
+            f".dockerignore excludes {rel}, the nginx config dfsplit adds for the runtime: "
+            f"add `!{rel}` to .dockerignore"
+        )
     return FileTemplate(rel, "nginx-spa.conf.j2", {"port": port})

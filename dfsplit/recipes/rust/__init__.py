@@ -20,5 +20,6 @@ RECIPES = (
             "rust-toolchain.toml",
         ),
         "dfsplit.recipes.rust.plan",
+        manifest="Cargo.toml",
     ),
 )

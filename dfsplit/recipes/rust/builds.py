@@ -5,19 +5,19 @@ packages and targets they select, and where each binary lands
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import shell, words
 from dfsplit.model import Instruction, Refuse
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan import runs
+from dfsplit.plan.stage import StageModel, overlay
 from dfsplit.recipes.rust import flags
 from dfsplit.recipes.rust.cargo_config import read_config
 from dfsplit.recipes.rust.crates import Crates, Located
 
 # The directory each built-in profile writes to; a custom profile writes to its own name.
 PROFILE_DIRS = {"dev": "debug", "test": "debug", "release": "release", "bench": "release"}
-# Directories every image has, so `cp app /usr/local/bin` copies into them.
-KNOWN_DIRS = {"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/tmp"}
 
 
 class Artifact(NamedTuple):
@@ -74,28 +74,14 @@ class Found(NamedTuple):
 def find_builds(model: StageModel, crates: Crates) -> Found:
     """Every cargo build of the stage, in order, and the tools it installs."""
     found = Found([], [])
-    for ins in model.stage:
-        if ins.keyword != "RUN":
-            continue
-        state = model.state_at(ins)
-        env, cwd = dict(state.env), state.workdir
-        for cmd in shell.split_commands(run_script(ins)) or []:
-            if cmd.program == "cd" and len(cmd.argv) == 2:
-                target = words.expand(cmd.argv[1], env)
-                if target is None:
-                    raise Refuse(f"cannot follow `cd {cmd.argv[1]}` (line {ins.start + 1})")
-                cwd = posixpath.normpath(posixpath.join(cwd, target))
-            elif cmd.program == "export":
-                env.update(_assignments(cmd.argv[1:]))
-            elif is_cargo(cmd.program):
-                _cargo(found, ins, cmd, {**env, **cmd.env}, cwd, model, crates)
-            elif cmd.program in {"mv", "cp", "install"} and found.builds:
-                found.builds.extend(_moved(ins, cmd, env, cwd, found.builds))
+    for step in runs.run_steps(model, "where cargo builds"):
+        cmd = step.cmd
+        if is_cargo(cmd.program):
+            cwd = runs.workdir(step, model)
+            _cargo(found, step.ins, cmd, overlay(step.env, cmd.env), cwd, model, crates)
+        elif found.builds and (moved := runs.moved(cmd, step.env, runs.workdir(step, model))):
+            found.builds.extend(_moved(step.ins, moved, found.builds))
     return found
-
-
-def _assignments(argv: tuple[str, ...]) -> dict[str, str]:
-    return dict(w.split("=", 1) for w in argv if "=" in w)
 
 
 def is_cargo(program: str) -> bool:
@@ -106,7 +92,7 @@ def _cargo(
     found: Found,
     ins: Instruction,
     cmd: shell.Command,
-    env: dict[str, str],
+    env: Mapping[str, str],
     cwd: str,
     model: StageModel,
     crates: Crates,
@@ -129,7 +115,7 @@ def make_build(
     kind: str,
     parsed: flags.Parsed,
     assignments: dict[str, str],
-    env: dict[str, str],
+    env: Mapping[str, str],
     cwd: str,
     model: StageModel,
     crates: Crates,
@@ -181,7 +167,7 @@ def make_build(
     return build._replace(outputs=tuple(_outputs(build, build.out_dir, examples)))
 
 
-def _expanded(rest: tuple[str, ...], env: dict[str, str], where: str) -> list[str]:
+def _expanded(rest: tuple[str, ...], env: Mapping[str, str], where: str) -> list[str]:
     out = []
     for word in rest:
         value = words.expand(word, env)
@@ -249,33 +235,19 @@ def _outputs(build: Build, bin_dir: str, example_dir: str) -> list[Artifact]:
     return out
 
 
-def _install_root(parsed: flags.Parsed, env: dict[str, str], cwd: str) -> str:
+def _install_root(parsed: flags.Parsed, env: Mapping[str, str], cwd: str) -> str:
     root = parsed.last("root") or env.get("CARGO_INSTALL_ROOT")
     if root:
         return posixpath.normpath(posixpath.join(cwd, root))
     return env.get("CARGO_HOME") or posixpath.join(env.get("HOME", "/root"), ".cargo")
 
 
-def _moved(
-    ins: Instruction, cmd: shell.Command, env: dict[str, str], cwd: str, builds: list[Build]
-) -> list[Build]:
+def _moved(ins: Instruction, moved: tuple[str, str], builds: list[Build]) -> list[Build]:
     """`cp target/release/app /usr/local/bin/` after a build: the binary is there too."""
-    operands = [w for w in cmd.argv[1:] if not w.startswith("-")]
-    if cmd.program == "install" and "-m" in cmd.argv:
-        mode = cmd.argv[cmd.argv.index("-m") + 1]
-        operands = [w for w in operands if w != mode]
-    if len(operands) != 2:
-        return []
-    paths = [words.expand(w, env) for w in operands]
-    if paths[0] is None or paths[1] is None:
-        return []
-    source = posixpath.normpath(posixpath.join(cwd, paths[0]))
-    target = posixpath.normpath(posixpath.join(cwd, paths[1]))
-    if paths[1].endswith("/") or target in KNOWN_DIRS:
-        target = posixpath.join(target, posixpath.basename(source))
+    source, target = moved
     for build in reversed(builds):
         for artifact in build.outputs:
             if artifact.path == source:
-                moved = Artifact(artifact.name, target, artifact.package)
-                return [build._replace(ins=ins, outputs=(moved,), cargo_ins=build.compiled_by)]
+                new = Artifact(artifact.name, target, artifact.package)
+                return [build._replace(ins=ins, outputs=(new,), cargo_ins=build.compiled_by)]
     return []

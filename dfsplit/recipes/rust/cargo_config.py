@@ -12,6 +12,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from dfsplit.dockerfile import paths
 from dfsplit.model import Project, Refuse
 from dfsplit.plan.stage import StageModel
 from dfsplit.recipes.rust import tomlfile
@@ -49,16 +50,12 @@ def read_config(
 def _config_files(model: StageModel, cwd: str, env: Mapping[str, str]) -> list[tuple[str, str]]:
     """(directory holding .cargo, context path) of each config file, deepest first."""
     out: list[tuple[str, str]] = []
-    directory = posixpath.normpath(cwd)
-    while True:
+    for directory in paths.parents(cwd):  # ends at "/", however cwd is spelled
         for name in ("config.toml", "config"):
             rel = model.context_path(posixpath.join(directory, ".cargo", name))
             if rel is not None:
                 out.append((directory, rel))
                 break
-        if directory == "/":
-            break
-        directory = posixpath.dirname(directory)
     home = env.get("CARGO_HOME") or posixpath.join(env.get("HOME", "/root"), ".cargo")
     rel = model.context_path(posixpath.join(home, "config.toml"))
     if rel is not None:

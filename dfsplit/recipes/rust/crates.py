@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 from typing import NamedTuple
 
+from dfsplit.dockerfile import paths
 from dfsplit.dockerfile.globs import path_match
 from dfsplit.model import Project, Refuse
 from dfsplit.plan.stage import StageModel
@@ -37,23 +38,18 @@ class Crates:
 
     def nearest(self, cwd: str) -> Located | None:
         """The manifest cargo uses when run in cwd: there or in the nearest parent."""
-        directory = posixpath.normpath(cwd)
-        while True:
+        for directory in paths.parents(cwd):  # ends at "/", however cwd is spelled
             found = self.at(directory)
             if found is not None:
                 return Located(directory, found)
-            if directory == "/":
-                return None
-            directory = posixpath.dirname(directory)
+        return None
 
     def workspace_root(self, package: Located) -> Located:
         """The workspace the package belongs to (its own manifest, or a parent [workspace]
         that lists it as a member); the package itself when it stands alone."""
         if package.manifest.workspace is not None:
             return package
-        directory = package.dir
-        while directory != "/":
-            directory = posixpath.dirname(directory)
+        for directory in paths.parents(package.dir)[1:]:
             found = self.at(directory)
             if found is None or found.workspace is None:
                 continue

@@ -17,16 +17,8 @@ from __future__ import annotations
 import re
 
 from dfsplit.plan import images
-from dfsplit.plan.stage import DEFAULT_PATH
 
 CARGO_HOME = "/usr/local/cargo"
-RUST_ENV = {
-    "RUSTUP_HOME": "/usr/local/rustup",
-    "CARGO_HOME": CARGO_HOME,
-    "PATH": f"{CARGO_HOME}/bin:{DEFAULT_PATH}",
-    "HOME": "/root",
-}
-OTHER_ENV = {"HOME": "/root", "PATH": DEFAULT_PATH}
 
 # (first minor version, releases a bare `rust:1.<minor>` tag may have been built on). Two
 # releases: the tag was rebuilt on the newer one around then, and which one a pull got
@@ -46,11 +38,6 @@ NEWEST_SUITE = "trixie"
 
 def is_rust(image: str) -> bool:
     return images.repository(image).rsplit("/", 1)[-1] == "rust"
-
-
-def image_env(image: str) -> dict[str, str]:
-    """The environment the builder image starts with."""
-    return dict(RUST_ENV) if is_rust(image) else dict(OTHER_ENV)
 
 
 def classify(image: str) -> images.ImageKind:

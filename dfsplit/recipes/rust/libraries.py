@@ -1,12 +1,11 @@
 """C libraries a Rust binary links at run time, read from Cargo.lock, and the OS packages
-that provide them on each runtime family.
+that provide them on the runtime's distribution.
 
 The crate -> library rows say how each `-sys` crate links by default (its build script),
 and which of its dependencies in Cargo.lock shows that it builds the library in instead
-(the optional dependency its `bundled`/`vendored` feature turns on). The package names are
-packages.debian.org's per release (buster 10, bullseye 11, bookworm 12, trixie 13: OpenSSL
-and curl got `t64` names in trixie) and pkgs.alpinelinux.org's. This table is meant to move
-to a shared one (dfsplit/plan/libraries.py) once it exists: keep the library keys.
+(the optional dependency its `bundled`/`vendored` feature turns on). Libraries are named as
+the linker names them (`rustc-link-lib=ssl`); the package that ships each one, per Debian
+release and on Alpine, comes from the shared table (plan/libraries.py).
 """
 
 from __future__ import annotations
@@ -14,25 +13,34 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from dfsplit.model import Refuse
+from dfsplit.plan import libraries
+from dfsplit.plan.images import ImageKind
+
+# Not a library: the system's CA store, which TLS crates read at run time.
+CA_STORE = "ca-certificates"
 
 
 class Linked(NamedTuple):
     """A library the binary needs at run time, and the Cargo.lock entry that says so."""
 
-    library: str  # a key of DEBIAN/ALPINE: "openssl", "sqlite", "ca-certificates", ...
+    library: str  # a linker name ("ssl", "sqlite3", "pq", ...) or CA_STORE
     why: str
+
+    @property
+    def label(self) -> str:
+        return self.library if self.library == CA_STORE else f"lib{self.library}"
 
 
 # crate -> (library, dependency whose presence means the library is compiled in).
 SYSTEM_LINKED: dict[str, tuple[str, str | None]] = {
-    "openssl-sys": ("openssl", "openssl-src"),  # openssl's `vendored` feature
-    "libsqlite3-sys": ("sqlite", "cc"),  # `bundled` = ["cc", ...]; cc is optional otherwise
+    "openssl-sys": ("ssl", "openssl-src"),  # openssl's `vendored` feature
+    "libsqlite3-sys": ("sqlite3", "cc"),  # `bundled` = ["cc", ...]; cc is optional otherwise
     "pq-sys": ("pq", "pq-src"),  # pq-sys's `bundled` feature
-    "mysqlclient-sys": ("mysql", "mysqlclient-src"),
-    "libz-sys": ("zlib", None),  # links the system zlib when pkg-config finds it
+    "mysqlclient-sys": ("mysqlclient", "mysqlclient-src"),
+    "libz-sys": ("z", None),  # links the system zlib when pkg-config finds it
     "curl-sys": ("curl", None),  # the rust image has libcurl's headers: it links them
     "lzma-sys": ("lzma", None),
-    "bzip2-sys": ("bzip2", None),
+    "bzip2-sys": ("bz2", None),
 }
 # Crates that read the system's CA store at run time.
 SYSTEM_ROOTS = {"rustls-native-certs", "openssl-probe", "native-tls"}
@@ -81,43 +89,6 @@ STATIC_SYS = {
     "compiler_builtins",
 }
 
-# library -> package per Debian release.
-DEBIAN: dict[str, dict[str, str]] = {
-    "openssl": {
-        "buster": "libssl1.1",
-        "bullseye": "libssl1.1",
-        "bookworm": "libssl3",
-        "trixie": "libssl3t64",
-    },
-    "sqlite": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "libsqlite3-0"),
-    "pq": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "libpq5"),
-    "mysql": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "libmariadb3"),
-    "zlib": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "zlib1g"),
-    "curl": {
-        "buster": "libcurl4",
-        "bullseye": "libcurl4",
-        "bookworm": "libcurl4",
-        "trixie": "libcurl4t64",
-    },
-    "lzma": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "liblzma5"),
-    "bzip2": dict.fromkeys(("buster", "bullseye", "bookworm", "trixie"), "libbz2-1.0"),
-    "ca-certificates": dict.fromkeys(
-        ("buster", "bullseye", "bookworm", "trixie"), "ca-certificates"
-    ),
-}
-# library -> Alpine package (3.17 and newer: OpenSSL 3). libgcc: Rust's unwinder.
-ALPINE: dict[str, str] = {
-    "openssl": "libssl3",
-    "sqlite": "sqlite-libs",
-    "pq": "libpq",
-    "mysql": "mariadb-connector-c",
-    "zlib": "zlib",
-    "curl": "libcurl",
-    "lzma": "xz-libs",
-    "bzip2": "libbz2",
-    "ca-certificates": "ca-certificates",
-    "gcc": "libgcc",
-}
 # What gcr.io/distroless/cc-debian12 already has (GoogleContainerTools/distroless base/ and
 # cc/ READMEs: glibc, libssl, ca-certificates, tzdata, plus libgcc).
 DISTROLESS_CC = {"libssl3", "ca-certificates"}
@@ -140,20 +111,40 @@ def linked(lock: dict[str, tuple[str, ...]]) -> list[Linked]:
                 "or keep the single-stage image"
             )
         if crate in SYSTEM_ROOTS:
-            out.append(Linked("ca-certificates", f"Cargo.lock has {crate}"))
-    if any(link.library == "openssl" for link in out):
-        out.append(Linked("ca-certificates", "OpenSSL checks peers against the system CA store"))
+            out.append(Linked(CA_STORE, f"Cargo.lock has {crate}"))
+    if any(link.library == "ssl" for link in out):
+        out.append(Linked(CA_STORE, "OpenSSL checks peers against the system CA store"))
     return list({link.library: link for link in out}.values())
 
 
-def debian_packages(links: list[Linked], release: str) -> list[str]:
-    return [DEBIAN[link.library][release] for link in links]
+def packages(links: list[Linked], kind: ImageKind) -> list[str]:
+    """The OS packages that give the binary its libraries on an image of `kind`."""
+    return [_package(link, kind) for link in links]
 
 
-def alpine_packages(links: list[Linked]) -> list[str]:
-    return [ALPINE[link.library] for link in links]
+def libgcc(kind: ImageKind) -> str:
+    """The package of Rust's unwinder (libgcc_s), which a musl binary linked dynamically needs
+    and an Alpine image does not have."""
+    return _package(Linked("gcc_s", "Rust's unwinder"), kind)
+
+
+def _package(link: Linked, kind: ImageKind) -> str:
+    if link.library == CA_STORE:
+        return CA_STORE
+    package = libraries.library_package(link.library, kind)
+    if package is None:
+        where = f"{kind.family} {kind.release or ''}".strip()
+        raise Refuse(
+            f"{link.why}, which needs {link.label}, and dfsplit does not know its package on "
+            f"{where}; pass --runtime with an image that has it, or keep the single-stage image"
+        )
+    return package
 
 
 def differs_between(links: list[Linked], releases: tuple[str, ...]) -> list[str]:
     """The libraries whose package (and so soname) is not the same on all those releases."""
-    return [link.library for link in links if len({DEBIAN[link.library][r] for r in releases}) > 1]
+    return [
+        link.label
+        for link in links
+        if len({_package(link, ImageKind("debian", r, True, "glibc")) for r in releases}) > 1
+    ]

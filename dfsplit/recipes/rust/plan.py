@@ -8,8 +8,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from dfsplit.dockerfile import shell, tokens
-from dfsplit.dockerfile.words import is_exec_form
+from dfsplit.dockerfile import tokens
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -20,10 +19,11 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
-from dfsplit.plan.runfiles import Reads, runtime_files
+from dfsplit.plan import carry, packages, runs
+from dfsplit.plan.runfiles import Reads, runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.plan.stage import StageModel, base_image, run_script
+from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.rust import images as rust_images
 from dfsplit.recipes.rust import libraries, runtime
 from dfsplit.recipes.rust.builder import builder_edits
@@ -84,7 +84,7 @@ def detect(project: Project) -> Detection | None:
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
     builder_image = base_image(df)
-    model = StageModel(df, df.stages()[0], project, rust_images.image_env(builder_image), "/")
+    model = StageModel(df, df.stages()[0], project, builder_image)
     crates = Crates(model, project)
     found = find_builds(model, crates)
     kept = carry.carry(df, model, _build_env(model), options.uid or carry.DEFAULT_UID)
@@ -92,17 +92,23 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     _check_tools(start, found.tools)
     shipped = _shipped(model, start, found.builds)
     for build, artifact in shipped:
-        _check_not_in_cache_mount(build, artifact)
+        runs.check_not_in_cache_mount(build.ins, artifact.path)
     build = start.build
     notes, warnings = list(kept.notes), list(kept.warnings)
     lock = _lock(project, build)
     needs = _needs(model, kept, start, builder_image, lock, notes)
     source = scan_source(project, build.root.manifest.directory)
-    called = set(source.executes) | set(start.programs) | _healthcheck(kept, needs)
-    runtime.os_packages(model, called, needs, notes)
+    health, in_shell = packages.healthcheck_programs(kept.healthcheck)
+    if in_shell:
+        needs.shell.append("the HEALTHCHECK runs a shell command")
+    called = set(source.executes) | set(start.programs) | health
+    runtime.os_packages(model, called, needs, (notes, warnings))
     image, kind, install = runtime.choose(builder_image, needs, options, notes)
     reads = _with_framework_files(source.reads(), lock)
-    files = runtime_files(model, reads, start.args, project)
+    artifacts = [a.path for _, a in shipped]
+    files = runtime_files(
+        model, reads, start.args, project, user=kept.user, lean=options.lean, exclude=artifacts
+    )
     notes += files.notes
     warnings += files.warnings
     if "libsqlite3-sys" in lock:
@@ -110,11 +116,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"the app links SQLite and may write its database file; it now runs as "
             f"{kept.user}: the database's directory must exist and be writable by that user"
         )
-    if source.writes:
-        warnings.append(
-            f"the app writes files ({'; '.join(source.writes[:2])}) and now runs as "
-            f"{kept.user}: directories it writes to must be writable by that user"
-        )
+    warnings += writes_warning(source.writes, kept.user)
     members = crates.members(build.root) if build.root.manifest.workspace else [build.root]
     made = builder_edits(df, model, kept, start, [b for b, _ in shipped], members, options, notes)
     start = relocated(start, made.moved)
@@ -123,7 +125,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     binaries = [made.moved.get(a.path, a.path) for _, a in shipped]
     notes += [f"{b} is copied too: the original image had it" for b in binaries[1:]]
     copies = [tokens.copy_step(stage_name, b, b) for b in binaries]
-    copies += [tokens.copy_step("builder", p, p) for p in files.paths]
+    copies += files.copy_steps()
     stage = runtime_stage(
         image,
         kept,
@@ -131,7 +133,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         workdir=model.final.workdir,
         entrypoint=start.entrypoint,
         cmd=start.cmd,
-        run=runtime.install_command(kind, install) if kind.shell else (),
+        run=runtime.install_command(kind, install, needs) if kind.shell else (),
     )
     findings = Findings(
         recipe="rust",
@@ -158,7 +160,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
 
 
 def _build_env(model: StageModel) -> set[str]:
-    keys = {k for state in model.states for k in state.env} | set(model.final.env)
+    keys = model.env_names() | set(model.final.env)  # not every state's: that is quadratic
     return BUILD_ENV | {k for k in keys if k.startswith(BUILD_ENV_PREFIXES)}
 
 
@@ -193,22 +195,6 @@ def _shipped(model: StageModel, start: Start, builds: list[Build]) -> list[tuple
             if artifact.name not in later_runs and artifact.path not in later_runs:
                 out.append((build, artifact))
     return out
-
-
-def _check_not_in_cache_mount(build: Build, artifact: Artifact) -> None:
-    """A binary the user's own cache mount holds is not in the image: COPY cannot see it."""
-    for flag in build.ins.flags:
-        if not flag.startswith("--mount=") or "type=cache" not in flag:
-            continue
-        for part in flag[len("--mount=") :].split(","):
-            key, _, value = part.partition("=")
-            if key in {"target", "dst", "destination"} and artifact.path.startswith(
-                value.rstrip("/") + "/"
-            ):
-                raise Refuse(
-                    f"the binary {artifact.path} is written into the cache mount {value}, "
-                    "which is not part of the builder image; copy it out in the same RUN"
-                )
 
 
 def _lock(project: Project, build: Build) -> dict[str, tuple[str, ...]]:
@@ -258,28 +244,6 @@ def _needs(
     return needs
 
 
-def _healthcheck(kept: carry.Carried, needs: runtime.Needs) -> set[str]:
-    ins = kept.healthcheck
-    if ins is None:
-        return set()
-    words = ins.args.split(None, 1)
-    if not words or words[0].upper() == "NONE":
-        return set()
-    rest = words[1] if len(words) > 1 else ""
-    argv = is_exec_form(rest)
-    if argv is not None:
-        return {posixpath.basename(argv[0])}
-    needs.shell.append("the HEALTHCHECK runs a shell command")
-    return {posixpath.basename(c.program) for c in shell.split_commands(rest) or []} - {
-        "exit",
-        "echo",
-        "true",
-        "false",
-        "test",
-        "[",
-    }
-
-
 def _with_framework_files(reads: Reads, lock: dict[str, tuple[str, ...]]) -> Reads:
     extra = [f for crate, names in FRAMEWORK_FILES.items() if crate in lock for f in names]
     return reads._replace(literals=(*reads.literals, *extra)) if extra else reads
@@ -302,7 +266,7 @@ def _tester(options: Options, build: Build, model: StageModel, mounts: str) -> T
     command = " ".join([*([mounts] if mounts else []), *assign, shlex.join(words)])
     cwd = build.cwd if build.kind != "install" else build.packages[0].dir
     workdir = cwd if cwd != model.final.workdir else None
-    return TesterStage(commands=(tokens.single_line(command, "test command"),), workdir=workdir)
+    return tester_stage(options, command, workdir=workdir)
 
 
 def _framework(build: Build) -> str | None:

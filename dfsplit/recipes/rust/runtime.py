@@ -5,6 +5,8 @@ or Alpine."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dfsplit.model import Options, Refuse
 from dfsplit.plan import images, packages
 from dfsplit.plan.stage import StageModel
@@ -14,27 +16,17 @@ from dfsplit.recipes.rust.builds import Build
 
 DISTROLESS_CC = "gcr.io/distroless/cc-debian12:nonroot"
 DISTROLESS_STATIC = "gcr.io/distroless/static-debian12:nonroot"
-# Build tools of Rust projects that the base lists do not know.
-BUILD_ONLY = {
-    "musl-tools",
-    "lld",
-    "mold",
-    "clang",
-    "llvm",
-    "libclang-dev",
-    "protobuf-compiler",
-    "cmake",
-    "perl",
-    "python3-dev",
-    "openssl",
-    "sccache",
-}
+# Build tools of Rust projects that the shared list does not know (perl and the openssl CLI
+# build a vendored OpenSSL).
+BUILD_ONLY = frozenset(
+    {"musl-tools", "lld", "mold", "llvm", "libclang-dev", "perl", "openssl", "sccache"}
+)
 
 
 class Needs:
     """What the runtime must give the binary; each list holds reasons or names."""
 
-    __slots__ = ("libc", "links", "packages", "release", "shell", "static")
+    __slots__ = ("libc", "links", "packages", "release", "setup", "shell", "static")
 
     def __init__(self, libc: str, static: bool, release: str | None) -> None:
         self.libc = libc  # "glibc" | "musl"
@@ -42,10 +34,13 @@ class Needs:
         self.release = release  # the builder's Debian release, for glibc
         self.links: list[libraries.Linked] = []
         self.packages: list[str] = []  # OS packages the app runs (carried from the builder)
+        self.setup: list[str] = []  # the commands that set them up again (fc-cache -f)
         self.shell: list[str] = []
 
 
-def linking(build: Build, builder_image: str, kind: images.ImageKind, env: dict[str, str]) -> Needs:
+def linking(
+    build: Build, builder_image: str, kind: images.ImageKind, env: Mapping[str, str]
+) -> Needs:
     """How the shipped binary links: from --target, then the builder's own toolchain."""
     triple = build.triple
     flags_ = " ".join(v for k, v in {**env, **build.assignments}.items() if k == "RUSTFLAGS")
@@ -65,22 +60,24 @@ def linking(build: Build, builder_image: str, kind: images.ImageKind, env: dict[
     return Needs("glibc", False, kind.release)
 
 
-def os_packages(model: StageModel, called: set[str], needs: Needs, notes: list[str]) -> None:
-    """OS packages the builder installed that the app runs (source or start command)."""
-    for pkg in packages.installed(model):
-        if pkg.name in packages.PROVIDED:
-            continue
-        if packages.programs(pkg.name) & called:
-            needs.packages.append(pkg.spec)
-            runs = ", ".join(sorted(packages.programs(pkg.name) & called))
-            notes.append(f"OS package {pkg.name} kept: the app runs {runs}")
-            called -= packages.programs(pkg.name)
-    if called:
-        names = ", ".join(sorted(called))
+def os_packages(
+    model: StageModel,
+    called: set[str],
+    needs: Needs,
+    findings: tuple[list[str], list[str]],
+) -> None:
+    """OS packages of the builder's that the runtime keeps (plan/packages.py's rule); a
+    program the app runs that no install provides is refused: a minimal runtime lacks it."""
+    kept = packages.runtime_packages(model, called, "apt-get", build_only=BUILD_ONLY)
+    needs.packages = list(kept.specs)
+    needs.setup = list(kept.setup)
+    findings[0].extend(kept.notes)
+    findings[1].extend(kept.warnings)
+    if kept.missing:
         raise Refuse(
-            f"the app runs {names}, which no package installed in the Dockerfile provides and "
-            "a minimal runtime would not have; install it in the Dockerfile, or keep it "
-            "single-stage"
+            f"the app runs {', '.join(kept.missing)}, which no package installed in the "
+            "Dockerfile provides and a minimal runtime would not have; install it in the "
+            "Dockerfile, or keep it single-stage"
         )
 
 
@@ -114,7 +111,7 @@ def _glibc(needs: Needs, notes: list[str]) -> tuple[str, images.ImageKind, list[
             "binary needs the same release to run; name it in the tag (rust:1.80-bookworm) "
             "or pass --runtime"
         )
-    wanted = libraries.debian_packages(needs.links, release)
+    wanted = libraries.packages(needs.links, _debian_kind(release))
     if (
         release == "bookworm"
         and not needs.shell
@@ -134,17 +131,18 @@ def _debian(
         raise Refuse("the builder's Debian release is unknown; pass --runtime")
     image = f"debian:{release}-slim"
     links = run_time_links(needs)
-    install = [*libraries.debian_packages(links, release), *needs.packages]
+    kind = images.classify(image)
+    install = [*libraries.packages(links, kind), *needs.packages]
     why = [
         *needs.shell,
-        *(f"{link.why}, which needs {link.library}" for link in links),
+        *(f"{link.why}, which needs {link.label}" for link in links),
         "OS packages the app runs" if needs.packages else "",
     ]
     notes.append(
         f"runtime {image}: the builder's release (glibc and library sonames match); "
         + "; ".join(w for w in why if w)
     )
-    return image, images.classify(image), list(dict.fromkeys(install))
+    return image, kind, list(dict.fromkeys(install))
 
 
 def _alpine(
@@ -152,15 +150,16 @@ def _alpine(
 ) -> tuple[str, images.ImageKind, list[str]]:
     version = rust_images.alpine_version(builder_image) or "3.20"
     image = f"alpine:{version}"
-    install = [] if needs.static else [libraries.ALPINE["gcc"]]
-    install += [*libraries.alpine_packages(run_time_links(needs)), *needs.packages]
+    kind = images.classify(image)
+    install = [] if needs.static else [libraries.libgcc(kind)]
+    install += [*libraries.packages(run_time_links(needs), kind), *needs.packages]
     what = (
         "static musl binary"
         if needs.static
         else "musl binary linked dynamically (libgcc, its C libraries)"
     )
     notes.append(f"runtime {image}: a {what} from an Alpine builder")
-    return image, images.classify(image), list(dict.fromkeys(install))
+    return image, kind, list(dict.fromkeys(install))
 
 
 def _forced(
@@ -181,17 +180,18 @@ def _forced(
     links = run_time_links(needs)
     install: list[str] = []
     if kind.family == "alpine":
-        install = [*libraries.alpine_packages(links), *needs.packages]
-        install = ([] if needs.static else [libraries.ALPINE["gcc"]]) + install
+        install = [*libraries.packages(links, kind), *needs.packages]
+        install = ([] if needs.static else [libraries.libgcc(kind)]) + install
     elif kind.family == "debian" and kind.shell:
         release = kind.release or needs.release or "bookworm"
-        install = [*libraries.debian_packages(links, release), *needs.packages]
+        install = [*libraries.packages(links, _debian_kind(release)), *needs.packages]
     else:
         release = kind.release or needs.release or "bookworm"
         provided = set(libraries.DISTROLESS_CC) if kind.libc or "distroless" in image else set()
         if "distroless" in image:
-            provided.add("ca-certificates")
-        missing = [p for p in libraries.debian_packages(links, release) if p not in provided]
+            provided.add(libraries.CA_STORE)
+        wanted = libraries.packages(links, _debian_kind(release))
+        missing = [p for p in wanted if p not in provided]
         if missing or needs.packages:
             what = ", ".join([*missing, *needs.packages])
             raise Refuse(
@@ -206,14 +206,14 @@ def run_time_links(needs: Needs) -> list[libraries.Linked]:
     """A static binary has its C libraries compiled in: only the CA store stays outside."""
     if not needs.static:
         return needs.links
-    return [link for link in needs.links if link.library == "ca-certificates"]
+    return [link for link in needs.links if link.library == libraries.CA_STORE]
 
 
-def install_command(kind: images.ImageKind, specs: list[str]) -> tuple[str, ...]:
-    if not specs:
-        return ()
+def _debian_kind(release: str) -> images.ImageKind:
+    return images.ImageKind("debian", release, True, "glibc")
+
+
+def install_command(kind: images.ImageKind, specs: list[str], needs: Needs) -> tuple[str, ...]:
+    """The runtime's RUN: the packages, then the setup commands of those the app runs."""
     manager = "apk" if kind.family == "alpine" else "apt-get"
-    try:
-        return (packages.install_command(manager, specs),)
-    except ValueError as exc:
-        raise Refuse(str(exc)) from exc
+    return packages.RuntimePackages(manager, tuple(specs), tuple(needs.setup)).commands()

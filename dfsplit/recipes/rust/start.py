@@ -12,6 +12,7 @@ from dfsplit.dockerfile.words import is_exec_form
 from dfsplit.model import Dockerfile, Edit, Instruction, NothingToDo, Refuse
 from dfsplit.plan import carry
 from dfsplit.plan.stage import DEFAULT_PATH, StageModel
+from dfsplit.plan.startform import point_at, start_form
 from dfsplit.recipes.rust import flags
 from dfsplit.recipes.rust.builds import Artifact, Build, is_cargo, make_build
 from dfsplit.recipes.rust.crates import Crates
@@ -81,8 +82,8 @@ def start_command(
             "no CMD or ENTRYPOINT: the image would start the base image's default command; "
             "add a CMD that starts the binary"
         )
-    entry = _form(kept.entrypoint, alone=kept.cmd is None)
-    cmd = _form(kept.cmd) if not isinstance(entry, str) else None
+    entry = start_form(kept.entrypoint, alone=kept.cmd is None)
+    cmd = start_form(kept.cmd) if not isinstance(entry, str) else None
     owner = entry if entry is not None else cmd
     assert owner is not None
     plain = owner if isinstance(owner, list) else shell.plain_words(owner)
@@ -96,7 +97,7 @@ def start_command(
         return _cargo_run(df, model, builds, crates, head, tail, entry is not None, cmd)
     program = head[0] if plain is not None else _app_program(model, builds, owner, head[0])
     build, artifact = _match(model, builds, program)
-    new_owner = _rewrite(owner, program, artifact.path)
+    new_owner = point_at(owner, program, artifact.path)
     args = head[1:] + (cmd if isinstance(cmd, list) and entry is not None else [])
     why = None if isinstance(new_owner, list) else f"the start command uses the shell: {owner}"
     others = _other_programs(new_owner, artifact.path)
@@ -112,34 +113,6 @@ def start_command(
             others,
         )
     return Start(None, tokens.command(new_owner), artifact, build, args, None, why, others)
-
-
-def _form(ins: Instruction | None, alone: bool = True) -> list[str] | str | None:
-    """Exec form as a list, shell form as its text; `["sh", "-c", s]` alone is `s`."""
-    if ins is None:
-        return None
-    argv = is_exec_form(ins.args)
-    if argv is None:
-        return ins.args.strip()
-    shells = {"sh", "/bin/sh", "bash", "/bin/bash"}
-    if alone and len(argv) == 3 and argv[0] in shells and argv[1] == "-c":
-        return argv[2]
-    return argv
-
-
-def _rewrite(form: list[str] | str, program: str, artifact: str) -> list[str] | str:
-    """Point the program at the binary's absolute path, in exec form when equivalent."""
-    if isinstance(form, list):
-        return [artifact, *form[1:]]
-    words = shell.plain_words(form)
-    if words is not None:
-        if words[0] == "exec":
-            words = words[1:]
-        return [artifact, *words[1:]]
-    head, sep, rest = form.partition(program)
-    if sep and (not head.strip() or head.strip() == "exec"):
-        return f"{head}{artifact}{rest}"
-    return form
 
 
 def _other_programs(form: list[str] | str, artifact: str) -> tuple[str, ...]:
@@ -158,7 +131,7 @@ def _app_program(model: StageModel, builds: list[Build], form: list[str] | str, 
     a migration tool first); the first program when none is."""
     if isinstance(form, list):
         return first
-    for command in shell.split_commands(form) or []:
+    for command in shell.commands(form, "the start command"):
         try:
             _match(model, builds, command.program)
         except Refuse:

@@ -29,6 +29,8 @@ def load(project: Project, rel: str) -> dict[str, Any] | None:
         return doc
     except tomllib.TOMLDecodeError as exc:
         raise Refuse(f"{rel} is not valid TOML ({exc}): cargo would not read it either") from exc
+    except RecursionError:
+        raise Refuse(f"{rel} is nested too deeply to read") from None
 
 
 def table(doc: dict[str, Any], key: str) -> dict[str, Any]:

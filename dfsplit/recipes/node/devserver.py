@@ -1,0 +1,122 @@
+"""When the naive image ran a front end's dev server, nginx replaces it: refuse when the app
+relies on what a dev server does and nginx does not: forwarding API requests (CRA's `proxy`,
+setupProxy.js, Vite's and Vue CLI's `proxy`, Angular's proxyConfig) and the development mode's
+environment (`.env.development` values the production build would not embed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dfsplit.dockerfile import shell
+from dfsplit.model import Refuse
+from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node.builder import App, start_words
+
+# Dev-server programs and the sub-command that starts one ("" when the bare command does).
+DEV_SERVERS = {
+    "react-scripts": "start",
+    "craco": "start",
+    "react-app-rewired": "start",
+    "vite": "",
+    "vue-cli-service": "serve",
+    "ng": "serve",
+    "astro": "dev",
+    "webpack-dev-server": "",
+    "webpack": "serve",
+}
+# The variables each framework embeds into the bundle.
+_PREFIXES = {"cra": "REACT_APP_", "vite": "VITE_", "vue-cli": "VUE_APP_", "astro": "PUBLIC_"}
+_PROXY = re.compile(r"(?<![\w$.])proxy\s*:")
+
+
+def check(app: App, framework: str) -> None:
+    """Refuse the nginx runtime when the original's dev server did more than serve files."""
+    words = _dev_server_command(app)
+    if words is None:
+        return
+    reason = _proxy(app, framework, words) or _development_env(app, framework)
+    if reason:
+        raise Refuse(
+            f"the original runs the dev server (`{' '.join(words)}`) and {reason}; "
+            "keep the Node image, or give the nginx runtime the same behaviour"
+        )
+
+
+def _dev_server_command(app: App) -> list[str] | None:
+    words = start_words(app.kept) or ["npm", "start"]
+    script = manifest.script_words(words)
+    if script is not None:
+        text = app.pkg.scripts.get(script[0], "")
+        commands = shell.split_commands(text)
+        if not commands:
+            return None
+        words = list(commands[-1].argv)
+    if words[:1] == ["npx"]:
+        words = words[1:]
+    if not words or words[0] not in DEV_SERVERS:
+        return None
+    sub = DEV_SERVERS[words[0]]
+    verb = next((w for w in words[1:] if not w.startswith("-")), "")
+    # A bare `vite --host 0.0.0.0` serves: its first word may be a flag's value.
+    starts = verb == sub if sub else verb not in {"build", "preview", "optimize"}
+    return words if starts else None
+
+
+def _proxy(app: App, framework: str, words: list[str]) -> str | None:
+    project, pkg = app.project, app.pkg
+    if framework == "cra":
+        try:
+            data = manifest.load_json(project.text(pkg.rel) or "{}", pkg.rel, "npm")
+        except Refuse:
+            data = {}
+        if isinstance(data, dict) and data.get("proxy"):
+            target = data["proxy"]
+            return f"package.json sets `proxy` ({target}): it forwards API requests, nginx does not"
+        if project.has(pkg.path("src/setupProxy.js")):
+            return "src/setupProxy.js forwards requests, nginx does not"
+    configs = {
+        "cra": ("craco.config.js", "craco.config.ts"),
+        "vite": tuple(f"vite.config.{e}" for e in ("js", "mjs", "cjs", "ts", "mts")),
+        "vue-cli": ("vue.config.js", "vue.config.cjs", "vue.config.mjs"),
+    }
+    for name in configs.get(framework, ()):
+        if _PROXY.search(project.text(pkg.path(name)) or ""):
+            return f"{name} sets a dev-server `proxy`, which nginx does not do"
+    if framework == "angular":
+        if any(w.startswith("--proxy-config") for w in words):
+            return "`--proxy-config` forwards requests, nginx does not"
+        if '"proxyConfig"' in (project.text(pkg.path("angular.json")) or ""):
+            return "angular.json sets `proxyConfig`: it forwards requests, nginx does not"
+    return None
+
+
+def _development_env(app: App, framework: str) -> str | None:
+    """Values the dev server embeds (development mode) that the production build would not."""
+    prefix = _PREFIXES.get(framework)
+    if prefix is None:
+        return None
+
+    def read(name: str) -> dict[str, str]:
+        return _env(app.project.text(app.pkg.path(name)) or "", prefix)
+
+    development = {**read(".env"), **read(".env.local"), **read(".env.development")}
+    development.update(read(".env.development.local"))
+    production = {**read(".env"), **read(".env.local"), **read(".env.production")}
+    production.update(read(".env.production.local"))
+    differ = sorted(k for k, v in development.items() if production.get(k) != v)
+    if differ:
+        shown = ", ".join(differ[:3])
+        return (
+            f".env.development sets {shown}: the production build behind nginx embeds other values"
+        )
+    return None
+
+
+def _env(text: str, prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().removeprefix("export ").partition("=")
+        if sep and key.strip().startswith(prefix):
+            out[key.strip()] = value.strip().strip("\"'")
+    return out
