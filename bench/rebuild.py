@@ -93,8 +93,15 @@ def rewrite(fixture: Path, cache_mounts: bool | None) -> Outcome:
     options = Options(**dict(meta(fixture).get("options") or {}))  # type: ignore[arg-type]
     if cache_mounts is not None:
         options = options._replace(cache_mounts=cache_mounts)
-    job = runner.single_job(fixture / "Dockerfile", options)
-    return runner.run_job(job).outcome
+    # The rewrite of the context that is built: without the fixture's own files, which a
+    # recipe that keeps the app's files (Python lists them) would copy too.
+    tmp = files.temp_dir("dfsplit-bench-rewrite-")
+    try:
+        ctx = tmp / fixture.name
+        shutil.copytree(fixture, ctx, symlinks=True, ignore=shutil.ignore_patterns(*NOT_CONTEXT))
+        return runner.run_job(runner.single_job(ctx / "Dockerfile", options)).outcome
+    finally:
+        files.remove_tree(tmp)
 
 
 def sample(fixtures: list[Path]) -> list[Path]:

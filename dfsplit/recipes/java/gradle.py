@@ -119,7 +119,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     runtime = runtime_stage(
         image,
         kept,
-        (*jar_runtime.copies, *found.copy_steps()),
+        found.around(jar_runtime.copies),  # the application last
         workdir=final.workdir,
         entrypoint=jar_runtime.entrypoint,
         cmd=jar_runtime.cmd,

@@ -124,7 +124,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     jar_runtime = layers.jar_runtime(
         start, stage_name, build.facts.boot, _not_layered(build), libs, notes
     )
-    copies = (*jar_runtime.copies, *found.copy_steps())
+    copies = found.around(jar_runtime.copies)  # the application last
     context_dir = posixpath.dirname(build.pom_rel) or "."
     runtime = runtime_stage(
         image,

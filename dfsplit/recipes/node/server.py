@@ -26,7 +26,7 @@ from dfsplit.model import (
 )
 from dfsplit.plan import images, packages
 from dfsplit.plan.reasons import choose_runtime
-from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.runfiles import Found, runtime_files
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import layers, manifest, source
 from dfsplit.recipes.node.builder import (
@@ -85,7 +85,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     app.notes += found.notes
     app.warnings += found.warnings
-    copies = (*copies, *found.copy_steps())
+    copies = _ordered(app, copies, found)
     env = [tokens.env_pair(k, v, df.escape) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
@@ -316,6 +316,14 @@ def _layout(
         steps.append(tokens.copy_step(deps, lock, lock))
     steps.append(tokens.copy_step(APP_STAGE, src, src))
     return tuple(steps), deps == PRUNE_STAGE, _Artifact(APP_STAGE, src)
+
+
+def _ordered(app: App, copies: tuple[CopyStep, ...], found: Found) -> tuple[CopyStep, ...]:
+    """The dependencies first, then the files the app reads, and the app's own files last: a
+    code change rebuilds only what follows it."""
+    rare = {app.abs(n) for n in ("package.json", "node_modules", "package-lock.json")}
+    deps = tuple(c for c in copies if c.src in rare)
+    return (*deps, *found.around([c for c in copies if c.src not in rare]))
 
 
 def _app_drop(app: App, copies: tuple[CopyStep, ...]) -> str:
