@@ -33,20 +33,21 @@ HEADER = ("fixture", "naive", "rewritten", "ratio", "verdict")
 def buildable(names: list[str]) -> list[Path]:
     """Fixture directories that build and that dfsplit rewrites; all of them by default."""
     dirs = [FIXTURES / n for n in names] if names else sorted(FIXTURES.iterdir())
-    return [d for d in dirs if _meta(d).get("build") and (d / "expected.Dockerfile").exists()]
+    return [d for d in dirs if meta(d).get("build") and (d / "expected.Dockerfile").exists()]
 
 
-def _meta(fixture: Path) -> dict[str, object]:
+def meta(fixture: Path) -> dict[str, object]:
+    """The fixture's fixture.json (empty without one)."""
     path = fixture / "fixture.json"
     data = json.loads(path.read_text()) if path.exists() else {}
     return data if isinstance(data, dict) else {}
 
 
 def measure(fixture: Path, progress: StderrProgress) -> prove.FileResult:
-    meta = _meta(fixture)
-    options = meta.get("options") or {}
+    data = meta(fixture)
+    options = data.get("options") or {}
     assert isinstance(options, dict)
-    config = prove.VerifyOptions(options=Options(**options), run=prove.spec_from_fixture(meta))
+    config = prove.VerifyOptions(options=Options(**options), run=prove.spec_from_fixture(data))
     progress.path = f"fixtures/{fixture.name}"
     return prove.verify_file(fixture / "Dockerfile", config, progress, shown=progress.path)
 

@@ -52,10 +52,12 @@ GateTests = Annotated[
     ),
 ]
 CacheMounts = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--cache-mounts",
-        help="Add BuildKit cache mounts (RUN --mount); Kaniko and the legacy builder reject them.",
+        "--cache-mounts/--no-cache-mounts",
+        help="Add BuildKit cache mounts (RUN --mount), or leave them out (default: only when "
+        "the Dockerfile or CI already uses BuildKit); Kaniko and the legacy builder reject them.",
+        show_default=False,
     ),
 ]
 
@@ -86,7 +88,11 @@ def main_options(
 
 
 def _options(
-    runtime: str | None, no_tester: bool, gate: bool, cache: bool, lean: bool = False
+    runtime: str | None,
+    no_tester: bool,
+    gate: bool,
+    cache: bool | None = None,
+    lean: bool = False,
 ) -> "Options":
     from dfsplit.model import Options
 
@@ -257,7 +263,7 @@ def rewrite(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
-    cache_mounts: CacheMounts = False,
+    cache_mounts: CacheMounts = None,
     lean: Lean = False,
     color: Annotated[
         bool | None,
@@ -423,7 +429,7 @@ def _verify_config(
     runtime: str | None,
     no_tester: bool,
     gate: bool,
-    cache: bool,
+    cache: bool | None,
     build_arg: list[str] | None,
     env: list[str] | None,
     run_arg: list[str] | None,
@@ -506,7 +512,7 @@ def verify_command(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
-    cache_mounts: CacheMounts = False,
+    cache_mounts: CacheMounts = None,
 ) -> None:
     """Prove each rewrite with your Docker: build both, run the tests, run and compare both.
 
@@ -547,6 +553,7 @@ def detect(
     runtime: Runtime = None,
     no_tester: NoTester = False,
     gate_tests: GateTests = False,
+    cache_mounts: CacheMounts = None,
     lean: Lean = False,
 ) -> None:
     """Explain what was detected and the plan, without rewriting anything."""
@@ -555,7 +562,7 @@ def detect(
     from dfsplit.report.outcome import outcome_json
     from dfsplit.report.run import Reporter, explain
 
-    outcome = _process(path, _options(runtime, no_tester, gate_tests, False, lean))
+    outcome = _process(path, _options(runtime, no_tester, gate_tests, cache_mounts, lean))
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

@@ -176,7 +176,7 @@ class Options(NamedTuple):
     runtime_image: str | None = None  # forced for every file (--runtime)
     tester: bool = True
     gate_tests: bool = False
-    cache_mounts: bool = False
+    cache_mounts: bool | None = None  # None: when the repository already uses BuildKit
     # Organisation policy (config files): runtime image per recipe name or language,
     # a registry mirror prefix for the images dfsplit picks, the runtime uid[:gid],
     # and a directory of templates overriding the built-in ones.

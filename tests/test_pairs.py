@@ -121,3 +121,56 @@ def test_realworld_pairs_as_recorded(name: str, tmp_path: Path) -> None:
     runner.apply(result)
     for other in case.dockerfiles(repo):
         assert case.run(repo, name=other).outcome.status is Status.UNCHANGED, other
+
+
+BOOT_POM = """<project>
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.4.1</version>
+  </parent>
+  <groupId>com.example</groupId>
+  <artifactId>hello</artifactId>
+  <version>0.1.0</version>
+  <build><plugins><plugin>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-maven-plugin</artifactId>
+  </plugin></plugins></build>
+</project>
+"""
+
+
+@pytest.mark.parametrize("gate", [False, True], ids=["builder", "gated"])
+def test_a_spring_boot_pair_copies_the_jar_from_a_stage_the_merge_has(
+    tmp_path: Path, gate: bool
+) -> None:
+    """The recipe's own runtime would take Boot's layers from a `layers` stage; the merged
+    file has only the builder and the tester, and the user's runtime copies the jar."""
+    case = next(c for c in CASES if c.name == "maven-volume")
+    repo = _repo_copy(case, tmp_path)
+    (repo / "pom.xml").write_text(BOOT_POM)
+    job = runner.single_job(repo / case.runtime, case.options()._replace(gate_tests=gate))
+    outcome = runner.run_job(job).outcome
+    assert outcome.status is Status.CHANGED, outcome.reason
+    text = outcome.new.decode()
+    stage = "tester" if gate else "builder"
+    assert f"COPY --from={stage} /build/target/hello-0.1.0.jar app.jar" in text
+    assert "AS layers" not in text and "--from=layers" not in text
+
+
+def test_a_pair_whose_ci_persists_cache_mounts_gets_them(tmp_path: Path) -> None:
+    """The merge decides the cache-mount default as a rewrite does (here: CI keeps the mounts
+    between builds) before the recipe plans the build file."""
+    case = next(c for c in CASES if c.name == "go-names")
+    repo = _repo_copy(case, tmp_path)
+    workflow = repo / ".github" / "workflows" / "image.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("steps:\n  - uses: reproducible-containers/buildkit-cache-dance@v3\n")
+    outcome = runner.run_job(runner.single_job(repo / case.runtime, case.options())).outcome
+    assert outcome.status is Status.CHANGED, outcome.reason
+    mounts = "--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build"
+    build = f"RUN {mounts} CGO_ENABLED=0 go build -o /out/server ./cmd/server"
+    assert build in outcome.new.decode()
+    default = runner.run_job(runner.single_job(case.dir / case.runtime, case.options())).outcome
+    assert "--mount" not in default.new.decode()

@@ -450,3 +450,40 @@ def test_directories_made_for_the_app_keep_their_owner() -> None:
 def test_registry_order(df: str, files: dict[str, str], recipe: str) -> None:
     found, _ = detect.detect(_project(df, files))
     assert found.name == recipe
+
+
+# --- the app's layer -------------------------------------------------------------------------
+
+
+def _runtime_copies(text: str) -> list[str]:
+    runtime = text.split(" AS runtime\n", 1)[1]
+    return [line for line in runtime.splitlines() if line.startswith("COPY")]
+
+
+def test_the_apps_files_reach_the_runtime_in_one_layer_after_the_packages() -> None:
+    outcome = _split(
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        'RUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "app.py"]\n',
+        {"requirements.txt": "flask\n", "app.py": "", "views.py": "", "templates/a.html": ""},
+    )
+    assert outcome.status is Status.CHANGED, outcome.reason
+    text = outcome.new.decode()
+    assert _runtime_copies(text)[-1] == "COPY --from=app /app /app"
+    assert _runtime_copies(text)[0].endswith("/usr/local/lib/python3.11/site-packages")
+    stage = text.split("FROM scratch AS app\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert stage == [
+        f"COPY --from=builder /app/{name} /app/{name}"
+        for name in ("app.py", "requirements.txt", "templates", "views.py")
+    ]
+
+
+def test_a_single_app_file_needs_no_app_stage() -> None:
+    outcome = _split(
+        "FROM python:3.11\nWORKDIR /srv\nCOPY app.py .\nRUN pip install flask\n"
+        'CMD ["python", "app.py"]\n',
+        {"app.py": ""},
+    )
+    assert outcome.status is Status.CHANGED, outcome.reason
+    text = outcome.new.decode()
+    assert "AS app" not in text
+    assert _runtime_copies(text)[-1] == "COPY --from=builder /srv/app.py /srv/app.py"

@@ -72,6 +72,26 @@ def add_run_flags(df: Dockerfile, ins: Instruction, flags: str) -> Edit:
     return Edit(ins.start, ins.start + 1, m.group(1) + flags + " " + text[m.end() :])
 
 
+def with_run_flags(
+    df: Dockerfile, ins: Instruction, flags: str, planned: list[Edit]
+) -> list[Edit] | None:
+    """`planned` plus `flags` on the RUN `ins`, also when a planned edit already rewrites its
+    first line; None when another edit removes or splits it."""
+    for index, edit in enumerate(planned):
+        if edit.start == ins.start and edit.end > edit.start and edit.text:
+            first, sep, rest = edit.text.partition("\n")
+            m = re.match(r"^(\s*RUN\s+)", first, re.IGNORECASE)
+            if not m:
+                return None
+            new = Edit(
+                edit.start, edit.end, m.group(1) + flags + " " + first[m.end() :] + sep + rest
+            )
+            return [*planned[:index], new, *planned[index + 1 :]]
+        if edit.start <= ins.start < edit.end:  # removed, or rewritten from an earlier line
+            return None
+    return [*planned, add_run_flags(df, ins, flags)]
+
+
 def apply(df: Dockerfile, edits: list[Edit] | tuple[Edit, ...], upto: int) -> list[str]:
     """Lines [0, upto) with edits applied; inserted lines use the file's newline."""
     # Inserts at a line go before a replacement or removal that starts there.

@@ -224,7 +224,7 @@ def as_policy(options: Options, source: str = "command line") -> OptionLayer:
         uid=options.uid,
         tester=False if not options.tester else None,
         gate_tests=True if options.gate_tests else None,
-        cache_mounts=True if options.cache_mounts else None,
+        cache_mounts=options.cache_mounts,
         lean=True if options.lean else None,
         templates=options.template_dir,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from dfsplit.model import Detection, Project, Refuse
+from dfsplit.plan.buildkit import CI_FILES
 from dfsplit.plan.recipe import Recipe
 from dfsplit.plan.runfiles import CONFIG_FILES
 from dfsplit.recipes import REGISTRY
@@ -42,7 +43,7 @@ def _listing(items: list[str], word: str) -> str:
 @functools.cache  # the registry is fixed: computed once, not for each file read
 def wanted_patterns() -> tuple[str, ...]:
     """Every file pattern some recipe reads, plus what the pipeline reads itself."""
-    patterns = {".dockerignore", *CONFIG_FILES}
+    patterns = {".dockerignore", *CONFIG_FILES, *CI_FILES}
     for recipe in REGISTRY:
         patterns.update(recipe.wants)
     return tuple(sorted(patterns))

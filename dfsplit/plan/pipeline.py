@@ -19,7 +19,7 @@ from dfsplit.model import (
     Refuse,
     Status,
 )
-from dfsplit.plan import check, detect
+from dfsplit.plan import buildkit, check, detect
 
 
 def split(project: Project, options: Options) -> Outcome:
@@ -36,11 +36,14 @@ def split(project: Project, options: Options) -> Outcome:
             return Outcome(project.path, Status.UNCHANGED, old, old, reason="already multi-stage")
         recipe, detection = detect.detect(project, base_image=_image_word(froms[0]))
         findings = Findings(recipe.name, recipe.language, framework=detection.framework)
-        policy = options._replace(runtime_image=options.runtime_for(recipe.name, recipe.language))
+        mounts, why = buildkit.cache_mounts(df, project, options.cache_mounts)
+        policy = options._replace(
+            runtime_image=options.runtime_for(recipe.name, recipe.language), cache_mounts=mounts
+        )
         plan = _with_registry(recipe.plan(df, project, detection, policy), options)
         plan = _with_platform(plan, froms[0])
         findings = plan.findings._replace(
-            notes=detection.why + plan.findings.notes,
+            notes=detection.why + ((why,) if why else ()) + plan.findings.notes,
             warnings=plan.findings.warnings + _arg_image_warning(froms[0]),
         )
         text = render.render(df, plan, options.template_dir)

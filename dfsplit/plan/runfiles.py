@@ -4,8 +4,9 @@ directories the build made for it, and, when what it reads cannot be resolved, w
 original image had in its WORKDIR (see fallback.py).
 
 A recipe calls `runtime_files` once with what it knows about its language (`Reads`) and
-adds `Found.copy_steps()` to the runtime stage, `Found.required` to the paths the plan's
-self-check demands, and `Found.notes` / `Found.warnings` to its findings.
+adds `Found.copy_steps()` (or `Found.around(<the app's copies>)`) to the runtime stage,
+`Found.required` to the paths the plan's self-check demands, and `Found.notes` /
+`Found.warnings` to its findings.
 """
 
 from __future__ import annotations
@@ -68,9 +69,15 @@ class Found:
 
     def copy_steps(self, stage: str = "builder") -> tuple[CopyStep, ...]:
         """The runtime's COPY lines: the files first, then the directories with owners."""
+        return self.around((), stage)
+
+    def around(self, app: Sequence[CopyStep], stage: str = "builder") -> tuple[CopyStep, ...]:
+        """The files, then `app` (the copies a code change rebuilds: a layer after a rebuilt
+        one is made again, with new directory times, so the app goes last), then the
+        directories with owners (a later COPY of the tree above them would reset the owner)."""
         files = [tokens.copy_step(stage, p, p) for p in self.paths]
         dirs = [tokens.copy_step(stage, d.path, d.path, chown=d.chown) for d in self.dirs]
-        return (*files, *dirs)
+        return (*files, *app, *dirs)
 
 
 def runtime_files(

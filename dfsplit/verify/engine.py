@@ -11,6 +11,7 @@ import collections
 import functools
 import json
 import os
+import posixpath
 import shutil
 import socket
 import subprocess
@@ -142,9 +143,13 @@ def build(
     build_args: Sequence[str] = (),
     on_line: LineSink | None = None,
     timeout: float = 1800,
+    no_cache: bool = False,
 ) -> Build:
-    """`docker build` with plain progress; streams each log line to `on_line`, keeps the tail."""
+    """`docker build` with plain progress; streams each log line to `on_line`, keeps the tail.
+    `no_cache`: no layer cache (BuildKit still keeps what cache mounts hold)."""
     args = ["build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+    if no_cache:
+        args.append("--no-cache")
     for label in labels:
         args += ["--label", label]
     if target:
@@ -197,6 +202,38 @@ def inspect_image(ref: str) -> ImageInfo:
     out = _run(["image", "inspect", "-f", "{{.Size}} {{len .RootFS.Layers}}", ref])
     size, layers = out.split()
     return ImageInfo(int(size), int(layers))
+
+
+def layer_sizes(ref: str, timeout: float = 600) -> tuple[tuple[str, int], ...]:
+    """(diff ID, uncompressed bytes) of each layer of an image, bottom first.
+
+    `docker save` is the one API that gives per-layer sizes (history rows cannot be matched to
+    layers: an empty and a zero-byte layer look alike); its tar is streamed, never stored."""
+    sizes: dict[str, int] = {}
+    links: dict[str, str] = {}
+    small: dict[str, bytes] = {}
+    with subprocess.Popen(
+        [_docker(), "save", ref], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env()
+    ) as proc:
+        assert proc.stdout is not None
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                if member.issym():  # a layer saved twice is a link to the first copy
+                    links[member.name] = posixpath.normpath(
+                        posixpath.join(posixpath.dirname(member.name), member.linkname)
+                    )
+                elif member.name.endswith(".json") and member.isfile():
+                    data = tar.extractfile(member)
+                    small[member.name] = data.read() if data else b""
+                elif member.isfile():
+                    sizes[member.name] = member.size
+        proc.wait(timeout=timeout)
+    if proc.returncode != 0 or "manifest.json" not in small:
+        raise EngineError(f"docker save {ref} failed")
+    manifest = json.loads(small["manifest.json"])[0]
+    config = json.loads(small[manifest["Config"]])
+    files = [links.get(name, name) for name in manifest["Layers"]]
+    return tuple(zip(config["rootfs"]["diff_ids"], (sizes[f] for f in files), strict=True))
 
 
 def list_files(image: str, *, labels: Sequence[str], name: str) -> dict[str, str | None]:

@@ -30,7 +30,7 @@ from dfsplit.model import (
     Refuse,
     Status,
 )
-from dfsplit.plan import carry, check, detect
+from dfsplit.plan import buildkit, carry, check, detect
 from dfsplit.plan.pairs import prune
 from dfsplit.plan.pairs.buildstep import Step, build_step
 from dfsplit.plan.pairs.find import Pair
@@ -103,12 +103,13 @@ def _merge(
     synth_cmd = len(synth.instructions) > len(
         parser.parse(_synthetic(build_df, step, None)).instructions
     )
-    if plan.artifact_stage != "builder":
-        rewired = rewire(runtime_df, pair.links, ctx, plan.artifact_stage)
+    stage = _artifact_stage(plan, options)
+    if stage != "builder":
+        rewired = rewire(runtime_df, pair.links, ctx, stage)
     head = _builder_and_tester(synth, plan, runtime_df, options, synthetic_cmd=synth_cmd)
     tail = _runtime_text(runtime_df, build_df, rewired)
     text = head.rstrip("\n") + "\n\n" + tail
-    _check_output(text, rewired, plan.artifact_stage)
+    _check_output(text, rewired, stage)
     findings = _findings(given, recipe, detection, plan, step, rewired, build_df, runtime_df)
     changes: tuple[FileChange, ...] = ()
     if options.prune:
@@ -174,7 +175,8 @@ def _plan(
     """The recipe's plan of the build file, with the first start command it accepts (the
     synthetic file it planned ends in that CMD, when there is one)."""
     image = base_image(runtime_df)
-    policy = options._replace(runtime_image=None if "$" in image else image)
+    mounts, _ = buildkit.cache_mounts(build_df, given.build, options.cache_mounts)
+    policy = options._replace(runtime_image=None if "$" in image else image, cache_mounts=mounts)
     first: Refuse | None = None
     for argv in recipe_starts(runtime_df, given.runtime, rewired.mapped):
         raw = _synthetic(build_df, step, argv)
@@ -192,6 +194,15 @@ def _plan(
             first = first or Refuse(exc.reason)
     assert first is not None
     raise Refuse(f"the {recipe.name} recipe cannot plan the build file: {first.reason}")
+
+
+def _artifact_stage(plan: Plan, options: Options) -> str:
+    """The merged file has only the builder and the tester: a stage the recipe adds for its own
+    runtime (Spring Boot's layers, Node's prod-deps and app) is not there, so the artifacts
+    come from the builder, or from the tester when the build is gated on the tests."""
+    if plan.artifact_stage in ("builder", "tester"):
+        return plan.artifact_stage
+    return "tester" if options.gate_tests and plan.tester is not None else "builder"
 
 
 def _synthetic(build_df: Dockerfile, step: Step | None, argv: list[str] | None) -> bytes:

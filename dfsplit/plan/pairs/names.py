@@ -38,6 +38,8 @@ RUNTIME_NAMES = re.compile(
     r"^(Dockerfile|Dockerfile\.(prod|production|runtime)|(prod|runtime)\.Dockerfile)$", re.I
 )
 # A CMD that builds: `docker run IMAGE` of such a file made the artifact.
+# Only the artifact's name is read: no tester, and no cache-mount decision to make.
+_NAMING = Options(tester=False, cache_mounts=False)
 _BUILD_TOOLS = {"mvn", "mvnw", "gradle", "gradlew", "go", "cargo", "make", "npm", "yarn", "pnpm"}
 
 
@@ -77,7 +79,7 @@ def _recipe_artifact(project: Project) -> str | None:
     try:
         df = parser.parse(project.dockerfile)
         recipe, detection = detect.detect(project)
-        return recipe.plan(df, project, detection, Options(tester=False)).findings.artifact
+        return recipe.plan(df, project, detection, _NAMING).findings.artifact
     except Refuse:
         return None
     except Exception:  # a recipe that cannot plan a builder-only file names nothing

@@ -5,6 +5,7 @@ go.mod and go.sum copied before the sources, and cache mounts when asked.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 from dfsplit.dockerfile import edits, shell
 from dfsplit.model import Dockerfile, Edit, Instruction, Options
@@ -37,10 +38,12 @@ def builder_edits(
         notes.append("CGO_ENABLED=0 added: the runtime has no glibc for a cgo-linked binary")
     out += _dependency_cache(df, model, module, build, options, notes)
     if start.go_run is not None:
-        out.append(start.go_run)
+        out.append(
+            _go_run_mounts(model, start.go_run, notes) if options.cache_mounts else start.go_run
+        )
         notes.append(f"`go run` replaced by a binary built at {build.output}")
-    if options.cache_mounts:
-        out += _cache_mounts(df, model, build, notes)
+    elif options.cache_mounts:
+        out = _cache_mounts(df, model, out, notes)
     return out
 
 
@@ -97,20 +100,56 @@ def _dependency_cache(
 
 
 def _mount_flags(model: StageModel, ins: Instruction) -> str:
-    env = model.state_at(ins).env
+    return _flags(model.state_at(ins).env)
+
+
+def tester_mount_flags(model: StageModel) -> str:
+    """The caches the tester mounts too, with the builder's final environment."""
+    return _flags(model.final.env)
+
+
+def _flags(env: Mapping[str, str]) -> str:
     gopath = env.get("GOPATH", "/go").split(":")[0]
     modcache = env.get("GOMODCACHE") or posixpath.join(gopath, "pkg/mod")
     gocache = env.get("GOCACHE") or posixpath.join(env.get("HOME", "/root"), ".cache/go-build")
     return f"--mount=type=cache,target={modcache} --mount=type=cache,target={gocache}"
 
 
-def _cache_mounts(df: Dockerfile, model: StageModel, build: Build, notes: list[str]) -> list[Edit]:
-    ins = build.ins
-    if ins.flags or ins.start == ins.end or ins not in model.stage:
-        return []
-    user = model.state_at(ins).user
-    if user not in (None, "root", "0"):
+def _go_run_mounts(model: StageModel, go_run: Edit, notes: list[str]) -> Edit:
+    """The build dfsplit adds for `go run` gets the cache mounts too (as the last user)."""
+    if model.final.user not in (None, "root", "0"):
         notes.append("--cache-mounts skipped: the build runs as a non-root user")
-        return []
+        return go_run
+    keyword, _, rest = go_run.text.partition(" ")
     notes.append("BuildKit cache mounts added for the module and build caches")
-    return [edits.add_run_flags(df, ins, _mount_flags(model, ins))]
+    return go_run._replace(text=f"{keyword} {_flags(model.final.env)} {rest}")
+
+
+def _cache_mounts(
+    df: Dockerfile, model: StageModel, planned: list[Edit], notes: list[str]
+) -> list[Edit]:
+    """The module and build caches on every RUN that downloads modules or compiles: a mount
+    hides what an earlier layer put at its target, so they all use the same caches."""
+    added = False
+    for ins in model.stage:
+        if ins.keyword != "RUN" or not _uses_go_caches(ins) or ins.flags:
+            continue
+        if model.state_at(ins).user not in (None, "root", "0"):
+            notes.append("--cache-mounts skipped: the build runs as a non-root user")
+            continue
+        new = edits.with_run_flags(df, ins, _mount_flags(model, ins), planned)
+        if new is not None:
+            planned, added = new, True
+    if added:
+        notes.append("BuildKit cache mounts added for the module and build caches")
+    return planned
+
+
+def _uses_go_caches(ins: Instruction) -> bool:
+    commands = shell.split_commands(run_script(ins))
+    if commands is None:  # unreadable: it stays as written, without mounts
+        return False
+    verbs = {("build",), ("install",), ("mod", "download")}
+    return any(
+        c.program == "go" and (c.argv[1:2] in verbs or c.argv[1:3] in verbs) for c in commands
+    )

@@ -24,7 +24,7 @@ from dfsplit.plan.stage import StageModel, base_image, run_script
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.go import images as go_images
 from dfsplit.recipes.go import source as go_source
-from dfsplit.recipes.go.builder import builder_edits
+from dfsplit.recipes.go.builder import builder_edits, tester_mount_flags
 from dfsplit.recipes.go.builds import Build, find_builds
 from dfsplit.recipes.go.module import Module, ModuleLookup
 from dfsplit.recipes.go.runtime import copies, install, needs_of, runtime_image
@@ -213,13 +213,17 @@ def _tester(
     workdir = module.root if module.root != model.final.workdir else None
     # Outside any module, `./...` matches nothing: the tools take the files the build named.
     packages = " ".join(shlex.quote(f) for f in module.files) if module.files else "./..."
+    # With cache mounts the modules are in the mount, not in the builder's layers.
+    mounts = ""
+    if options.cache_mounts and model.final.user in (None, "root", "0"):
+        mounts = tester_mount_flags(model) + " "
     if source.has_tests and not module.files:
-        return tester_stage(options, TEST_COMMAND, workdir=workdir)
+        return tester_stage(options, mounts + TEST_COMMAND, workdir=workdir)
     check = f"go vet {packages}"
     why = "no *_test.go files" if not source.has_tests else "a build of single files"
     return tester_stage(
         options,
-        check,
+        mounts + check,
         without_tests=f"{why}, so `{check}` checks the code instead: "
         "it compiles every package and reports suspicious constructs",
         workdir=workdir,

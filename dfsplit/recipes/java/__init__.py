@@ -1,4 +1,5 @@
-"""Java: Maven and Gradle builds, to a JRE runtime that runs the exact jar.
+"""Java: Maven and Gradle builds, to a JRE runtime that runs the exact jar (layers.py: a
+Spring Boot jar's layers, a plain jar's lib/ directory, each in a layer of its own).
 
 Modules here import only shared modules (dfsplit.model, dfsplit.dockerfile, dfsplit.plan).
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits, tokens
@@ -18,9 +18,9 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry, packages, runs
+from dfsplit.plan import carry, mounts, packages, runs
 from dfsplit.plan.runfiles import Reads
-from dfsplit.plan.stage import StageModel, run_commands, run_script
+from dfsplit.plan.stage import StageModel, State, run_commands, run_script
 from dfsplit.plan.tester import tester_stage
 
 # Environment that configures the build tools or the JDK they run on, never the app.
@@ -147,6 +147,57 @@ def _side_jar_regex(glob: str) -> str:
     the jar's path as `ls` prints it."""
     head, _, tail = glob.partition("*")
     return f"/{head}" if head else tail.replace(".", "\\.") + "$"
+
+
+def tool_mounts(
+    df: Dockerfile,
+    model: StageModel,
+    programs: set[str],
+    cache: Callable[[State], str],
+    planned: list[Edit],
+    notes: list[str],
+) -> tuple[list[Edit], str]:
+    """The build tool's cache directory (~/.m2, ~/.gradle) as a BuildKit cache mount on each
+    of its RUNs, the dependency step dfsplit adds included; and the flags the tester repeats."""
+    found = tool_runs(model, programs)
+    flags = ""
+    for ins in dict.fromkeys(r.ins for r in found):
+        state = model.state_at(ins)
+        why = mounts.why_not_mountable(ins, state)
+        if why is None and "maven.repo.local" in ins.args:
+            why = "the RUN names its own -Dmaven.repo.local"
+        here = mounts.cache_flags([cache(state)])
+        new = edits.with_run_flags(df, ins, here, planned) if why is None and here else None
+        if new is None:
+            notes.append(f"no cache mount on line {ins.start + 1}: {why or 'it is rewritten'}")
+            continue
+        planned, flags = new, here
+    if not flags:
+        return planned, ""
+    programs = {posixpath.basename(r.program) for r in found}
+    planned = [_flag_inserted_runs(e, flags, programs) for e in planned]
+    notes.append(f"BuildKit cache mounts for {flags.rsplit('=', 1)[-1]} on the build tool's RUNs")
+    return planned, flags if model.final.user in (None, "root", "0") else ""
+
+
+_RUN_LINE = re.compile(r"^(\s*RUN\s+)(.*)$", re.IGNORECASE)
+
+
+def _flag_inserted_runs(edit: Edit, flags: str, programs: set[str]) -> Edit:
+    """The RUN lines dfsplit inserts (the dependency step) get the same mounts."""
+    if edit.start != edit.end:
+        return edit
+    lines = []
+    for line in edit.text.split("\n"):
+        m = _RUN_LINE.match(line)
+        if (
+            m
+            and "--mount" not in line
+            and any(p in line.split() or f"./{p}" in line for p in programs)
+        ):
+            line = f"{m.group(1)}{flags} {m.group(2)}"
+        lines.append(line)
+    return Edit(edit.start, edit.end, "\n".join(lines))
 
 
 def append_to_run(df: Dockerfile, ins: Instruction, command: str) -> Edit:

@@ -21,10 +21,11 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, mounts
 from dfsplit.plan.runfiles import runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.plan.stage import StageModel, State, base_image
+from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
@@ -38,6 +39,7 @@ from dfsplit.recipes.java.build import (
     produced_files,
     rename_command,
     runtime_run,
+    tool_mounts,
     tool_runs,
     with_wrapper_dir,
 )
@@ -110,25 +112,35 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     notes += found.notes
     warnings += found.warnings
-    copies = (tokens.copy_step(stage_name, copied, copied), *found.copy_steps())
+    boot_jar = "spring-boot" in build.facts.plugins and not build.dist
+    boot = (build.facts.boot or "") if boot_jar else None  # "": Boot of an unknown version
+    jar = start._replace(artifact=copied)
+    jar_runtime = layers.jar_runtime(jar, stage_name, boot, _not_layered(build), (), notes)
+    # A layered jar starts from its extracted directory; otherwise the start names the artifact.
+    required = jar_runtime.required if jar_runtime.layers else start.artifact
     runtime = runtime_stage(
         image,
         kept,
-        copies,
+        found.around(jar_runtime.copies),  # the application last
         workdir=final.workdir,
-        entrypoint=start.entrypoint,
-        cmd=start.cmd,
+        entrypoint=jar_runtime.entrypoint,
+        cmd=jar_runtime.cmd,
         run=runtime_run(model, kept, build.context_dir, image, (notes, warnings)),
     )
-    tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(df, model, kept, build, start.artifact, notes)
+    plan_edits, mounted = (
+        tool_mounts(df, model, PROGRAMS, _gradle_home, plan_edits, notes)
+        if options.cache_mounts
+        else (plan_edits, "")
+    )
+    tester = _tester(options, has_tests, build, model, notes, mounted)
     findings = Findings(
         recipe="gradle",
         language="java",
         framework="spring-boot" if "spring-boot" in build.facts.plugins else None,
         builder_image=builder_image,
         runtime_image=image,
-        artifact=copied,
+        artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
         runtime_files=tuple(found.paths),
         notes=tuple(notes),
@@ -140,8 +152,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         edits=tuple(plan_edits),
         runtime=runtime,
         tester=tester,
-        artifact_stage=stage_name,
-        required_paths=(start.artifact, *found.required),
+        artifact_stage=jar_runtime.artifact_stage,
+        required_paths=(required, *found.required),
+        extra={"layers": jar_runtime.layers},
     )
 
 
@@ -189,6 +202,14 @@ def _directory_name(project_dir: str) -> str | None:
     directory the build runs in (not the checkout's name on the host)."""
     name = posixpath.basename(posixpath.normpath(project_dir))
     return name or None
+
+
+def _not_layered(build: Build) -> str | None:
+    """Why a Spring Boot jar cannot be extracted into its default layers, or None."""
+    setting = build.facts.boot_layers_setting
+    if setting:
+        return f"the build file configures bootJar's {setting}"
+    return layers.why_not_layered(build.facts.boot, False) if build.facts.boot else None
 
 
 # --- the start command ---------------------------------------------------------------------
@@ -265,10 +286,20 @@ def _dist_start(kept: carry.Carried, workdir: str, build: Build) -> tuple[StartP
 # --- tester and edits ----------------------------------------------------------------------
 
 
+def _gradle_home(state: State) -> str:
+    return state.env.get("GRADLE_USER_HOME") or posixpath.join(mounts.home(state), ".gradle")
+
+
 def _tester(
-    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
+    options: Options,
+    has_tests: bool,
+    build: Build,
+    model: StageModel,
+    notes: list[str],
+    mounted: str,
 ) -> TesterStage | None:
-    command = " ".join([build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"])
+    words = [build.run.program, *build.run.option_words(NOT_FOR_TESTS), "test"]
+    command = " ".join([*([mounted] if mounted else []), *words])
     return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 

@@ -19,6 +19,9 @@ class GradleFacts(NamedTuple):
     java: str | None
     boot: str | None
     dynamic: tuple[str, ...] = ()  # settings dfsplit saw but cannot evaluate
+    # A bootJar setting that rules out its default layers (custom layers, layering or the jar
+    # mode switched off, a launch script the tools mode cannot extract), as written.
+    boot_layers_setting: str | None = None
 
 
 _G_STR = r"""["']([^"'$]*)["']"""
@@ -43,6 +46,8 @@ _NAMING = (
     "archiveAppendix",
 )
 
+
+_BOOT_LAYERS_SETTING = re.compile(r"\blayered\b|\blaunchScript\b|includeLayerTools|includeTools")
 
 # Comments in Groovy and Kotlin build scripts.
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -72,6 +77,7 @@ def gradle_facts(build: str, properties: str = "") -> GradleFacts:
         java=java_major(java.group(1)) if java else None,
         boot=found["boot"] if "org.springframework.boot" in code else None,
         dynamic=dynamic,
+        boot_layers_setting=m.group(0) if (m := _BOOT_LAYERS_SETTING.search(code)) else None,
     )
 
 

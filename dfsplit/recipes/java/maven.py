@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import NamedTuple
 
-from dfsplit.dockerfile import edits, tokens
+from dfsplit.dockerfile import edits
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -21,10 +21,11 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, mounts
 from dfsplit.plan.runfiles import Reads, runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.plan.stage import StageModel, base_image
+from dfsplit.plan.stage import StageModel, State, base_image
+from dfsplit.recipes.java import layers
 from dfsplit.recipes.java.build import (
     BUILD_ENV,
     DEFAULT_UID,
@@ -38,11 +39,19 @@ from dfsplit.recipes.java.build import (
     produced_files,
     rename_command,
     runtime_run,
+    tool_mounts,
     tool_runs,
     with_wrapper_dir,
 )
 from dfsplit.recipes.java.jre import jre_image
-from dfsplit.recipes.java.pom import MavenFacts, Pom, maven_facts, parent_pom_path, parse_pom
+from dfsplit.recipes.java.pom import (
+    MavenFacts,
+    Pom,
+    maven_facts,
+    parent_pom_path,
+    parse_pom,
+    resolve,
+)
 from dfsplit.recipes.java.start import Start, plan_start, read_start, start_form
 
 PROGRAMS = {"mvn", "mvnw"}
@@ -104,6 +113,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     notes += start.notes
     image, why = _image(builder_image, build.facts, options)
     notes.append(f"runtime {image}: {why}")
+    libs = _dependency_dirs(build, notes)
     found = runtime_files(
         model,
         _source(project, build),
@@ -111,25 +121,33 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         project,
         user=kept.user,
         lean=options.lean,
-        exclude=(start.artifact,),
+        exclude=(start.artifact, *libs),
     )
     has_tests = has_test_sources(project.context_files, posixpath.dirname(build.pom_rel) or ".")
     stage_name = "tester" if options.gate_tests and options.tester else "builder"
-    copies = (tokens.copy_step(stage_name, start.artifact, start.artifact), *found.copy_steps())
+    jar_runtime = layers.jar_runtime(
+        start, stage_name, build.facts.boot, _not_layered(build), libs, notes
+    )
+    copies = found.around(jar_runtime.copies)  # the application last
     context_dir = posixpath.dirname(build.pom_rel) or "."
     runtime = runtime_stage(
         image,
         kept,
         copies,
         workdir=final.workdir,
-        entrypoint=start.entrypoint,
-        cmd=start.cmd,
+        entrypoint=jar_runtime.entrypoint,
+        cmd=jar_runtime.cmd,
         run=runtime_run(model, kept, context_dir, image, (notes, warnings)),
     )
-    tester = _tester(options, has_tests, build, model, notes)
     plan_edits = _edits(
         df, model, kept, build, start.artifact == fixed and not build.facts.jar, fixed, notes
     )
+    plan_edits, mounted = (
+        tool_mounts(df, model, PROGRAMS, _m2, plan_edits, notes)
+        if options.cache_mounts
+        else (plan_edits, "")
+    )
+    tester = _tester(options, has_tests, build, model, notes, mounted)
     if start.artifact == jar and not build.facts.jar:
         warnings.append(f"the jar name is not known statically: the build copies it to {fixed}")
     findings = Findings(
@@ -138,7 +156,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         framework="spring-boot" if build.facts.boot is not None else None,
         builder_image=builder_image,
         runtime_image=image,
-        artifact=start.artifact,
+        artifact=jar_runtime.artifact,
         test_command=tester.commands[0] if tester else None,
         runtime_files=tuple(found.paths),
         notes=tuple(notes + found.notes),
@@ -150,8 +168,9 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         edits=tuple(plan_edits),
         runtime=runtime,
         tester=tester,
-        artifact_stage=stage_name,
-        required_paths=(start.artifact, *found.required),
+        artifact_stage=jar_runtime.artifact_stage,
+        required_paths=(jar_runtime.required, *found.required),
+        extra={"layers": jar_runtime.layers},
     )
 
 
@@ -286,6 +305,49 @@ def _exec_java(build: Build, found: Start, jar: str) -> list[str]:
 # --- runtime -------------------------------------------------------------------------------
 
 
+def _not_layered(build: Build) -> str | None:
+    """Why a Spring Boot jar cannot be extracted into its default layers, or None."""
+    if build.facts.boot is None:
+        return None
+    plugin = build.pom.plugins.get("spring-boot-maven-plugin", {})
+    explicit = plugin.get("enabled") == "true"
+    return layers.maven_opt_out(plugin) or layers.why_not_layered(build.facts.boot, explicit)
+
+
+# Phases that have run once `mvn package` made the jar.
+_BY_PACKAGE = {
+    *("validate", "initialize", "generate-sources", "process-sources", "generate-resources"),
+    *("process-resources", "compile", "process-classes", "generate-test-sources"),
+    *("process-test-sources", "generate-test-resources", "process-test-resources"),
+    *("test-compile", "process-test-classes", "test", "prepare-package", "package"),
+}
+
+
+def _dependency_dirs(build: Build, notes: list[str]) -> list[str]:
+    """The directories maven-dependency-plugin copies the jar's dependencies into (a plain
+    jar's `lib/`, which its manifest Class-Path names), when the build runs that execution."""
+    target = posixpath.join(build.project_dir, "target")
+    props = {
+        **build.pom.properties,
+        "project.build.directory": target,
+        "project.basedir": build.project_dir,
+        "basedir": build.project_dir,
+    }
+    out: list[str] = []
+    goals = set(build.run.goals) if build.run else {"package"}
+    for raw, phase in build.pom.copied_dependencies:
+        if phase is not None and phase not in _BY_PACKAGE and phase not in goals:
+            continue
+        directory = resolve(raw or "${project.build.directory}/dependency", props)
+        if directory is None:
+            notes.append(f"copy-dependencies writes to {raw}, which is not known statically")
+            continue
+        path = posixpath.normpath(posixpath.join(build.project_dir, directory))
+        if path not in out:
+            out.append(path)
+    return out
+
+
 def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str, str]:
     forced = options.runtime_for("maven", "java")
     if forced:
@@ -298,11 +360,20 @@ def _source(project: Project, build: Build) -> Reads:
     return java_reads(project.contents, context_dir, boot=build.facts.boot is not None)
 
 
+def _m2(state: State) -> str:
+    return posixpath.join(mounts.home(state), ".m2")
+
+
 def _tester(
-    options: Options, has_tests: bool, build: Build, model: StageModel, notes: list[str]
+    options: Options,
+    has_tests: bool,
+    build: Build,
+    model: StageModel,
+    notes: list[str],
+    mounted: str,
 ) -> TesterStage | None:
     words = build.run.option_words(NOT_FOR_TESTS) if build.run else ["-B"]
-    command = " ".join([build.program, *words, "test"])
+    command = " ".join([*([mounted] if mounted else []), build.program, *words, "test"])
     return java_tester(options, has_tests, model, command, build.project_dir, notes)
 
 

@@ -33,6 +33,8 @@ class Pom(NamedTuple):
     modules: tuple[str, ...] = ()
     dependencies: tuple[tuple[str, str], ...] = ()  # (artifactId, scope)
     managed_boot: str | None = None  # spring-boot-dependencies version in dependencyManagement
+    # maven-dependency-plugin copy-dependencies executions: (outputDirectory, phase), unresolved
+    copied_dependencies: tuple[tuple[str | None, str | None], ...] = ()
 
 
 def _local(tag: Any) -> str:
@@ -83,6 +85,7 @@ def parse_pom(text: str) -> Pom:
         modules=tuple((m.text or "").strip() for m in _children(root, "modules")),
         dependencies=_dependencies(root),
         managed_boot=_managed_boot(root),
+        copied_dependencies=_copied_dependencies(root),
     )
 
 
@@ -106,6 +109,21 @@ def _plugins(root: Any) -> dict[str, dict[str, str]]:
 def _dependencies(root: Any) -> tuple[tuple[str, str], ...]:
     deps = _children(root, "dependencies")
     return tuple((_text(d, "artifactId") or "", _text(d, "scope") or "compile") for d in deps)
+
+
+def _copied_dependencies(root: Any) -> tuple[tuple[str | None, str | None], ...]:
+    """Where maven-dependency-plugin's copy-dependencies executions put the jars, and when."""
+    out = []
+    for plugin in _children(root, "build", "plugins"):
+        if _text(plugin, "artifactId") != "maven-dependency-plugin":
+            continue
+        shared = _text(plugin, "configuration", "outputDirectory")
+        for execution in _children(plugin, "executions"):
+            goals = {(g.text or "").strip() for g in _children(execution, "goals")}
+            if "copy-dependencies" in goals:
+                directory = _text(execution, "configuration", "outputDirectory") or shared
+                out.append((directory, _text(execution, "phase")))
+    return tuple(out)
 
 
 def _managed_boot(root: Any) -> str | None:

@@ -1,4 +1,5 @@
-"""Node: static front ends to nginx, servers to a slim node image with production dependencies.
+"""Node: static front ends to nginx, servers to a slim node image with production dependencies
+(layers.py: dependencies in a layer of their own, the app's files last).
 
 Modules here import only shared modules (dfsplit.model, dfsplit.dockerfile, dfsplit.plan).
 """

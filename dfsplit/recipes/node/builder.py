@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 
 from dfsplit.dockerfile import edits, shell, tokens, words
 from dfsplit.dockerfile.globs import is_glob, path_match
@@ -22,7 +23,7 @@ from dfsplit.model import (
     Refuse,
     TesterStage,
 )
-from dfsplit.plan import carry
+from dfsplit.plan import carry, mounts
 from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_commands
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
@@ -56,6 +57,7 @@ class App:
         "pkg",
         "pm",
         "project",
+        "sources_line",
         "warnings",
     )
 
@@ -79,6 +81,9 @@ class App:
         self.builder_image = builder_image
         self.app_dir = app_dir  # absolute directory of package.json in the builder
         self.edits: list[Edit] = []
+        # The line where the root `COPY . .` (and its comment) begins, when the dependency
+        # install runs before it: what precedes sees only the manifests and the lock file.
+        self.sources_line: int | None = None
         self.notes: list[str] = []
         self.warnings: list[str] = []
 
@@ -86,7 +91,7 @@ class App:
         return tokens.abs_path(posixpath.join(self.app_dir, rel))
 
 
-def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
+def prepare(df: Dockerfile, project: Project, default_uid: str, cache_mounts: bool = False) -> App:
     """Read the stage, then plan the builder edits every Node split needs."""
     stage = df.stages()[0]
     builder_image = base_image(df)  # global ARG defaults substituted: `node:${NODE_VERSION}`
@@ -113,7 +118,48 @@ def prepare(df: Dockerfile, project: Project, default_uid: str) -> App:
     install, command, alone = find_install(model)
     app.edits += node_env_trap(app, install)
     app.edits += install_edits(app, install, command, alone)
+    if cache_mounts:
+        app.edits = _install_mounts(app, install)
     return app
+
+
+def package_cache(pm: manifest.Manager, env: Mapping[str, str], home: str) -> str | None:
+    """Where the package manager keeps its downloads (never node_modules)."""
+    if pm.name == "npm":
+        return env.get("npm_config_cache") or env.get("NPM_CONFIG_CACHE") or f"{home}/.npm"
+    if pm.name == "yarn":  # yarn v1 as root in the official image
+        return env.get("YARN_CACHE_FOLDER") or "/usr/local/share/.cache/yarn"
+    if pm.name == "pnpm":
+        return f"{home}/.local/share/pnpm/store"
+    if pm.name == "bun":
+        return f"{home}/.bun/install/cache"
+    return None  # Yarn berry keeps its cache in the project (.yarn/cache) unless told otherwise
+
+
+def _install_mounts(app: App, install: Instruction) -> list[Edit]:
+    """The package manager's download cache as a cache mount on the install RUN."""
+    state = app.model.state_at(install)
+    why = mounts.why_not_mountable(install, state)
+    target = package_cache(app.pm, state.env, mounts.home(state))
+    flags = mounts.cache_flags([target] if target else [])
+    if why or not flags:
+        app.notes.append(f"no cache mount on the install: {why or 'no shared cache to mount'}")
+        return app.edits
+    moved = [e for e in app.edits if e.start == e.end and _RUN_LINE.search(e.text)]
+    if app.sources_line is not None and moved and any(e.start == app.sources_line for e in moved):
+        inserted = next(e for e in moved if e.start == app.sources_line)
+        text = _RUN_LINE.sub(lambda m: f"{m.group(1)}{flags} ", inserted.text, count=1)
+        planned = [Edit(e.start, e.end, text) if e is inserted else e for e in app.edits]
+    else:
+        planned = edits.with_run_flags(app.df, install, flags, app.edits) or []
+    if not planned:
+        app.notes.append("no cache mount on the install: another edit rewrites its RUN")
+        return app.edits
+    app.notes.append(f"the install keeps {target} in a BuildKit cache mount")
+    return planned
+
+
+_RUN_LINE = re.compile(r"^(\s*RUN\s+)", re.IGNORECASE | re.MULTILINE)
 
 
 def find_install(model: StageModel) -> tuple[Instruction, Command, bool]:
@@ -181,7 +227,10 @@ def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> 
     # Only a lone install at the context root can move above `COPY . .` unchanged.
     movable = root is not None and root.position < index and root.dest == app.app_dir and alone
     if root is not None and movable and not app.pkg.dir:
+        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
         return _install_first(app, ins, root, text or " ".join(command.argv))
+    if root is not None and index < root.position and root.dest == app.app_dir:
+        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
     out = _lock_copy(app, index)
     if text is not None and text != " ".join(command.argv):
         out.append(_replace_command(app, ins, command, text))

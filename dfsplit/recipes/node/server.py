@@ -7,6 +7,7 @@ The builder-side fixes shared with the static recipe live in builder.py.
 from __future__ import annotations
 
 import posixpath
+import shlex
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -25,16 +26,23 @@ from dfsplit.model import (
 )
 from dfsplit.plan import images, packages
 from dfsplit.plan.reasons import choose_runtime
-from dfsplit.plan.runfiles import runtime_files
+from dfsplit.plan.runfiles import Found, runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import manifest, source
-from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
+from dfsplit.recipes.node import layers, manifest, source
+from dfsplit.recipes.node.builder import (
+    App,
+    ensure_build,
+    find_install,
+    prepare,
+    start_words,
+    tester,
+)
 from dfsplit.recipes.node.entry import nest_entry, tsc_entry
+from dfsplit.recipes.node.layers import APP_STAGE, PRUNE_STAGE
 
 NODE_UID = "1000:1000"  # the official node image's `node` user
 # What node-gyp needs to compile native addons (besides the compilers every recipe drops).
 NATIVE_BUILD = frozenset({"python3", "python", "python-is-python3", "python3-dev", "node-gyp"})
-PRUNE_STAGE = "prod-deps"
 # Directories an app commonly reads at run time next to its build output.
 RUNTIME_DIRS = ("public", "views", "static", "templates")
 
@@ -56,12 +64,15 @@ class Start(NamedTuple):
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    app = prepare(df, project, options.uid or NODE_UID)
+    app = prepare(df, project, options.uid or NODE_UID, bool(options.cache_mounts))
     framework = manifest.server_framework(project, app.pkg)
     built = ensure_build(app)
     start = _framework_start(app, framework) or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
+    split = layers.prod_deps_head(app) if prune else layers.Split()
+    app.notes += split.notes
+    stages = _stages(app, prune, split, artifact, copies)
     scanned = source.scan(app.project, app.pkg)
     found = runtime_files(
         app.model,
@@ -74,7 +85,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     )
     app.notes += found.notes
     app.warnings += found.warnings
-    copies = (*copies, *found.copy_steps())
+    copies = _ordered(app, copies, found)
     env = [tokens.env_pair(k, v, df.escape) for k, v in start.env.items()]
     if framework == "next-standalone":
         env.append("HOSTNAME=0.0.0.0")
@@ -110,8 +121,23 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
         tester=test,
         artifact_stage=artifact.stage,
         required_paths=((app.abs(start.entry),) if start.entry else ()) + tuple(found.required),
-        extra={"prune": app.pm.prune if prune else None, "prune_stage": PRUNE_STAGE},
+        extra=stages,
     )
+
+
+def _stages(
+    app: App, prune: bool, split: layers.Split, artifact: _Artifact, copies: tuple[CopyStep, ...]
+) -> dict[str, object]:
+    """The template's values for the prod-deps and app stages."""
+    return {
+        "prune": app.pm.prune if prune else None,
+        "prune_stage": PRUNE_STAGE,
+        "prune_head": split.head,
+        "app_stage": APP_STAGE,
+        "app_files": artifact.src if artifact.stage == APP_STAGE else None,
+        "app_drop": _app_drop(app, copies),
+        "app_user_root": app.model.final.user not in (None, "root", "0"),
+    }
 
 
 def _packages(app: App, executes: tuple[str, ...], image: str) -> packages.RuntimePackages:
@@ -272,12 +298,38 @@ def _layout(
             + "".join(f", {d}/" for d in dirs)
         )
         return _listed(app, [top, *dirs], deps, top)
-    app.notes.append(
-        f"the app runs from its sources: the runtime copies {app.app_dir} "
-        "with production node_modules only"
-    )
     src = tokens.abs_path(app.app_dir)
-    return (tokens.copy_step(deps, src, src),), deps == PRUNE_STAGE, _Artifact(deps, src)
+    if not (app.pkg.deps or app.pkg.dev_deps):
+        # No dependency to prune or to keep apart: the app directory is the one layer.
+        app.notes.append(
+            f"the app runs from its sources and has no dependencies: the runtime copies {src}"
+        )
+        return (tokens.copy_step("builder", src, src),), False, _Artifact("builder", src)
+    app.notes.append(
+        f"the app runs from its sources: the runtime copies production node_modules, then "
+        f"{app.app_dir} without node_modules (from the `{APP_STAGE}` stage), in layers of their own"
+    )
+    steps = [tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules"))]
+    if app.pm.lock is None and deps == PRUNE_STAGE and find_install(app.model)[1].program == "npm":
+        # `npm install` wrote a lock file: it belongs with the dependencies, not the app.
+        lock = app.abs("package-lock.json")
+        steps.append(tokens.copy_step(deps, lock, lock))
+    steps.append(tokens.copy_step(APP_STAGE, src, src))
+    return tuple(steps), deps == PRUNE_STAGE, _Artifact(APP_STAGE, src)
+
+
+def _ordered(app: App, copies: tuple[CopyStep, ...], found: Found) -> tuple[CopyStep, ...]:
+    """The dependencies first, then the files the app reads, and the app's own files last: a
+    code change rebuilds only what follows it."""
+    rare = {app.abs(n) for n in ("package.json", "node_modules", "package-lock.json")}
+    deps = tuple(c for c in copies if c.src in rare)
+    return (*deps, *found.around([c for c in copies if c.src not in rare]))
+
+
+def _app_drop(app: App, copies: tuple[CopyStep, ...]) -> str:
+    """What the `app` stage removes: what the runtime copies from the dependency stages."""
+    dropped = [c.src for c in copies if c.stage != APP_STAGE and c.src.startswith(app.app_dir)]
+    return " ".join(shlex.quote(p) for p in dropped or [app.abs("node_modules")])
 
 
 def _listed(

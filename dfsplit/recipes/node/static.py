@@ -42,7 +42,7 @@ def detect(project: Project) -> Detection | None:
 
 
 def plan(df: Dockerfile, project: Project, detection: Detection, options: Options) -> Plan:
-    app = prepare(df, project, options.uid or NGINX_UID)
+    app = prepare(df, project, options.uid or NGINX_UID, bool(options.cache_mounts))
     framework = manifest.static_framework(project, app.pkg)
     if framework is None:
         raise Refuse(

@@ -8,17 +8,19 @@ from __future__ import annotations
 import re
 
 from dfsplit.dockerfile import edits, tokens
-from dfsplit.model import Edit, Refuse
+from dfsplit.model import Edit, Instruction, Refuse
 from dfsplit.recipes.python import manifest
 from dfsplit.recipes.python.app import App, app_installs
+from dfsplit.recipes.python.caches import install_mounts
 from dfsplit.recipes.python.installs import Install, installs_project, requirement_args
 
 _BETWEEN_OK = {"COPY", "ADD", "EXPOSE", "LABEL"}  # may sit between `COPY . .` and the install
 
 
-def builder_edits(app: App) -> list[Edit]:
+def builder_edits(app: App, cache_mounts: bool = False) -> list[Edit]:
     out: list[Edit] = []
-    moved = _dependency_layer(app)
+    caches = install_mounts(app) if cache_mounts else {}
+    moved = _dependency_layer(app, caches)
     out += moved
     for install in app.installs:
         flag = _prod_flag(app, install)
@@ -36,7 +38,22 @@ def builder_edits(app: App) -> list[Edit]:
                     f"the builder installs {req} into the environment the runtime copies: the "
                     "runtime gets those packages too, as the original had them"
                 )
-    return out
+    return _with_mounts(app, out, caches, _first_install(app) if moved else None)
+
+
+def _with_mounts(
+    app: App, planned: list[Edit], caches: dict[Instruction, str], moved: object
+) -> list[Edit]:
+    """The cache mounts on the install RUNs the dependency layer did not move."""
+    for ins, flags in caches.items():
+        if ins is moved:
+            continue  # its copy above `COPY . .` carries them
+        new = edits.with_run_flags(app.df, ins, flags, planned)
+        if new is None:
+            app.notes.append(f"no cache mount on line {ins.start + 1}: another edit rewrites it")
+            continue
+        planned = new
+    return planned
 
 
 def _prod_flag(app: App, install: Install) -> str | None:
@@ -76,7 +93,7 @@ def _first_install(app: App) -> object:
     return installs[0].ins if installs else None
 
 
-def _dependency_layer(app: App) -> list[Edit]:
+def _dependency_layer(app: App, caches: dict[Instruction, str]) -> list[Edit]:
     """Install from the manifests before `COPY . .`, so a code change reuses the layer."""
     installs = app_installs(app.installs)
     root = app.model.root_copy()
@@ -96,7 +113,7 @@ def _dependency_layer(app: App) -> list[Edit]:
         return []
     copy_ins = app.model.stage[root.position]
     dest = "./" if app.model.state_at(copy_ins).workdir == root.dest else root.dest + "/"
-    flags = "".join(f"{f} " for f in first.ins.flags)
+    flags = "".join(f"{f} " for f in (*first.ins.flags, *caches.get(first.ins, "").split()))
     copy = f"{edits.keyword(app.df, 'COPY')} {' '.join(names)} {dest}"
     run = f"{edits.keyword(app.df, 'RUN')} {flags}{tokens.single_line(first.text, 'install')}"
     anchor = edits.attached_comments(app.df, copy_ins)

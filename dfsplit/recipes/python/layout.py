@@ -19,6 +19,7 @@ from dfsplit.recipes.python import images
 from dfsplit.recipes.python.app import App
 
 SCRIPTS_STAGE = "scripts"
+APP_STAGE = "app"
 SCRIPTS_DIR = "/dfsplit-bin"
 # Top-level names that only the build, the tests or the developer use.
 BUILD_ONLY = re.compile(
@@ -43,13 +44,17 @@ class Layout(NamedTuple):
     scripts_run: str | None  # the RUN of the scripts stage, when there is one
     checked: tuple[str, ...]  # runtime directories holding compiled extensions to check
     artifact: str  # the main path copied (the packages, else the app)
+    app_copies: tuple[CopyStep, ...] = ()  # the app stage's COPY lines, when there is one
+    artifact_stage: str = "builder"
 
 
 def layout(app: App, minor: str | None, chown: str | None) -> Layout:
     packages, scripts, checked = _packages(app, minor)
     whole = _writes_unknown(app)
-    files = _files(app, whole, chown, {c.src for c in packages})
-    files += _made_dirs(app, [c.src for c in (*packages, *files)])
+    listed = _files(app, whole, chown, {c.src for c in packages})
+    made = _made_dirs(app, [c.src for c in (*packages, *listed)])
+    files, app_copies = _one_app_layer(app, listed, chown)
+    files += made
     if whole and any(c.src.startswith(app.app_dir.rstrip("/") + "/") for c in packages):
         packages = tuple(c for c in packages if not c.src.startswith(app.app_dir + "/"))
         app.notes.append(
@@ -61,8 +66,30 @@ def layout(app: App, minor: str | None, chown: str | None) -> Layout:
             "the builder installs no packages and copies no file of the app from the build "
             "context, so the runtime would have nothing to run: COPY the app first"
         )
-    artifact = packages[0].src if packages else files[0].src
-    return Layout(packages, files, scripts, checked, artifact)
+    first = packages[0] if packages else files[0]
+    return Layout(packages, files, scripts, checked, first.src, app_copies, first.stage)
+
+
+def _one_app_layer(
+    app: App, files: tuple[CopyStep, ...], chown: str | None
+) -> tuple[tuple[CopyStep, ...], tuple[CopyStep, ...]]:
+    """The app's files in one runtime layer: a stage of their own (FROM scratch) gets each
+    listed entry of the app's directory, and the runtime copies that directory once. Copied
+    one by one, a change to one file made every later COPY a new layer (each with the
+    directory's new time) and the push bigger than the naive image's."""
+    under = app.app_dir.rstrip("/") + "/"
+    inside = [c for c in files if c.src.startswith(under) and c.src == c.dest]
+    if len(inside) < 2:
+        return files, ()
+    one = tokens.copy_step(APP_STAGE, app.app_dir, app.app_dir, chown=chown)
+    at = files.index(inside[0])
+    rest = [c for c in files if c not in inside]
+    app.notes.append(
+        f"the app's {len(inside)} entries in {app.app_dir} are assembled in the `{APP_STAGE}` "
+        "stage and copied in one layer: a code change ships only that layer"
+    )
+    copies = tuple(c._replace(chown=None) for c in inside)
+    return (*rest[:at], one, *rest[at:]), copies
 
 
 def _packages(

@@ -24,7 +24,14 @@ from dfsplit.recipes.python import images as py_images
 from dfsplit.recipes.python import manifest
 from dfsplit.recipes.python.app import App
 from dfsplit.recipes.python.builder import builder_edits, check_interpreter
-from dfsplit.recipes.python.layout import SCRIPTS_DIR, SCRIPTS_STAGE, Layout, layout, runtime_path
+from dfsplit.recipes.python.layout import (
+    APP_STAGE,
+    SCRIPTS_DIR,
+    SCRIPTS_STAGE,
+    Layout,
+    layout,
+    runtime_path,
+)
 from dfsplit.recipes.python.needs import OsPackages, library_check, os_packages
 from dfsplit.recipes.python.start import Start, start
 from dfsplit.recipes.python.tester import tester
@@ -96,7 +103,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     checks = library_check(laid.checked)
     path = runtime_path(app, begin.via_tool)
     test = tester(app, options)
-    app.edits += builder_edits(app)
+    app.edits += builder_edits(app, bool(options.cache_mounts))
     runtime = runtime_stage(
         image,
         app.kept,
@@ -139,11 +146,14 @@ def _plan(
         edits=(edits.name_stage(app.df, app.df.stages()[0][0], "builder"), *app.edits),
         runtime=runtime,
         tester=test,
+        artifact_stage=laid.artifact_stage,
         required_paths=(laid.packages[0].dest if laid.packages else laid.artifact, *begin.scripts),
         extra={
             "scripts_run": laid.scripts_run,
             "scripts_stage": SCRIPTS_STAGE,
             "scripts_dir": SCRIPTS_DIR,
+            "app_stage": APP_STAGE,
+            "app_copies": laid.app_copies,
         },
     )
 

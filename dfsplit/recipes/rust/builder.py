@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from collections.abc import Mapping
 from typing import NamedTuple
 
 from dfsplit.dockerfile import edits
 from dfsplit.model import Dockerfile, Edit, Instruction, Options
-from dfsplit.plan import carry
-from dfsplit.plan.stage import StageModel, run_script
+from dfsplit.plan import carry, mounts
+from dfsplit.plan.stage import StageModel, State, run_script
 from dfsplit.recipes.rust.builds import Build
 from dfsplit.recipes.rust.crates import Located
 from dfsplit.recipes.rust.start import Start
@@ -185,10 +184,10 @@ def _join(base: str, name: str) -> str:
 # --- cache mounts --------------------------------------------------------------------------
 
 
-def cache_flags(build: Build, env: Mapping[str, str]) -> str:
-    home = env.get("CARGO_HOME") or posixpath.join(env.get("HOME", "/root"), ".cargo")
-    targets = [posixpath.join(home, "registry"), posixpath.join(home, "git/db"), build.target_dir]
-    return " ".join(f"--mount=type=cache,target={t}" for t in targets)
+def cache_targets(build: Build, state: State) -> list[str]:
+    """cargo's registry and git checkouts, and the build's target directory."""
+    home = state.env.get("CARGO_HOME") or posixpath.join(mounts.home(state), ".cargo")
+    return [posixpath.join(home, "registry"), posixpath.join(home, "git/db"), build.target_dir]
 
 
 def _cache_mounts(
@@ -199,8 +198,10 @@ def _cache_mounts(
     if build.kind == "run" or ins not in model.stage or ins.flags or ins.heredocs:
         notes.append("--cache-mounts skipped: the build step is not a plain RUN dfsplit can extend")
         return None
-    if ins.args.lstrip().startswith("[") or model.state_at(ins).user not in (None, "root", "0"):
-        notes.append("--cache-mounts skipped: an exec-form RUN or a non-root build")
+    state = model.state_at(ins)
+    why = mounts.why_not_mountable(ins, state)
+    if why:
+        notes.append(f"--cache-mounts skipped: {why}")
         return None
     later = " ".join(
         run_script(i) for i in model.stage[model.stage.index(ins) + 1 :] if i.keyword == "RUN"
@@ -208,7 +209,11 @@ def _cache_mounts(
     if build.target_dir.rsplit("/", 1)[-1] in later or build.target_dir in later:
         notes.append("--cache-mounts skipped: a later step reads the target directory")
         return None
-    flags = cache_flags(build, model.state_at(ins).env)
+    targets = cache_targets(build, state)
+    flags = mounts.cache_flags(targets)
+    if flags.count("--mount") != len(targets):
+        notes.append("--cache-mounts skipped: a cache directory has characters a mount cannot take")
+        return None
     moved: dict[str, str] = {}
     if build.kind == "build":
         for artifact in {
