@@ -43,6 +43,7 @@ from typing import NamedTuple
 from image_sizes import buildable, meta  # the same fixtures as the image-size benchmark
 
 from dfsplit import files
+from dfsplit.dockerfile import parser
 from dfsplit.dockerfile.globs import Dockerignore
 from dfsplit.fleet import runner
 from dfsplit.model import NewFile, Options, Outcome, Status
@@ -55,6 +56,8 @@ MARKUP = (".vue", ".svelte", ".html")
 TEST_PARTS = ("test", "tests", "__tests__", "spec", "e2e")
 TOOL_FILES = ("build.rs", "setup.py", "conftest.py", "noxfile.py")  # build scripts, not the app
 SERVERS = ("node_server", "python")  # recipes whose new layers must be the app's files only
+# Installed dependencies inside an app directory: not the app's own files.
+DEPENDENCY_DIRS = ("node_modules", ".venv", "venv", "site-packages", "__pycache__")
 # What dfsplit notes when the naive image compiled the app at every start (`go run`,
 # `cargo run`, `mvn spring-boot:run`): its push holds sources only, the rewrite's the artifact.
 BUILT_AT_START = re.compile(
@@ -73,6 +76,7 @@ class Cost(NamedTuple):
     cold: float
     rebuild: float
     new_bytes: int
+    app_bytes: int | None = None  # the app directory of the rebuilt image, dependencies left out
 
 
 class Row(NamedTuple):
@@ -182,8 +186,10 @@ class Bench:
         dockerfile.write_bytes(variant.dockerfile)
         return ctx, dockerfile
 
-    def cost(self, fixture: Path, variant: Variant) -> Cost | str:
-        """Cold build, one-line change, rebuild; a string says what went wrong."""
+    def cost(self, fixture: Path, variant: Variant, app_dir: str | None = None) -> Cost | str:
+        """Cold build, one-line change, rebuild; a string says what went wrong. With
+        `app_dir`, also the size of the app's files in the rebuilt image (what the build made
+        there included: collected static files, compiled assets)."""
         ctx, dockerfile = self.context(fixture, variant)
         source = app_source(ctx)
         if source is None:
@@ -198,7 +204,16 @@ class Bench:
         if isinstance(rebuild, str):
             return rebuild
         new = sum(size for diff, size in engine.layer_sizes(f"{tag}-after") if diff not in before)
-        return Cost(cold, rebuild, new)
+        app = None
+        if app_dir is not None:
+            app = engine.tree_bytes(
+                f"{tag}-after",
+                app_dir,
+                skip=DEPENDENCY_DIRS,
+                labels=self.labels,
+                name=f"dfsplit-bench-{self.token}-{secrets.token_hex(2)}",
+            )
+        return Cost(cold, rebuild, new, app)
 
     def _build(self, ctx: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> float | str:
         built = engine.build(
@@ -234,7 +249,10 @@ def measure(bench: Bench, fixture: Path) -> Iterator[Row]:
         if isinstance(variant, str):
             yield Row(fixture.name, "rewrite", None, naive, variant, False)
             return
-        cost = bench.cost(fixture, variant)
+        app_dir = (
+            runtime_workdir(variant.dockerfile) if server and variant.label != "naive" else None
+        )
+        cost = bench.cost(fixture, variant, app_dir)
         if isinstance(cost, str):
             yield Row(fixture.name, variant.label, None, naive, cost, False)
             continue
@@ -256,9 +274,19 @@ def _check(
         if at_start:  # the naive push is sources a toolchain compiles at every start
             return f"n/a: the naive image compiles at start ({at_start.split('`')[1]})", True
         return "FAIL: pushes more than the naive image", False
+    # The app's files as the rewritten image holds them, when measured: what the build makes in
+    # the app's directory (collected static files, compiled assets) is the app's too.
+    app = cost.app_bytes if cost.app_bytes is not None else app
     if app is not None and cost.new_bytes > 1.1 * app:
         return f"FAIL: new layers > 1.1 × app files ({human_size(app)})", False
     return "ok", True
+
+
+def runtime_workdir(dockerfile: bytes) -> str | None:
+    """The last WORKDIR of the final stage: where a server's app lives in its runtime."""
+    final = parser.parse(dockerfile).stages()[-1]
+    workdirs = [ins.args.strip() for ins in final if ins.keyword == "WORKDIR"]
+    return workdirs[-1] if workdirs and workdirs[-1].startswith("/") else None
 
 
 # --- the table -------------------------------------------------------------------------------

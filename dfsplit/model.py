@@ -236,6 +236,7 @@ class RuntimeStage(NamedTuple):
     run: tuple[str, ...] = ()  # RUN commands (only on images with a shell)
     copies: tuple[CopyStep, ...] = ()
     checks: tuple[str, ...] = ()  # RUN commands after the copies: checks of what was copied
+    app_copies: tuple[CopyStep, ...] = ()  # the app's own files, after the checks
     workdir: str | None = None
     carried: tuple[str, ...] = ()  # instructions carried verbatim (LABEL, EXPOSE, VOLUME, ...)
     user: str | None = None

@@ -25,11 +25,14 @@ def runtime_stage(
     run: Sequence[str] = (),
     env: Sequence[str] = (),
     checks: Sequence[str] = (),
+    app: Sequence[CopyStep] = (),
 ) -> RuntimeStage:
     """The final stage: `workdir` None sets none, and "/" only where the image does not start
     there (distroless :nonroot starts in /home/nonroot); `env` adds
     ENV tokens after the carried ones, `run` are the commands that install OS packages,
-    `checks` the commands that check what was copied (they run after the copies)."""
+    `checks` the commands that check what `copies` brought (they run after them), and `app`
+    the copies of the app's own files, last: a change to the app then rebuilds, and a push
+    uploads, only their layers."""
     return RuntimeStage(
         image=tokens.image(image),
         args=tuple(kept.args),
@@ -38,6 +41,7 @@ def runtime_stage(
         workdir=_workdir(workdir, image),
         copies=tuple(copies),
         checks=tuple(checks),
+        app_copies=tuple(app),
         carried=kept.runtime_instructions(),
         user=tokens.user(kept.user),
         start_comment=kept.start_comment,

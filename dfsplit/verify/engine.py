@@ -251,6 +251,41 @@ def list_files(image: str, *, labels: Sequence[str], name: str) -> dict[str, str
         remove_containers([cid])
 
 
+def tree_bytes(
+    image: str, directory: str, *, skip: Sequence[str], labels: Sequence[str], name: str
+) -> int:
+    """The size of `directory` of an image as a layer's tar holds it (a 512-byte header per
+    entry, data in 512-byte blocks), leaving out entries below a directory named in `skip`."""
+    args = ["create", "--name", name]
+    for label in labels:
+        args += ["--label", label]
+    cid = _run([*args, image, "/dfsplit-never-run"]).strip()
+    prefix = directory.strip("/") + "/" if directory.strip("/") else ""
+    # The end marker, and a header for the directory and each one above it, which a layer
+    # that adds files there holds too.
+    total = 1024 + 512 * prefix.count("/")
+    try:
+        with subprocess.Popen(
+            [_docker(), "export", cid],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        ) as proc:
+            assert proc.stdout is not None
+            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+                for member in tar:
+                    rel = member.name.removeprefix("./")
+                    inside = rel.startswith(prefix) and rel != prefix.rstrip("/")
+                    if not inside or set(rel[len(prefix) :].split("/")[:-1]) & set(skip):
+                        continue
+                    total += 512 + (-(-member.size // 512) * 512 if member.isfile() else 0)
+        if proc.returncode != 0:
+            raise EngineError(f"docker export {cid} failed")
+    finally:
+        remove_containers([cid])
+    return total
+
+
 def _export_names(cid: str) -> dict[str, str | None]:
     names: dict[str, str | None] = {}
     with subprocess.Popen(

@@ -107,13 +107,14 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     runtime = runtime_stage(
         image,
         app.kept,
-        (*laid.packages, *laid.files),
+        laid.packages,
         workdir=app.model.final.workdir,
         entrypoint=begin.entrypoint,
         cmd=begin.cmd,
         run=tuple(packages.commands) + _chown_run(app, chown),
         env=[tokens.env_pair("PATH", path)] if path else [],
         checks=checks,
+        app=laid.files,
     )
     return _plan(app, detection, image, laid, begin, runtime, test)
 
