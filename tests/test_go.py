@@ -698,3 +698,17 @@ def test_single_file_without_go_mod_builds_in_module_mode() -> None:
 def test_single_file_without_go_mod_importing_a_module_is_refused() -> None:
     server = 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.New() }\n'
     assert _single_file(server).status is Status.REFUSED
+
+
+def test_every_binary_is_shipped_but_the_tools_the_build_runs() -> None:
+    # `worker` is named by its own build's -o only: `docker run IMAGE ./worker` worked.
+    text = (
+        "FROM golang:1.21\nWORKDIR /app\nCOPY . .\nRUN go build -o api ./cmd/api\n"
+        "RUN go build -o worker ./cmd/worker\n"
+        "RUN go build -o gen ./cmd/gen && ./gen > assets.txt\n"
+        'CMD ["./api"]\n'
+    )
+    runtime = split(text).new.decode().split("AS runtime")[1]
+    assert "COPY --from=builder /app/api /app/api" in runtime
+    assert "COPY --from=builder /app/worker /app/worker" in runtime
+    assert "/app/gen " not in runtime  # run by the build itself, not by the image

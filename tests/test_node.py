@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -262,7 +263,7 @@ def test_server_framework(
     ("argv", "expected"),
     [
         (["npm", "start"], ("start", [])),
-        (["npm", "run", "dev", "--", "-x"], ("dev", ["--", "-x"])),
+        (["npm", "run", "dev", "--", "-x"], ("dev", ["-x"])),  # npm drops the `--`
         (["yarn", "start"], ("start", [])),
         (["yarn", "run", "serve"], ("serve", [])),
         (["pnpm", "preview"], ("preview", [])),
@@ -357,18 +358,76 @@ def split(files: dict[str, str], dockerfile: str) -> tuple[Status, str, dict[str
 
 
 def test_spa_port_from_expose_and_nginx_config() -> None:
-    status, text, new, _ = split(SPA, SPA_DOCKERFILE + "EXPOSE 5000\nCMD npx serve -s dist\n")
+    cmd = "EXPOSE 5000\nCMD npx serve -s dist -l 5000\n"
+    status, text, new, _ = split(SPA, SPA_DOCKERFILE + cmd)
     assert status is Status.CHANGED
-    assert "listen 5000;" in new["nginx-spa.conf"]
+    assert re.findall(r"listen (\d+);", new["nginx-spa.conf"]) == ["5000"]
     assert "try_files $uri $uri/ /index.html;" in new["nginx-spa.conf"]
     assert "COPY --from=builder /app/dist /usr/share/nginx/html" in text
-    assert "EXPOSE 5000" in text and "USER 101" in text
+    assert "EXPOSE 5000\n" in text and "USER 101" in text
 
 
-def test_spa_without_port_listens_on_8080() -> None:
-    status, _, new, _ = split(SPA, SPA_DOCKERFILE + "CMD npx serve -s dist\n")
+@pytest.mark.parametrize(
+    ("start", "env", "ports"),
+    [
+        # Each server's default where the command names no port (vite 5 from VITE).
+        ("CMD npx serve -s dist", "", ["3000"]),
+        ("CMD npx vite preview --host", "", ["4173"]),
+        ('CMD ["npx", "vite", "--host", "0.0.0.0"]', "", ["5173"]),
+        ("CMD npx http-server dist", "", ["8080"]),
+        # serve and http-server read $PORT; vite does not.
+        ("CMD npx serve -s dist", "ENV PORT=4000\n", ["4000"]),
+        ("CMD npx vite preview --host", "ENV PORT=4000\n", ["4173"]),
+        # A port the server listened on and another one EXPOSEd: nginx listens on both.
+        ("EXPOSE 8000\nCMD npx vite preview --host", "", ["4173", "8000"]),
+        # The naive image started no server: nginx-unprivileged's port.
+        ("", "", ["8080"]),
+    ],
+)
+def test_spa_listens_where_the_original_served(start: str, env: str, ports: list[str]) -> None:
+    status, text, new, reason = split(
+        SPA, SPA_DOCKERFILE.replace("WORKDIR", env + "WORKDIR") + start + "\n"
+    )
+    assert status is Status.CHANGED, reason
+    assert re.findall(r"listen (\d+);", new["nginx-spa.conf"]) == ports
+    assert f"EXPOSE {' '.join(ports)}\n" in text
+
+
+def test_spa_port_follows_vite_2s_defaults() -> None:
+    files = {
+        **SPA,
+        "package.json": package(
+            scripts={"build": "vite build"}, devDependencies={"vite": "^2.9.0"}
+        ),
+    }
+    _, _, new, _ = split(files, SPA_DOCKERFILE + "CMD npx vite preview --host\n")
+    assert "listen 5000;" in new["nginx-spa.conf"]
+
+
+def test_spa_refuses_when_the_servers_port_is_unknown() -> None:
+    # vite.config sets a port dfsplit does not evaluate, and no EXPOSE says which.
+    files = {**SPA, "vite.config.js": "export default { preview: { port: 3333 } }\n"}
+    status, _, _, reason = split(files, SPA_DOCKERFILE + "CMD npx vite preview --host\n")
+    assert status is Status.REFUSED
+    assert "vite.config.js sets a port" in reason and "add EXPOSE" in reason
+    # With an EXPOSE, nginx listens there.
+    status, _, new, _ = split(files, SPA_DOCKERFILE + "EXPOSE 3333\nCMD npx vite preview --host\n")
+    assert status is Status.CHANGED and "listen 3333;" in new["nginx-spa.conf"]
+    # An unknown server without EXPOSE.
+    status, _, _, reason = split(SPA, SPA_DOCKERFILE + "CMD ./serve-it.sh\n")
+    assert status is Status.REFUSED and "does not know which port" in reason
+
+
+def test_spa_below_1024_keeps_the_port_with_a_root_master() -> None:
+    cmd = "EXPOSE 80\nCMD npx serve -s dist -l 80\n"
+    status, text, new, _ = split(SPA, SPA_DOCKERFILE + cmd)
     assert status is Status.CHANGED
-    assert "listen 8080;" in new["nginx-spa.conf"]
+    runtime = text.split("AS runtime")[1]
+    assert "listen 80;" in new["nginx-spa.conf"] and "EXPOSE 80\n" in runtime
+    assert "USER 101" not in runtime and "master process runs as root" in new["nginx-spa.conf"]
+    # An original non-root user is kept, as the user that bound the port.
+    status, text, _, _ = split(SPA, SPA_DOCKERFILE + "USER 1000\n" + cmd)
+    assert "USER 1000" in text.split("AS runtime")[1]
 
 
 def test_spa_refuses_to_overwrite_a_different_nginx_config() -> None:

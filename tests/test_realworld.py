@@ -25,17 +25,7 @@ CASES = sorted(p.name for p in ROOT.iterdir() if (p / "Dockerfile").is_file())
 EXPECTED: dict[str, str] = json.loads((ROOT / "EXPECTED.json").read_text())
 
 # case -> the dfsplit bug its result shows (see the report in the commit that added this file)
-KNOWN_BUGS: dict[str, str] = {
-    "node-next-baznas-yarn-dev": (
-        "`yarn dev` (next dev) becomes `next start`, although .env.development sets another "
-        "NEXTAUTH_SECRET than .env; and the runtime gets no .env, which next start reads at "
-        "run time (server-side variables): refuse, or keep next dev and carry the env files"
-    ),
-    "node-vite-tictactoe-npx-preview-shell": (
-        "`vite preview` listened on 4173 (vite >= 3's default, no --port, no EXPOSE); nginx "
-        "listens on 8080: a `-p 4173:4173` deploy reaches nothing"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 CRASHES: set[str] = set()
 
 
@@ -142,16 +132,16 @@ def test_status_never_failed_and_as_recorded(case: str) -> None:
 
 @pytest.mark.parametrize("case", _params())
 def test_result_is_right(case: str) -> None:
-    """Structural checks on every rewrite, plus the hand-judged bugs in KNOWN_BUGS."""
+    """Structural checks on every rewrite, plus the hand-judged bugs, known or fixed."""
     outcome = _split(case)
     assert outcome.status is not Status.FAILED, outcome.reason
     if outcome.status is Status.CHANGED:
         _check_changed(case, outcome)
-    if case in KNOWN_BUGS:
-        _assert_bug_fixed(case, outcome)
+    _assert_bug_fixed(case, outcome)
 
 
 def _assert_bug_fixed(case: str, outcome: model.Outcome) -> None:
+    """The cases of bugs once listed in KNOWN_BUGS: each fix stays checked."""
     new = outcome.new.decode("utf-8-sig")
     if case in ("go-roost-gopath-off", "go-tanagaku-user-nobody", "go-mosaics-exec-run-replace"):
         assert outcome.status is Status.CHANGED, outcome.reason
@@ -163,4 +153,6 @@ def _assert_bug_fixed(case: str, outcome: model.Outcome) -> None:
     elif case == "node-next-baznas-yarn-dev":
         assert outcome.status is Status.REFUSED or "/next-app/.env " in new
     elif case == "node-vite-tictactoe-npx-preview-shell":
+        # vite preview's default port, with no --port and no EXPOSE
         assert "EXPOSE 4173" in new
+        assert any("listen 4173;" in f.text for f in outcome.new_files)

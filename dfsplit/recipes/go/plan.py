@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 
+from dfsplit.dockerfile import shell
 from dfsplit.model import (
     Detection,
     Dockerfile,
@@ -154,13 +155,23 @@ def _shipped(model: StageModel, builds: list[Build], start: Build) -> list[Build
     """The binary the image starts, then every other binary it had, as `docker run IMAGE
     /out/migrate` worked on the original; tools the build itself runs stay behind."""
     latest = {b.output: b for b in builds}
-    later_runs = " ".join(run_script(i) for i in model.stage if i.keyword == "RUN")
+    run = _programs_run(model)
     others = [
-        b
-        for out, b in latest.items()
-        if out != start.output and posixpath.basename(out) not in later_runs.split()
+        b for out, b in latest.items() if out != start.output and posixpath.basename(out) not in run
     ]
     return [start, *others]
+
+
+def _programs_run(model: StageModel) -> set[str]:
+    """The names of the programs the stage's RUNs execute (a RUN not read executes none: its
+    binaries are shipped, which costs size, where leaving one behind would break a start)."""
+    names: set[str] = set()
+    for ins in model.stage:
+        if ins.keyword == "RUN":
+            commands = shell.split_commands(run_script(ins))
+            if commands is not None:
+                names.update(posixpath.basename(c.program) for c in commands if c.program)
+    return names
 
 
 # --- the start command ---------------------------------------------------------------------

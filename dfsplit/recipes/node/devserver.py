@@ -94,17 +94,7 @@ def _proxy(app: App, framework: str, words: list[str]) -> str | None:
 def _development_env(app: App, framework: str) -> str | None:
     """Values the dev server embeds (development mode) that the production build would not."""
     prefix = _PREFIXES.get(framework)
-    if prefix is None:
-        return None
-
-    def read(name: str) -> dict[str, str]:
-        return _env(app.project.text(app.pkg.path(name)) or "", prefix)
-
-    development = {**read(".env"), **read(".env.local"), **read(".env.development")}
-    development.update(read(".env.development.local"))
-    production = {**read(".env"), **read(".env.local"), **read(".env.production")}
-    production.update(read(".env.production.local"))
-    differ = sorted(k for k, v in development.items() if production.get(k) != v)
+    differ = mode_env_differences(app, prefix) if prefix else []
     if differ:
         shown = ", ".join(differ[:3])
         return (
@@ -113,10 +103,26 @@ def _development_env(app: App, framework: str) -> str | None:
     return None
 
 
+def mode_env_differences(app: App, prefix: str = "") -> list[str]:
+    """The variables (starting with prefix) whose value the development mode's env files
+    (.env.development and .env.development.local over .env and .env.local) set otherwise
+    than the production mode's; only the files the builder has count."""
+
+    def read(name: str) -> dict[str, str]:
+        rel = app.model.context_path(app.abs(name))
+        return _env(app.project.text(rel) or "", prefix) if rel else {}
+
+    development = {**read(".env"), **read(".env.local"), **read(".env.development")}
+    development.update(read(".env.development.local"))
+    production = {**read(".env"), **read(".env.local"), **read(".env.production")}
+    production.update(read(".env.production.local"))
+    return sorted(k for k, v in development.items() if production.get(k) != v)
+
+
 def _env(text: str, prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in text.splitlines():
         key, sep, value = line.strip().removeprefix("export ").partition("=")
-        if sep and key.strip().startswith(prefix):
+        if sep and key.strip().startswith(prefix) and not key.startswith("#"):
             out[key.strip()] = value.strip().strip("\"'")
     return out

@@ -482,16 +482,19 @@ BUILD_TOOLS = frozenset(
 def script_words(command: list[str]) -> tuple[str, list[str]] | None:
     """`npm start` / `yarn run dev` / `pnpm build` -> (script name, extra args), else None."""
     prog, rest = (command[0] if command else ""), command[1:]
+    found: tuple[str, list[str]] | None = None
     if prog == "npm" and rest[:1] in (["start"], ["test"]):
-        return rest[0], rest[1:]
-    if prog in ("npm", "bun") and rest[:1] in (["run"], ["run-script"]) and len(rest) > 1:
-        return rest[1], rest[2:]
-    if prog in ("yarn", "pnpm") and rest:
+        found = rest[0], rest[1:]
+    elif prog in ("npm", "bun") and rest[:1] in (["run"], ["run-script"]) and len(rest) > 1:
+        found = rest[1], rest[2:]
+    elif prog in ("yarn", "pnpm") and rest:
         if rest[0] == "run" and len(rest) > 1:
-            return rest[1], rest[2:]
-        if rest[0] not in ("install", "add", "remove", "dlx", "exec", "prune", "i"):
-            return rest[0], rest[1:]
-    return None
+            found = rest[1], rest[2:]
+        elif rest[0] not in ("install", "add", "remove", "dlx", "exec", "prune", "i"):
+            found = rest[0], rest[1:]
+    if found and found[1][:1] == ["--"] and prog in ("npm", "bun", "yarn"):
+        return found[0], found[1][1:]  # `npm start -- -p 80` passes `-p 80` to the script
+    return found
 
 
 def listen_port(words: list[str]) -> int | None:

@@ -28,7 +28,7 @@ from dfsplit.plan import images, packages
 from dfsplit.plan.reasons import choose_runtime
 from dfsplit.plan.runfiles import Found, runtime_files
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import layers, manifest, source
+from dfsplit.recipes.node import layers, manifest, nextjs, source
 from dfsplit.recipes.node.builder import (
     App,
     ensure_build,
@@ -67,7 +67,10 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     app = prepare(df, project, options.uid or NODE_UID, bool(options.cache_mounts))
     framework = manifest.server_framework(project, app.pkg)
     built = ensure_build(app)
-    start = _framework_start(app, framework) or resolve_start(app, built)
+    start = _framework_start(app, framework)
+    if start is None and framework == "next":
+        framework = None  # a custom server or a script: kept like any node server's
+    start = start or resolve_start(app, built)
     image = _runtime_image(app, options)
     copies, prune, artifact = _layout(app, framework, start, built)
     split = layers.prod_deps_head(app) if prune else layers.Split()
@@ -186,8 +189,8 @@ def _framework_start(app: App, framework: str | None) -> Start | None:
         "nuxt": ".output/server/index.mjs",
     }
     if framework == "next":
-        app.notes.append("next (not standalone): the runtime runs `next start` with node directly")
-        return Start(["node", "node_modules/next/dist/bin/next", "start"])
+        found = nextjs.start(app)
+        return Start(found[0], env=found[1]) if found else None
     if framework == "nest":
         entries["nest"] = nest_entry(app)
     if framework not in entries:
@@ -288,7 +291,8 @@ def _layout(
         return (tokens.copy_step("builder", src, src),), False, _Artifact("builder", src)
     deps = "builder" if start.keep_dev else PRUNE_STAGE
     if framework == "next":
-        return _listed(app, [".next", "public", *_next_configs(app)], deps, ".next")
+        names = [".next", "public", *_next_configs(app), *nextjs.env_files(app)]
+        return _listed(app, names, deps, ".next")
     top = posixpath.normpath(start.entry).split("/")[0] if start.entry else ""
     generated = bool(top) and top != start.entry and not app.project.has_dir(app.pkg.path(top))
     if built and generated:

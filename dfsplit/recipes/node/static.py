@@ -22,13 +22,13 @@ from dfsplit.model import (
 from dfsplit.plan import images
 from dfsplit.plan.carry import Carried
 from dfsplit.plan.runtime import runtime_stage
-from dfsplit.recipes.node import devserver, manifest
+from dfsplit.recipes.node import devserver, manifest, ports
 from dfsplit.recipes.node.builder import App, ensure_build, prepare, start_words, tester
 
 NGINX_UID = "101"  # the `nginx` user of the official image
 HTML_DIR = "/usr/share/nginx/html"
 CONF_NAME = "nginx-spa.conf"
-DEFAULT_PORT = 8080  # nginx-unprivileged's port: a non-root master cannot bind below 1024
+DEFAULT_PORT = 8080  # where the naive image served nothing: nginx-unprivileged's port
 NGINX_CMD = '["nginx", "-g", "daemon off;"]'
 _PLAIN = re.compile(r"^[A-Za-z0-9_./@+-]+$")
 
@@ -57,14 +57,16 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
             f"{app.pkg.rel} has no build script and the Dockerfile never builds, so nothing "
             f"makes the {out_rel}/ that nginx would serve: add a `build` script"
         )
-    port = static_port(app)
-    conf = _conf_file(app, port)
+    listen = static_ports(app)
+    user, root = _runtime_user(app, listen, options)
+    conf = _conf_file(app, listen, root)
     image = nginx_image(app.builder_image, options)
     artifact = app.abs(out_rel)
     # nginx replaces the start command, and the site's ENV was for the build only: the
     # runtime keeps the user and the metadata, with the config and nginx's port.
-    carried = [f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), f"EXPOSE {port}"]
-    kept = Carried(user=app.kept.user, instructions=carried)
+    exposed = f"EXPOSE {' '.join(map(str, listen))}"
+    carried = [f"COPY {conf.rel} /etc/nginx/nginx.conf", *_carried(app), exposed]
+    kept = Carried(user=user, instructions=carried)
     copies = (tokens.copy_step("builder", artifact, HTML_DIR),)
     runtime = runtime_stage(image, kept, copies, workdir=None, cmd=NGINX_CMD)
     test = tester(app, options)
@@ -99,26 +101,39 @@ def nginx_image(builder: str, options: Options) -> str:
     return "nginx:1.25-alpine" if images.classify(builder).family == "alpine" else "nginx:1.25"
 
 
-def static_port(app: App) -> int:
-    """The port the naive image served on: flags of its start command, else EXPOSE."""
-    words = start_words(app.kept) or []
-    script = manifest.script_words(words)
-    if script is not None:
-        words = [*app.pkg.scripts.get(script[0], "").split(), *script[1]]
-    port = manifest.listen_port(words)
-    why = f"`{' '.join(words)}` listened on it"
-    if port is None:
-        port = next((p for p in _exposed(app)), None)
-        why = "the naive image exposed it"
-    if port is None or port < 1024:
-        was = f"port {port}" if port else "no known port"
-        app.notes.append(
-            f"nginx listens on {DEFAULT_PORT} (the naive image had {was}): "
-            "a non-root nginx cannot bind below 1024"
+def static_ports(app: App) -> list[int]:
+    """Every port the naive image may have served on: its server's (from the command line, the
+    server's $PORT or its default) and the EXPOSEd ones, so a deploy's port mapping still works."""
+    heard = ports.listened(app)
+    found = list(dict.fromkeys(p for p in (heard.port, *_exposed(app)) if p is not None))
+    if not found and start_words(app.kept) is not None:
+        raise Refuse(
+            f"{heard.why}, and the naive image exposes no port, so dfsplit cannot tell which "
+            "port nginx must listen on: add EXPOSE with the port it serves on"
         )
-        return DEFAULT_PORT
-    app.notes.append(f"nginx listens on {port}: {why}")
-    return port
+    if not found:
+        app.notes.append(f"nginx listens on {DEFAULT_PORT}: {heard.why}")
+        return [DEFAULT_PORT]
+    why = heard.why if heard.port is not None else "the naive image exposed it"
+    if heard.port is not None and len(found) > 1:
+        why += f", and the naive image exposed {', '.join(map(str, found[1:]))}"
+    app.notes.append(f"nginx listens on {', '.join(map(str, found))}: {why}")
+    return found
+
+
+def _runtime_user(app: App, listen: list[int], options: Options) -> tuple[str, bool]:
+    """nginx's user, and whether its master runs as root: a port below 1024 needs root where
+    unprivileged ports start at 1024 (Kubernetes' default), and the original had it."""
+    name = app.model.final.user
+    was_root = name is None or name.split(":")[0] in {"root", "0"}
+    low = min(listen)
+    if low >= 1024 or options.uid or not was_root:
+        return app.kept.user, False
+    app.notes.append(
+        f"nginx's master runs as root to bind port {low} like the original; its workers run "
+        "as the nginx user (serve on a port of 1024 or more to run it all as uid 101)"
+    )
+    return "0", True
 
 
 def _exposed(app: App) -> list[int]:
@@ -142,7 +157,7 @@ def _carried(app: App) -> list[str]:
     ]
 
 
-def _conf_file(app: App, port: int) -> FileTemplate:
+def _conf_file(app: App, listen: list[int], root: bool) -> FileTemplate:
     """The nginx config written next to the Dockerfile; never overwrite a different one."""
     here = posixpath.dirname(app.project.dockerfile_name)
     rel = posixpath.join(here, CONF_NAME) if here else CONF_NAME
@@ -156,4 +171,4 @@ def _conf_file(app: App, port: int) -> FileTemplate:
             f".dockerignore excludes {rel}, the nginx config dfsplit adds for the runtime: "
             f"add `!{rel}` to .dockerignore"
         )
-    return FileTemplate(rel, "nginx-spa.conf.j2", {"port": port})
+    return FileTemplate(rel, "nginx-spa.conf.j2", {"ports": listen, "root": root})
