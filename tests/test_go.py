@@ -712,3 +712,23 @@ def test_every_binary_is_shipped_but_the_tools_the_build_runs() -> None:
     assert "COPY --from=builder /app/api /app/api" in runtime
     assert "COPY --from=builder /app/worker /app/worker" in runtime
     assert "/app/gen " not in runtime  # run by the build itself, not by the image
+
+
+def test_a_program_the_app_runs_that_no_install_provides_is_refused() -> None:
+    # golang images have tar and git; scratch has neither.
+    files = {
+        "main.go": 'package main\n\nimport "os/exec"\n\nfunc main() { exec.Command("tar", "x") }\n'
+    }
+    outcome = split(SIMPLE, files)
+    assert outcome.status is Status.REFUSED
+    assert "the app runs tar (os/exec)" in outcome.reason
+    # Installed in the Dockerfile, it is kept on a runtime with a package manager.
+    text = SIMPLE.replace("COPY . .", "RUN apt-get update && apt-get install -y tar\nCOPY . .")
+    assert "tar" in runtime_stage(split(text, files))
+
+
+def test_a_time_zone_set_by_env_keeps_zone_files() -> None:
+    # scratch has no /usr/share/zoneinfo: Go would fall back to UTC without a word.
+    text = new_text(split(SIMPLE.replace("CMD", "ENV TZ=Asia/Shanghai\nCMD")))
+    assert "FROM gcr.io/distroless/static-debian12:nonroot AS runtime\nENV TZ=Asia/Shanghai" in text
+    assert "FROM scratch AS runtime" in new_text(split(SIMPLE))

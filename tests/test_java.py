@@ -203,24 +203,32 @@ def test_root_project_name(settings: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("builder", "project", "expected"),
+    ("builder", "project", "release", "expected"),
     [
-        ("maven:3.9-eclipse-temurin-17", None, "eclipse-temurin:17-jre"),
-        ("maven:3.9-eclipse-temurin-21-alpine", None, "eclipse-temurin:21-jre-alpine"),
+        ("maven:3.9-eclipse-temurin-17", None, False, "eclipse-temurin:17-jre"),
+        ("maven:3.9-eclipse-temurin-21-alpine", None, False, "eclipse-temurin:21-jre-alpine"),
         # The builder's JDK compiled and tested the code: it wins over the pom's version.
-        ("maven:3.9-eclipse-temurin-21", "17", "eclipse-temurin:21-jre"),
-        ("maven:3.8-openjdk-17", "8", "eclipse-temurin:17-jre"),
-        ("gradle:8.5-jdk17", "11", "eclipse-temurin:17-jre"),
-        ("maven:3", "11", "eclipse-temurin:11-jre"),
+        ("maven:3.9-eclipse-temurin-21", "17", True, "eclipse-temurin:21-jre"),
+        ("maven:3.8-openjdk-17", "8", False, "eclipse-temurin:17-jre"),
+        ("gradle:8.5-jdk17", "11", False, "eclipse-temurin:17-jre"),
+        # The image does not name its JDK: a release (or toolchain) says what the classes need.
+        ("maven:3", "11", True, "eclipse-temurin:11-jre"),
         # Only a toolchain builds for a newer Java than the image's: its JDK ran the tests.
-        ("gradle:8.5-jdk17", "21", "eclipse-temurin:21-jre"),
-        ("gradle:8.5-jdk17-alpine", None, "eclipse-temurin:17-jre-alpine"),
-        ("eclipse-temurin:21-jdk", None, "eclipse-temurin:21-jre"),
-        ("maven:3", None, "eclipse-temurin:17-jre"),
+        ("gradle:8.5-jdk17", "21", True, "eclipse-temurin:21-jre"),
+        ("gradle:8.5-jdk17-alpine", None, False, "eclipse-temurin:17-jre-alpine"),
+        ("eclipse-temurin:21-jdk", None, False, "eclipse-temurin:21-jre"),
+        # -source/-target 8 built by an unknown JDK links against that JDK's library (a JDK 9+
+        # ByteBuffer.flip() fails on Java 8), and no version at all says nothing: refused.
+        ("maven:3", "8", False, None),
+        ("maven:3", None, False, None),
     ],
 )
-def test_jre_image(builder: str, project: str | None, expected: str) -> None:
-    assert jre_image(builder, project)[0] == expected
+def test_jre_image(builder: str, project: str | None, release: bool, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(Refuse, match="does not name its JDK"):
+            jre_image(builder, project, release)
+    else:
+        assert jre_image(builder, project, release)[0] == expected
 
 
 @pytest.mark.parametrize(

@@ -159,33 +159,15 @@ def test_comments_of_the_repeated_steps_stay_in_the_builder_only() -> None:
     assert "FROM node:20 AS prod-deps\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\n" in text
 
 
-@pytest.mark.parametrize(
-    ("install", "copies"),
-    [
-        pytest.param(
-            "npm install",
-            [
-                "COPY --from=prod-deps /app/node_modules /app/node_modules",
-                "COPY --from=prod-deps /app/package-lock.json /app/package-lock.json",
-                "COPY --from=app /app /app",
-            ],
-            id="npm-writes-package-lock",
-        ),
-        pytest.param(
-            "yarn install",
-            [
-                "COPY --from=prod-deps /app/node_modules /app/node_modules",
-                "COPY --from=app /app /app",
-            ],
-            id="yarn-writes-no-package-lock",
-        ),
-    ],
-)
-def test_without_a_lock_file_the_generated_one_goes_with_the_dependencies(
-    install: str, copies: list[str]
-) -> None:
+@pytest.mark.parametrize("install", ["npm install", "yarn install"])
+def test_without_a_lock_file_a_generated_one_stays_in_the_apps_layer(install: str) -> None:
+    # npm before 5 (node 4 to 7) writes no lock file: a COPY of it would fail the build.
     files = {k: v for k, v in EXPRESS.items() if k != "package-lock.json"}
     stages = rewrite(
         f'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN {install}\nCMD ["node", "server.js"]\n', files
     )
+    copies = [
+        "COPY --from=prod-deps /app/node_modules /app/node_modules",
+        "COPY --from=app /app /app",
+    ]
     assert [line for line in stages["runtime"] if line.startswith("COPY")] == copies

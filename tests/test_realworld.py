@@ -152,6 +152,21 @@ def _assert_bug_fixed(case: str, outcome: model.Outcome) -> None:
         assert copied or warned
     elif case == "node-next-baznas-yarn-dev":
         assert outcome.status is Status.REFUSED or "/next-app/.env " in new
+    elif case in ("go-mofahezi", "node-uciie-vite-preview-proxy"):
+        # exec.Command("tar") on scratch; vite preview forwarding /api like server.proxy
+        assert outcome.status is Status.REFUSED
+    elif case == "node-goit-dotenv-devdep":
+        # node -r dotenv/config (a devDependency); multer writes uploads beside the app
+        runtime = new.split("AS runtime")[1]
+        assert "COPY --from=builder /app/node_modules" in runtime and "USER 0" in runtime
+    elif case == "node-gatekeeper-express":
+        # the install ran after WORKDIR /gatekeeper; npm 2 writes no package-lock.json
+        builder = new.split(" AS tester")[0]
+        assert builder.index("WORKDIR /gatekeeper") < builder.index("RUN npm install")
+        assert "package-lock.json" not in new
+    elif case == "node-weather-angular5":
+        # `node_modules/@angular/cli/bin/ng build` builds; no lock file reaches /tmp
+        assert "npm run build" not in new and "npm ci" not in new
     elif case == "node-vite-tictactoe-npx-preview-shell":
         # vite preview's default port, with no --port and no EXPOSE
         assert "EXPOSE 4173" in new

@@ -4,6 +4,8 @@ runtime image that gives it: scratch, distroless, or a slim image of the builder
 
 from __future__ import annotations
 
+import posixpath
+
 from dfsplit.dockerfile import tokens
 from dfsplit.model import CopyStep, Options, Refuse
 from dfsplit.plan import carry, images, packages
@@ -53,7 +55,9 @@ def needs_of(
         needs.static_extras.append("the app loads time zones (time.LoadLocation)")
     if source.needs_tmp:
         needs.static_extras.append("the app writes temporary files (needs /tmp)")
-    _package_needs(needs, model, kept, source, start)
+    if "TZ" in model.final.env or any(p.name == "tzdata" for p in packages.installed(model)):
+        needs.static_extras.append("the image sets a time zone (ENV TZ or tzdata installed)")
+    _package_needs(needs, model, kept, source, {posixpath.basename(b.output) for b in shipped})
     return needs
 
 
@@ -70,12 +74,24 @@ def _cgo_needs(needs: Needs, build: Build, module: Module, source: Source) -> No
 
 
 def _package_needs(
-    needs: Needs, model: StageModel, kept: carry.Carried, source: Source, start: Start
+    needs: Needs, model: StageModel, kept: carry.Carried, source: Source, shipped: set[str]
 ) -> None:
+    """The OS packages the runtime keeps; a program the app runs that no install provides is
+    refused (the builder image had it, as golang has tar and git; a minimal runtime does not),
+    except its own binaries, and a shell, which is a need of its own."""
     health, in_shell = packages.healthcheck_programs(kept.healthcheck)
     if in_shell:
         needs.shell.append("the HEALTHCHECK runs a shell command")
-    found = packages.runtime_packages(model, {*source.executes, *health}, needs.package_manager)
+    runs = {posixpath.basename(p) for p in source.executes} - shipped
+    if runs & {"sh", "bash"}:
+        needs.shell.append("the app runs a shell")
+    found = packages.runtime_packages(model, {*(runs - {"sh"}), *health}, needs.package_manager)
+    if found.missing:
+        raise Refuse(
+            f"the app runs {', '.join(found.missing)} (os/exec), which no package installed in "
+            "the Dockerfile provides and a minimal runtime would not have: install it in the "
+            "Dockerfile, or keep it single-stage"
+        )
     needs.packages = list(found.specs)
     needs.setup = list(found.setup)
     needs.package_manager = found.manager

@@ -96,7 +96,7 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     image, why = (
         (forced, "chosen by --runtime or the runtime policy")
         if forced
-        else (jre_image(builder_image, build.facts.java))
+        else jre_image(builder_image, build.facts.java, build.facts.java_release)
     )
     notes.append(f"runtime {image}: {why}")
     has_tests = has_test_sources(project.context_files, build.context_dir)

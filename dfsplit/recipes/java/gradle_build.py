@@ -22,6 +22,7 @@ class GradleFacts(NamedTuple):
     # A bootJar setting that rules out its default layers (custom layers, layering or the jar
     # mode switched off, a launch script the tools mode cannot extract), as written.
     boot_layers_setting: str | None = None
+    java_release: bool = False  # `java` is a toolchain's: that JDK compiled and tested the code
 
 
 _G_STR = r"""["']([^"'$]*)["']"""
@@ -75,6 +76,7 @@ def gradle_facts(build: str, properties: str = "") -> GradleFacts:
         archive_file=found["archive_file"],
         app_name=found["app_name"],
         java=java_major(java.group(1)) if java else None,
+        java_release=bool(java and java.group(0).startswith("JavaLanguageVersion")),
         boot=found["boot"] if "org.springframework.boot" in code else None,
         dynamic=dynamic,
         boot_layers_setting=m.group(0) if (m := _BOOT_LAYERS_SETTING.search(code)) else None,

@@ -352,7 +352,7 @@ def _image(builder_image: str, facts: MavenFacts, options: Options) -> tuple[str
     forced = options.runtime_for("maven", "java")
     if forced:
         return forced, "chosen by --runtime or the runtime policy"
-    return jre_image(builder_image, facts.java)
+    return jre_image(builder_image, facts.java, facts.java_release)
 
 
 def _source(project: Project, build: Build) -> Reads:

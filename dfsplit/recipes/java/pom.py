@@ -190,6 +190,7 @@ class MavenFacts(NamedTuple):
     boot: str | None  # Spring Boot version, "" when Boot is used with an unknown version
     shade: bool
     why: tuple[str, ...] = ()
+    java_release: bool = False  # `java` is a --release, not only -source/-target
 
 
 def maven_facts(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> MavenFacts:
@@ -197,7 +198,8 @@ def maven_facts(pom: Pom, parent: Pom | None, cli: Mapping[str, str]) -> MavenFa
     boot = _boot_version(pom, props)
     shade = "maven-shade-plugin" in pom.plugins
     jar, why = _maven_jar(pom, props, shade, boot is not None)
-    return MavenFacts(jar, _java_version(pom, props), boot, shade, why)
+    java, release = _java_version(pom, props)
+    return MavenFacts(jar, java, boot, shade, why, release)
 
 
 def _maven_jar(
@@ -245,21 +247,23 @@ def _boot_version(pom: Pom, props: Mapping[str, str]) -> str | None:
     return ""
 
 
-def _java_version(pom: Pom, props: Mapping[str, str]) -> str | None:
+def _java_version(pom: Pom, props: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The project's Java major, and whether it is a `release` (javac then compiles against
+    that version's API, not against the building JDK's)."""
     compiler = pom.plugins.get("maven-compiler-plugin", {})
-    for raw in (
-        props.get("maven.compiler.release"),
-        compiler.get("release"),
-        props.get("maven.compiler.target"),
-        compiler.get("target"),
-        props.get("maven.compiler.source"),
-        compiler.get("source"),
-        props.get("java.version"),
+    for raw, release in (
+        (props.get("maven.compiler.release"), True),
+        (compiler.get("release"), True),
+        (props.get("maven.compiler.target"), False),
+        (compiler.get("target"), False),
+        (props.get("maven.compiler.source"), False),
+        (compiler.get("source"), False),
+        (props.get("java.version"), False),
     ):
         value = resolve(raw, props) if raw else None
         if value:
-            return java_major(value)
-    return None
+            return java_major(value), release
+    return None, False
 
 
 def java_major(value: str) -> str | None:

@@ -24,7 +24,7 @@ from dfsplit.model import (
     TesterStage,
 )
 from dfsplit.plan import carry, mounts
-from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_commands
+from dfsplit.plan.stage import Copied, StageModel, State, base_image, run_commands, run_script
 from dfsplit.plan.tester import tester_stage
 from dfsplit.recipes.node import manifest
 
@@ -221,18 +221,36 @@ def new_install(app: App, command: Command) -> str | None:
 
 def install_edits(app: App, ins: Instruction, command: Command, alone: bool) -> list[Edit]:
     """Lock-file install, installed from package.json + lock before `COPY . .` for caching."""
+    model = app.model
     text = new_install(app, command)
-    root = app.model.root_copy()
-    index = app.model.stage.index(ins)
-    # Only a lone install at the context root can move above `COPY . .` unchanged.
-    movable = root is not None and root.position < index and root.dest == app.app_dir and alone
+    lock = app.pkg.path(app.pm.lock) if app.pm.lock else None
+    if text is not None and lock is not None and model.ignore.excludes(lock):
+        app.notes.append(f".dockerignore excludes {lock}: the install is left as written")
+        text = None
+    root = model.root_copy()
+    index = model.stage.index(ins)
+    # Only a lone install at the context root, in the directory the sources were copied
+    # from, can move above `COPY . .` unchanged (a later WORKDIR would not apply to it).
+    movable = (
+        root is not None
+        and root.position < index
+        and root.dest == app.app_dir
+        and model.state_at(model.stage[root.position]).workdir == app.app_dir
+        and alone
+    )
     if root is not None and movable and not app.pkg.dir:
-        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
+        app.sources_line = edits.attached_comments(app.df, model.stage[root.position])
         return _install_first(app, ins, root, text or " ".join(command.argv))
-    if root is not None and index < root.position and root.dest == app.app_dir:
-        app.sources_line = edits.attached_comments(app.df, app.model.stage[root.position])
-    out = _lock_copy(app, index)
+    before_sources = root is not None and index < root.position and root.dest == app.app_dir
+    if root is not None and before_sources and _installs_in_app(app, ins, index):
+        app.sources_line = edits.attached_comments(app.df, model.stage[root.position])
+    out, lock_ready = _lock_copy(app, index)
     if text is not None and text != " ".join(command.argv):
+        if not lock_ready:
+            app.notes.append(
+                f"`{' '.join(command.argv)}` left as written: {lock} is not in place before it"
+            )
+            return out
         out.append(_replace_command(app, ins, command, text))
         app.notes.append(f"`{' '.join(command.argv)}` -> `{text}`: the lock file decides")
     return out
@@ -246,7 +264,7 @@ def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> li
         for n in ("package.json", app.pm.lock, ".yarnrc.yml")
         if n and app.project.has(n) and not model.ignore.excludes(n)
     ]
-    dest = "./" if model.state_at(copy_ins).workdir == app.app_dir else app.app_dir + "/"
+    dest = "./"  # movable: the install's WORKDIR is where `COPY . .` copied to
     flags = "".join(f"{f} " for f in ins.flags)
     copy = f"{edits.keyword(df, 'COPY')} {' '.join(names)} {dest}"
     run = f"{edits.keyword(df, 'RUN')} {flags}{tokens.single_line(install, 'install')}"
@@ -261,6 +279,26 @@ def _install_first(app: App, ins: Instruction, root: Copied, install: str) -> li
     return [Edit(anchor, anchor, text), edits.remove(df, ins)]
 
 
+def _installs_in_app(app: App, ins: Instruction, index: int) -> bool:
+    """Whether the install runs in the app directory on a package.json copied there: only then
+    do the steps before the sources make the app's node_modules (prod-deps repeats them). An
+    install in /tmp whose node_modules a later step copies over does not."""
+    model = app.model
+    if model.state_at(ins).workdir != app.app_dir:
+        return False
+    commands = shell.split_commands(run_script(ins))
+    if commands is None or any(c.program in ("cd", "pushd") for c in commands):
+        return False
+    manifest = _copied_before(model, app.pkg.rel, index)
+    if manifest is None:
+        return False
+    dest = manifest.dest.rstrip("/") or "/"
+    if manifest.source == ".":
+        return dest == app.app_dir
+    name = posixpath.basename(app.pkg.rel)
+    return (posixpath.join(dest, name) if manifest.into_dir else dest) == app.abs(name)
+
+
 def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
     for c in model.copies:
         if c.position >= index:
@@ -272,26 +310,27 @@ def _copied_before(model: StageModel, rel: str, index: int) -> Copied | None:
     return None
 
 
-def _lock_copy(app: App, index: int) -> list[Edit]:
-    """Add the lock file to the `COPY package.json ./` that precedes the install."""
+def _lock_copy(app: App, index: int) -> tuple[list[Edit], bool]:
+    """Add the lock file to the `COPY package.json ./` that precedes the install; and whether
+    the install then finds the lock file (a lock-file install fails without it)."""
     lock = app.pkg.path(app.pm.lock) if app.pm.lock else None
     model = app.model
     if lock is None or _copied_before(model, lock, index) is not None:
-        return []
+        return [], True
     manifest = _copied_before(model, app.pkg.rel, index)
     if manifest is None:
-        return []
+        return [], False
     ins = model.stage[manifest.position]
     words = copy_words(ins.args)
     exec_form = ins.args.lstrip().startswith("[")
     if ins.end - ins.start != 1 or not words or not manifest.into_dir or exec_form:
         app.warnings.append(f"{lock} is not copied before the install (line {ins.start + 1})")
-        return []
+        return [], False
     *sources, dest = words
     flags = "".join(f"{f} " for f in ins.flags)
     line = f"{edits.keyword(app.df, 'COPY')} {flags}{' '.join([*sources, lock])} {dest}"
     app.notes.append(f"{lock} added to the COPY before the install: `{app.pm.install}` needs it")
-    return [Edit(ins.start, ins.end, line)]
+    return [Edit(ins.start, ins.end, line)], True
 
 
 def _replace_command(app: App, ins: Instruction, command: Command, text: str) -> Edit:
@@ -359,6 +398,10 @@ def runs_build(model: StageModel) -> bool:
             argv = list(command.argv)
             if argv[:1] == ["npx"]:
                 argv = argv[1:]
+            elif argv[:1] == ["node"] and len(argv) > 1 and "node_modules/" in argv[1]:
+                argv = argv[1:]  # node node_modules/@angular/cli/bin/ng build
+            if argv and "/" in argv[0]:  # node_modules/.bin/ng, node_modules/@angular/cli/bin/ng
+                argv[0] = posixpath.basename(argv[0])
             script = manifest.script_words(argv)
             if script is not None and script[0] == "build":
                 return True

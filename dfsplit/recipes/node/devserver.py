@@ -31,9 +31,16 @@ _PROXY = re.compile(r"(?<![\w$.])proxy\s*:")
 
 
 def check(app: App, framework: str) -> None:
-    """Refuse the nginx runtime when the original's dev server did more than serve files."""
+    """Refuse the nginx runtime when the original's dev or preview server did more than serve
+    files. `vite preview` applies `preview.proxy`, which defaults to `server.proxy`."""
     words = _dev_server_command(app)
     if words is None:
+        preview = _vite_preview(app)
+        if preview and (reason := _proxy(app, framework, preview)):
+            raise Refuse(
+                f"the original runs the preview server (`{' '.join(preview)}`) and {reason}; "
+                "keep the Node image, or give the nginx runtime the same behaviour"
+            )
         return
     reason = _proxy(app, framework, words) or _development_env(app, framework)
     if reason:
@@ -43,17 +50,20 @@ def check(app: App, framework: str) -> None:
         )
 
 
-def _dev_server_command(app: App) -> list[str] | None:
+def _start_argv(app: App) -> list[str]:
+    """The command the naive image starts: an npm script's last command, without npx."""
     words = start_words(app.kept) or ["npm", "start"]
     script = manifest.script_words(words)
     if script is not None:
-        text = app.pkg.scripts.get(script[0], "")
-        commands = shell.split_commands(text)
+        commands = shell.split_commands(app.pkg.scripts.get(script[0], ""))
         if not commands:
-            return None
+            return []
         words = list(commands[-1].argv)
-    if words[:1] == ["npx"]:
-        words = words[1:]
+    return words[1:] if words[:1] == ["npx"] else words
+
+
+def _dev_server_command(app: App) -> list[str] | None:
+    words = _start_argv(app)
     if not words or words[0] not in DEV_SERVERS:
         return None
     sub = DEV_SERVERS[words[0]]
@@ -61,6 +71,12 @@ def _dev_server_command(app: App) -> list[str] | None:
     # A bare `vite --host 0.0.0.0` serves: its first word may be a flag's value.
     starts = verb == sub if sub else verb not in {"build", "preview", "optimize"}
     return words if starts else None
+
+
+def _vite_preview(app: App) -> list[str] | None:
+    words = _start_argv(app)
+    verb = next((w for w in words[1:] if not w.startswith("-")), "")
+    return words if words[:1] == ["vite"] and verb == "preview" else None
 
 
 def _proxy(app: App, framework: str, words: list[str]) -> str | None:

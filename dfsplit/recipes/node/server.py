@@ -24,15 +24,14 @@ from dfsplit.model import (
     Project,
     Refuse,
 )
-from dfsplit.plan import images, packages
+from dfsplit.plan import carry, images, packages
 from dfsplit.plan.reasons import choose_runtime
-from dfsplit.plan.runfiles import Found, runtime_files
+from dfsplit.plan.runfiles import Found, runtime_files, writes_warning
 from dfsplit.plan.runtime import runtime_stage
 from dfsplit.recipes.node import layers, manifest, nextjs, source
 from dfsplit.recipes.node.builder import (
     App,
     ensure_build,
-    find_install,
     prepare,
     start_words,
     tester,
@@ -77,6 +76,12 @@ def plan(df: Dockerfile, project: Project, detection: Detection, options: Option
     app.notes += split.notes
     stages = _stages(app, prune, split, artifact, copies)
     scanned = source.scan(app.project, app.pkg)
+    was = app.kept.user
+    carry.keep_root_for_writes(app.model, app.kept, scanned.writes)
+    if app.kept.user != was:  # the app writes beside its files: root, as the original ran
+        app.notes = [n for n in app.notes if not n.startswith("the original ran as root;")]
+        app.notes.append(app.kept.notes[-1])
+    app.warnings += writes_warning(scanned.writes, app.kept.user)
     found = runtime_files(
         app.model,
         scanned.reads,
@@ -206,7 +211,37 @@ TS_RUNNERS = frozenset({"tsx", "ts-node", "ts-node-dev"})
 
 
 def resolve_start(app: App, built: bool) -> Start:
-    """`CMD ["node", <entry>]` from the naive CMD, scripts.start or main."""
+    """`CMD ["node", <entry>]` from the naive CMD, scripts.start or main; all dependencies
+    stay when node preloads a module from devDependencies (`node -r dotenv/config`)."""
+    start = _resolve_start(app, built)
+    dev = [m for m in _preloads(start.argv) if _package_of(m) in app.pkg.dev_deps]
+    if dev and not start.keep_dev:
+        app.warnings.append(
+            f"node preloads {dev[0]} from devDependencies: the runtime keeps all dependencies"
+        )
+        return start._replace(keep_dev=True)
+    return start
+
+
+_PRELOAD_FLAGS = ("-r", "--require", "--import", "--loader", "--experimental-loader")
+
+
+def _preloads(argv: list[str]) -> list[str]:
+    """The modules a node command line preloads (`-r dotenv/config`, `--import=tsx`)."""
+    out = []
+    for i, word in enumerate(argv):
+        key, eq, value = word.partition("=")
+        if key in _PRELOAD_FLAGS:
+            out.append(value if eq else (argv[i + 1] if i + 1 < len(argv) else ""))
+    return [m for m in out if m]
+
+
+def _package_of(module: str) -> str:
+    parts = module.split("/")
+    return "/".join(parts[:2]) if module.startswith("@") else parts[0]
+
+
+def _resolve_start(app: App, built: bool) -> Start:
     words = start_words(app.kept) or ["npm", "start"]
     if words[:1] == ["node"]:
         return _node(words)
@@ -313,11 +348,9 @@ def _layout(
         f"the app runs from its sources: the runtime copies production node_modules, then "
         f"{app.app_dir} without node_modules (from the `{APP_STAGE}` stage), in layers of their own"
     )
+    # A lock file `npm install` may have written stays in the app's layer: npm before 5
+    # writes none, and a COPY of a missing file fails the build.
     steps = [tokens.copy_step(deps, app.abs("node_modules"), app.abs("node_modules"))]
-    if app.pm.lock is None and deps == PRUNE_STAGE and find_install(app.model)[1].program == "npm":
-        # `npm install` wrote a lock file: it belongs with the dependencies, not the app.
-        lock = app.abs("package-lock.json")
-        steps.append(tokens.copy_step(deps, lock, lock))
     steps.append(tokens.copy_step(APP_STAGE, src, src))
     return tuple(steps), deps == PRUNE_STAGE, _Artifact(APP_STAGE, src)
 

@@ -1,6 +1,7 @@
-"""What a Node app's own sources read from the filesystem at run time: string literals that may
+"""What a Node app's own sources read from the filesystem at run time (string literals that may
 be relative paths, `fs` calls with a computed path, `.env` through dotenv, node-config's
-config/ directory. Regular expressions over the text; nothing is executed.
+config/ directory), and the calls that write files. Regular expressions over the text;
+nothing is executed.
 """
 
 from __future__ import annotations
@@ -44,12 +45,20 @@ _DOTENV = re.compile(
 _EXEC = re.compile(
     r"""\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync)\(\s*['"`]([\w./+-]+)"""
 )
+# Calls that write to the filesystem: fs writes, multer's disk storage, a SQLite file, a log
+# file transport. A non-root runtime could not write beside the root-owned app.
+_WRITES = re.compile(
+    r"\b(?:writeFileSync|writeFile|appendFileSync|appendFile|mkdirSync|mkdir|"
+    r"createWriteStream|renameSync|rename|copyFileSync|copyFile|diskStorage)\(|"
+    r"\bmulter\(\s*\{\s*dest\s*:|\bnew\s+sqlite3\.Database\(|\btransports\.File\("
+)
 _NODE_CONFIG = re.compile(r"""require\(\s*['"]config['"]\s*\)|from\s+['"]config['"]""")
 
 
 class Scan(NamedTuple):
     reads: Reads
     executes: tuple[str, ...]  # programs run through child_process
+    writes: tuple[str, ...] = ()  # "file.js: writeFileSync(" calls that write files
 
 
 def scan(project: Project, pkg: manifest.Package) -> Scan:
@@ -60,6 +69,7 @@ def scan(project: Project, pkg: manifest.Package) -> Scan:
     opened: list[str] = []
     dynamic: list[str] = []
     executes: list[str] = []
+    writes: list[str] = []
     for rel in sorted(project.contents):
         inner = rel[len(prefix) :] if rel.startswith(prefix) else None
         if inner is None or not rel.endswith(_CODE) or _skipped(inner):
@@ -68,6 +78,7 @@ def scan(project: Project, pkg: manifest.Package) -> Scan:
         literals += [_relative(a or b or c) for a, b, c in _STRING.findall(code)]
         dynamic += [f"{rel}: {m.group(0).strip()}" for m in _FS_CALL.finditer(code)]
         executes += _EXEC.findall(code)
+        writes += [f"{rel}: {m.group(0).strip()}" for m in _WRITES.finditer(code)]
         if _DOTENV.search(code):
             opened.append(".env")
         if _NODE_CONFIG.search(code):
@@ -78,7 +89,7 @@ def scan(project: Project, pkg: manifest.Package) -> Scan:
         opened=tuple(dict.fromkeys(opened)),
         dynamic_opens=tuple(dynamic),
     )
-    return Scan(reads, tuple(dict.fromkeys(executes)))
+    return Scan(reads, tuple(dict.fromkeys(executes)), tuple(dict.fromkeys(writes)))
 
 
 def _skipped(inner: str) -> bool:

@@ -1,0 +1,2 @@
+package api
+var X = 1

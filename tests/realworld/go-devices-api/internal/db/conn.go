@@ -1,0 +1,2 @@
+package db
+var X = 1

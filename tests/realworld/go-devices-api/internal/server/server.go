@@ -1,0 +1,2 @@
+package server
+var X=1

@@ -1,0 +1,5 @@
+package main
+
+import "hypergro/config"
+
+func main() { config.Init() }

@@ -1,0 +1,2 @@
+package config
+func Init(){ viperConfig() }

@@ -1,0 +1,3 @@
+module WhereToNow
+
+go 1.14

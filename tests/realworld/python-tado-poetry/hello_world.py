@@ -1,0 +1,2 @@
+from PyTado.interface import Tado
+print("hello")
