@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from test_node import split
 from test_node_layers import EXPRESS, rewrite, rewritten
 
-from dfsplit.model import Options, Project, Status
-from dfsplit.plan import pipeline
+from dfsplit.model import Status
 
 HEAD = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
 
@@ -87,12 +87,6 @@ def test_vite_preview_with_a_proxy_is_refused() -> None:
     dockerfile = (
         HEAD.replace("npm ci", "npm ci && npm run build") + 'CMD ["npm", "run", "preview"]\n'
     )
-    project = Project(
-        path="Dockerfile",
-        dockerfile=dockerfile.encode(),
-        context_files=frozenset(files) | {"Dockerfile"},
-        contents={k: v.encode() for k, v in files.items()},
-    )
-    outcome = pipeline.split(project, Options())
-    assert outcome.status is Status.REFUSED
-    assert "preview server" in outcome.reason and "proxy" in outcome.reason
+    status, _, _, reason = split(files, dockerfile)
+    assert status is Status.REFUSED
+    assert "preview server" in reason and "proxy" in reason

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from dfsplit.dockerfile import shell
 from dfsplit.model import Refuse
-from dfsplit.recipes.node import manifest
+from dfsplit.recipes.node import manifest, ports
 from dfsplit.recipes.node.builder import App, start_words
 
 # Dev-server programs and the sub-command that starts one ("" when the bare command does).
@@ -51,15 +50,7 @@ def check(app: App, framework: str) -> None:
 
 
 def _start_argv(app: App) -> list[str]:
-    """The command the naive image starts: an npm script's last command, without npx."""
-    words = start_words(app.kept) or ["npm", "start"]
-    script = manifest.script_words(words)
-    if script is not None:
-        commands = shell.split_commands(app.pkg.scripts.get(script[0], ""))
-        if not commands:
-            return []
-        words = list(commands[-1].argv)
-    return words[1:] if words[:1] == ["npx"] else words
+    return ports.start_argv(app, start_words(app.kept) or ["npm", "start"])
 
 
 def _dev_server_command(app: App) -> list[str] | None:

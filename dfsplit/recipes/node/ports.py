@@ -88,6 +88,12 @@ def listened(app: App) -> Listened:
     return Listened(default, f"`{shown}` listens on {default} by default")
 
 
+def start_argv(app: App, words: list[str]) -> list[str]:
+    """The program a start command runs: an npm script's last command with the extra words
+    passed to it, without npx / pnpm exec / yarn dlx."""
+    return _launched(_expanded(app, words))
+
+
 def _expanded(app: App, words: list[str]) -> list[str]:
     """An npm/yarn/pnpm script's last command, with the extra words passed to it."""
     script = manifest.script_words(words)
